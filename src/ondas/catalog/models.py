@@ -1,0 +1,185 @@
+"""Shows, episodes, their audio files and chapters, and Apple's categories."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+# BCP 47 as podcast feeds use it: a primary language subtag, then optional
+# script/region/variant subtags ("en", "es-MX", "zh-Hant-TW").
+BCP47_RE = r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$"
+bcp47_validator = RegexValidator(
+    BCP47_RE, _("Enter a BCP 47 language tag, such as “en” or “es-MX”.")
+)
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Category(models.Model):
+    """One of Apple Podcasts' categories; ``name`` is Apple's English name."""
+
+    name = models.CharField(max_length=64)
+    slug = models.SlugField(max_length=64, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["parent__name", "name"]
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="catalog_category_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent else self.name
+
+    @property
+    def display_name(self) -> str:
+        """Return the name in the active language."""
+        return gettext(self.name)
+
+
+class Show(TimestampedModel):
+    class Kind(models.TextChoices):
+        EPISODIC = "episodic", _("Episodic (newest first)")
+        SERIAL = "serial", _("Serial (oldest first)")
+
+    title = models.CharField(_("title"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    author = models.CharField(_("host or author"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("language"), max_length=35, validators=[bcp47_validator]
+    )
+    categories = models.ManyToManyField(
+        Category, through="ShowCategory", related_name="shows", blank=True
+    )
+    artwork = models.ImageField(_("artwork"), upload_to="artwork/", blank=True)
+    explicit = models.BooleanField(_("explicit"), default=False)
+    kind = models.CharField(
+        _("type"), max_length=16, choices=Kind.choices, default=Kind.EPISODIC
+    )
+    # podcast:guid — stable across moves of the feed URL.
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ShowCategory(models.Model):
+    """A show's place in a category; ``position`` 0 is the primary one."""
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["show", "category"], name="catalog_showcategory_unique"
+            )
+        ]
+
+
+class AudioFile(TimestampedModel):
+    """Audio bytes in media storage, addressed by id and never by a request path."""
+
+    file = models.FileField(_("file"), upload_to="audio/%Y/%m/")
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    mime_type = models.CharField(_("MIME type"), max_length=64)
+    bitrate = models.PositiveIntegerField(_("bitrate (bit/s)"), default=0)
+    duration_seconds = models.FloatField(
+        _("duration in seconds"), default=0, validators=[MinValueValidator(0)]
+    )
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class Episode(TimestampedModel):
+    class Access(models.TextChoices):
+        FREE = "free", _("Free")
+        EXCLUSIVE = "exclusive", _("Exclusive to Premium")
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full episode")
+        TRAILER = "trailer", _("Trailer")
+        BONUS = "bonus", _("Bonus")
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="episodes")
+    guid = models.CharField(_("GUID"), max_length=255)
+    title = models.CharField(_("title"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=120)
+    # Stored already sanitised (catalog.services.sanitize_html); safe to render.
+    description = models.TextField(_("description"), blank=True)
+    published_at = models.DateTimeField(_("published"), db_index=True)
+    duration_seconds = models.FloatField(
+        _("duration in seconds"), default=0, validators=[MinValueValidator(0)]
+    )
+    season = models.PositiveIntegerField(_("season"), null=True, blank=True)
+    number = models.PositiveIntegerField(_("episode number"), null=True, blank=True)
+    kind = models.CharField(
+        _("episode type"), max_length=16, choices=Kind.choices, default=Kind.FULL
+    )
+    audio = models.ForeignKey(
+        AudioFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    access = models.CharField(
+        _("access"), max_length=16, choices=Access.choices, default=Access.FREE
+    )
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["show", "guid"], name="catalog_episode_guid"),
+            models.UniqueConstraint(fields=["show", "slug"], name="catalog_episode_slug"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["show", "-published_at", "-id"], name="catalog_ep_show_pub"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_exclusive(self) -> bool:
+        return self.access == self.Access.EXCLUSIVE
+
+
+class Chapter(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="chapters")
+    start_seconds = models.FloatField(_("start (seconds)"), validators=[MinValueValidator(0)])
+    title = models.CharField(_("title"), max_length=255)
+    url = models.URLField(_("link"), blank=True, max_length=1000)
+    image = models.URLField(_("image"), blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["start_seconds"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "start_seconds"], name="catalog_chapter_unique_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,216 @@
+"""Operations that change the catalog. Each runs in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+import nh3
+from django.core.files import File
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from ondas.catalog.apple_categories import APPLE_CATEGORIES
+from ondas.catalog.errors import InvalidChapter, UnknownCategory
+from ondas.catalog.models import AudioFile, Category, Chapter, Episode, Show, ShowCategory
+
+logger = logging.getLogger(__name__)
+
+# What a show or episode description may keep: text structure and links.
+ALLOWED_TAGS = {
+    "p", "br", "a", "strong", "b", "em", "i", "ul", "ol", "li", "blockquote", "code",
+}
+
+
+def sanitize_html(html: str) -> str:
+    """Return ``html`` with only harmless tags left; links open safely."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    ).strip()
+
+
+@dataclass(frozen=True)
+class ChapterInput:
+    start_seconds: float
+    title: str
+    url: str = ""
+    image: str = ""
+
+
+def category_sync_apple() -> int:
+    """Create any of Apple's categories that are missing; return how many were made."""
+    created = 0
+    for top_name, sub_names in APPLE_CATEGORIES:
+        top, made = Category.objects.get_or_create(
+            parent=None, name=top_name, defaults={"slug": slugify(top_name)}
+        )
+        created += made
+        for sub_name in sub_names:
+            _sub, made = Category.objects.get_or_create(
+                parent=top,
+                name=sub_name,
+                defaults={"slug": f"{top.slug}-{slugify(sub_name)}"},
+            )
+            created += made
+    return created
+
+
+def category_resolve(*, name: str) -> Category:
+    """Return the category for "Technology" or "News › Tech News"; raise UnknownCategory."""
+    parts = [p.strip() for p in name.replace("›", ">").split(">")]
+    try:
+        if len(parts) == 1:
+            return Category.objects.get(parent=None, name=parts[0])
+        if len(parts) == 2:
+            return Category.objects.get(parent__name=parts[0], name=parts[1])
+    except Category.DoesNotExist:
+        pass
+    raise UnknownCategory(name=name)
+
+
+@transaction.atomic
+def show_create(
+    *,
+    title: str,
+    author: str,
+    language: str,
+    description: str = "",
+    slug: str = "",
+    categories: Sequence[str] = (),
+    explicit: bool = False,
+    kind: str = Show.Kind.EPISODIC,
+    artwork: File[bytes] | None = None,
+) -> Show:
+    """Create a show; ``categories`` are Apple names, the first one primary."""
+    show = Show(
+        title=title,
+        slug=slug or slugify(title)[:120],
+        author=author,
+        language=language,
+        description=sanitize_html(description),
+        explicit=explicit,
+        kind=kind,
+    )
+    show.full_clean(exclude=["artwork"])
+    show.save()
+    if artwork is not None:
+        show.artwork.save(artwork.name or f"{show.slug}.png", artwork, save=False)
+        show.save(update_fields=["artwork", "updated_at"])
+    for position, name in enumerate(categories):
+        ShowCategory.objects.create(
+            show=show, category=category_resolve(name=name), position=position
+        )
+    logger.info("Show %s created (%s)", show.pk, show.slug)
+    return show
+
+
+def audio_file_create(
+    *,
+    name: str,
+    content: BinaryIO,
+    mime_type: str,
+    duration_seconds: float,
+    bitrate: int = 0,
+) -> AudioFile:
+    """Store audio bytes and record their size, digest and format."""
+    digest = hashlib.sha256()
+    size = 0
+    for block in iter(lambda: content.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
+    content.seek(0)
+    audio = AudioFile(
+        size=size,
+        mime_type=mime_type,
+        bitrate=bitrate,
+        duration_seconds=duration_seconds,
+        sha256=digest.hexdigest(),
+    )
+    audio.file.save(name, File(content, name=name), save=False)
+    audio.full_clean()
+    audio.save()
+    return audio
+
+
+def _validate_chapters(chapters: Iterable[ChapterInput], duration: float) -> None:
+    seen: set[float] = set()
+    for chapter in chapters:
+        if chapter.start_seconds < 0 or (duration and chapter.start_seconds >= duration):
+            raise InvalidChapter(
+                start_seconds=chapter.start_seconds,
+                reason=_("A chapter must start inside the episode."),
+            )
+        if chapter.start_seconds in seen:
+            raise InvalidChapter(
+                start_seconds=chapter.start_seconds,
+                reason=_("Two chapters cannot start at the same time."),
+            )
+        seen.add(chapter.start_seconds)
+
+
+@transaction.atomic
+def episode_create(
+    *,
+    show: Show,
+    guid: str,
+    title: str,
+    published_at: datetime,
+    description: str = "",
+    slug: str = "",
+    duration_seconds: float = 0,
+    season: int | None = None,
+    number: int | None = None,
+    access: str = Episode.Access.FREE,
+    kind: str = Episode.Kind.FULL,
+    audio: AudioFile | None = None,
+    chapters: Sequence[ChapterInput] = (),
+) -> Episode:
+    """Create an episode with its chapters; the description is sanitised."""
+    if audio is not None and not duration_seconds:
+        duration_seconds = audio.duration_seconds
+    episode = Episode(
+        show=show,
+        guid=guid,
+        title=title,
+        slug=slug or slugify(title)[:120] or slugify(guid)[:120],
+        description=sanitize_html(description),
+        published_at=published_at,
+        duration_seconds=duration_seconds,
+        season=season,
+        number=number,
+        access=access,
+        kind=kind,
+        audio=audio,
+    )
+    episode.full_clean()
+    episode.save()
+    episode_chapters_replace(episode=episode, chapters=chapters)
+    return episode
+
+
+def episode_chapters_replace(
+    *, episode: Episode, chapters: Sequence[ChapterInput]
+) -> list[Chapter]:
+    """Replace the episode's chapters with ``chapters`` (sorted by start)."""
+    _validate_chapters(chapters, episode.duration_seconds)
+    with transaction.atomic():
+        Chapter.objects.filter(episode=episode).delete()
+        return Chapter.objects.bulk_create(
+            Chapter(
+                episode=episode,
+                start_seconds=c.start_seconds,
+                title=c.title,
+                url=c.url,
+                image=c.image,
+            )
+            for c in sorted(chapters, key=lambda c: c.start_seconds)
+        )

@@ -1,0 +1,101 @@
+"""The `ondas` command: serve, demo, doctor, and Django's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    import django
+
+    django.setup()
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from ondas.ops.serve import serve
+
+    serve(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ondas.ops.demo import demo_load
+
+    report = demo_load(out=sys.stdout)
+    print(report)
+    return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ondas.ops.doctor import doctor_report
+
+    checks = doctor_report()
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark} {check.name.ljust(width)}  {check.detail}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ondas manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ondas", description="Ondas: podcasts and audiobooks, self-hosted."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the site with Gunicorn")
+    serve.add_argument("--host", default=os.environ.get("ONDAS_HOST", "127.0.0.1"))
+    serve.add_argument(
+        "--port", type=int, default=int(os.environ.get("ONDAS_PORT", "8000"))
+    )
+    serve.add_argument(
+        "--workers", type=int, default=int(os.environ.get("ONDAS_WORKERS", "2"))
+    )
+    serve.add_argument(
+        "--threads", type=int, default=int(os.environ.get("ONDAS_THREADS", "8"))
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request to stdout"
+    )
+    serve.set_defaults(func=_cmd_serve)
+
+    demo = sub.add_parser("demo", help="load the demo catalog (safe to run twice)")
+    demo.set_defaults(func=_cmd_demo)
+
+    doctor = sub.add_parser("doctor", help="check this installation")
+    doctor.set_defaults(func=_cmd_doctor)
+
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=_cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

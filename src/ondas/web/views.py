@@ -1,0 +1,57 @@
+"""Pages: home, show, episode, the show's feed, and error pages. Views stay thin."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from ondas.catalog.selectors import (
+    episode_get,
+    episode_list_for_feed,
+    episode_page_for_show,
+    show_get,
+    show_list,
+)
+from ondas.web.feed import render_show_feed
+
+
+@require_safe
+def home_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "ondas/home.html", {"shows": show_list()})
+
+
+@require_safe
+def show_detail_view(request: HttpRequest, show_slug: str) -> HttpResponse:
+    show = show_get(slug=show_slug)
+    page = episode_page_for_show(show=show, page_number=request.GET.get("page"))
+    return render(request, "ondas/show_detail.html", {"show": show, "page": page})
+
+
+@require_safe
+def episode_detail_view(
+    request: HttpRequest, show_slug: str, episode_slug: str
+) -> HttpResponse:
+    episode = episode_get(show_slug=show_slug, episode_slug=episode_slug)
+    return render(
+        request,
+        "ondas/episode_detail.html",
+        {"show": episode.show, "episode": episode, "start_at": request.GET.get("t", "")},
+    )
+
+
+@require_safe
+def show_feed_view(request: HttpRequest, show_slug: str) -> HttpResponse:
+    show = show_get(slug=show_slug)
+    body = render_show_feed(
+        show=show, episodes=episode_list_for_feed(show=show), request=request
+    )
+    return HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
+
+
+def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "ondas/error.html", {"status": 404}, status=404)
+
+
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "ondas/error.html", {"status": 500}, status=500)
