@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from ondas.catalog.models import AudioFile, Category, Chapter, Episode, Show, ShowCategory
+from ondas.catalog.models import (
+    AudioFile,
+    Category,
+    Chapter,
+    Episode,
+    Show,
+    ShowCategory,
+)
 
 
 class ShowCategoryInline(admin.TabularInline[ShowCategory, Show]):

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 # BCP 47 as podcast feeds use it: a primary language subtag, then optional
 # script/region/variant subtags ("en", "es-MX", "zh-Hant-TW").
-BCP47_RE = r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$"
+BCP47_RE = (
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$"
+)
 bcp47_validator = RegexValidator(
     BCP47_RE, _("Enter a BCP 47 language tag, such as “en” or “es-MX”.")
 )
@@ -64,7 +66,7 @@ class Show(TimestampedModel):
     language = models.CharField(
         _("language"), max_length=35, validators=[bcp47_validator]
     )
-    categories = models.ManyToManyField(
+    categories: models.ManyToManyField[Category, ShowCategory] = models.ManyToManyField(
         Category, through="ShowCategory", related_name="shows", blank=True
     )
     artwork = models.ImageField(_("artwork"), upload_to="artwork/", blank=True)
@@ -97,6 +99,9 @@ class ShowCategory(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.show_id}: {self.category_id} ({self.position})"
+
 
 class AudioFile(TimestampedModel):
     """Audio bytes in media storage, addressed by id and never by a request path."""
@@ -111,7 +116,7 @@ class AudioFile(TimestampedModel):
     sha256 = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
-        return self.file.name
+        return str(self.file.name)
 
 
 class Episode(TimestampedModel):
@@ -149,8 +154,12 @@ class Episode(TimestampedModel):
     class Meta:
         ordering = ["-published_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["show", "guid"], name="catalog_episode_guid"),
-            models.UniqueConstraint(fields=["show", "slug"], name="catalog_episode_slug"),
+            models.UniqueConstraint(
+                fields=["show", "guid"], name="catalog_episode_guid"
+            ),
+            models.UniqueConstraint(
+                fields=["show", "slug"], name="catalog_episode_slug"
+            ),
         ]
         indexes = [
             models.Index(
@@ -167,8 +176,12 @@ class Episode(TimestampedModel):
 
 
 class Chapter(models.Model):
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="chapters")
-    start_seconds = models.FloatField(_("start (seconds)"), validators=[MinValueValidator(0)])
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="chapters"
+    )
+    start_seconds = models.FloatField(
+        _("start (seconds)"), validators=[MinValueValidator(0)]
+    )
     title = models.CharField(_("title"), max_length=255)
     url = models.URLField(_("link"), blank=True, max_length=1000)
     image = models.URLField(_("image"), blank=True, max_length=1000)

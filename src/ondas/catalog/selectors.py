@@ -47,14 +47,22 @@ def _episodes_with_chapters(qs: QuerySet[Episode]) -> QuerySet[Episode]:
     )
 
 
-def episode_page_for_show(*, show: Show, page_number: str | int | None) -> Page[Episode]:
+def episode_page_for_show(
+    *, show: Show, page_number: str | int | None
+) -> Page[Episode]:
     """One page of the show's episodes (newest first, or oldest first if serial).
 
     A page out of range gives the last page, a malformed number the first,
     so a shared link never breaks.
     """
-    order = ["published_at", "pk"] if show.kind == Show.Kind.SERIAL else ["-published_at", "-pk"]
-    episodes = _episodes_with_chapters(Episode.objects.filter(show=show).order_by(*order))
+    order = (
+        ["published_at", "pk"]
+        if show.kind == Show.Kind.SERIAL
+        else ["-published_at", "-pk"]
+    )
+    episodes = _episodes_with_chapters(
+        Episode.objects.filter(show=show).order_by(*order)
+    )
     paginator = Paginator(episodes, settings.ONDAS_EPISODES_PER_PAGE)
     return paginator.get_page(page_number)
 

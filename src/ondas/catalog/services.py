@@ -17,13 +17,31 @@ from django.utils.translation import gettext as _
 
 from ondas.catalog.apple_categories import APPLE_CATEGORIES
 from ondas.catalog.errors import InvalidChapter, UnknownCategory
-from ondas.catalog.models import AudioFile, Category, Chapter, Episode, Show, ShowCategory
+from ondas.catalog.models import (
+    AudioFile,
+    Category,
+    Chapter,
+    Episode,
+    Show,
+    ShowCategory,
+)
 
 logger = logging.getLogger(__name__)
 
 # What a show or episode description may keep: text structure and links.
 ALLOWED_TAGS = {
-    "p", "br", "a", "strong", "b", "em", "i", "ul", "ol", "li", "blockquote", "code",
+    "p",
+    "br",
+    "a",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
 }
 
 
@@ -144,7 +162,9 @@ def audio_file_create(
 def _validate_chapters(chapters: Iterable[ChapterInput], duration: float) -> None:
     seen: set[float] = set()
     for chapter in chapters:
-        if chapter.start_seconds < 0 or (duration and chapter.start_seconds >= duration):
+        if chapter.start_seconds < 0 or (
+            duration and chapter.start_seconds >= duration
+        ):
             raise InvalidChapter(
                 start_seconds=chapter.start_seconds,
                 reason=_("A chapter must start inside the episode."),

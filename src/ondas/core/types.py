@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 
-class OndasHttpRequest(HttpRequest):
-    user: AbstractBaseUser | AnonymousUser
+class AuthedHttpRequest(HttpRequest):
+    """A request behind ``login_required``: its user is signed in."""
+
+    user: User

@@ -12,7 +12,7 @@ import logging
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from django.core.files import File
 from django.db import transaction
@@ -263,20 +263,22 @@ def _artwork(spec: DemoShow) -> File[bytes]:
     draw = ImageDraw.Draw(image)
     initials = "".join(w[0] for w in spec.title.split()[:3] if w[0].isalnum()).upper()
     font = ImageFont.load_default(size=420)
-    draw.text((size / 2, size / 2), initials, fill=(255, 255, 255), font=font, anchor="mm")
+    draw.text(
+        (size / 2, size / 2), initials, fill=(255, 255, 255), font=font, anchor="mm"
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     buffer.seek(0)
     return File(buffer, name=f"{spec.slug}.png")
 
 
-def _audio_for(spec: DemoEpisode) -> tuple[File[bytes], int]:
+def _encode_audio(spec: DemoEpisode, out: BinaryIO) -> int:
+    """Write the episode's MP3 to ``out``; return its length in seconds."""
     seconds = parse_clock(spec.duration)
     starts = [parse_clock(t) for t, _title in spec.chapters]
-    tmp = tempfile.TemporaryFile()
-    encode_tone_mp3(tmp, duration_seconds=seconds, chapter_starts=starts)
-    tmp.seek(0)
-    return File(tmp, name=f"{spec.slug}.mp3"), seconds
+    encode_tone_mp3(out, duration_seconds=seconds, chapter_starts=starts)
+    out.seek(0)
+    return seconds
 
 
 def _published(iso_date: str) -> datetime:
@@ -285,16 +287,22 @@ def _published(iso_date: str) -> datetime:
 
 def demo_episode_ensure(*, show: Show, spec: DemoEpisode) -> tuple[Episode, bool]:
     """Create the episode if missing, and its audio if missing on disk."""
-    episode = Episode.objects.filter(show=show, slug=spec.slug).select_related("audio").first()
-    if episode is not None and episode.audio and episode.audio.file.storage.exists(
-        episode.audio.file.name
+    episode = (
+        Episode.objects.filter(show=show, slug=spec.slug)
+        .select_related("audio")
+        .first()
+    )
+    if (
+        episode is not None
+        and episode.audio
+        and episode.audio.file.storage.exists(episode.audio.file.name)
     ):
         return episode, False
-    content, seconds = _audio_for(spec)
-    with content:
+    with tempfile.TemporaryFile() as tmp:
+        seconds = _encode_audio(spec, tmp)
         audio = audio_file_create(
-            name=content.name or f"{spec.slug}.mp3",
-            content=content.file,
+            name=f"{spec.slug}.mp3",
+            content=tmp,
             mime_type="audio/mpeg",
             duration_seconds=float(seconds),
             bitrate=BITRATE_KBPS * 1000,
@@ -314,7 +322,9 @@ def demo_episode_ensure(*, show: Show, spec: DemoEpisode) -> tuple[Episode, bool
         access=spec.access,
         kind=spec.kind,
         audio=audio,
-        chapters=[ChapterInput(float(parse_clock(t)), title) for t, title in spec.chapters],
+        chapters=[
+            ChapterInput(float(parse_clock(t)), title) for t, title in spec.chapters
+        ],
     )
     return episode, True
 

@@ -43,7 +43,11 @@ def check_database() -> Check:
         return Check("database", False, f"{connection.vendor}: {exc}")
     detail = f"{connection.vendor} {version}"
     if pending:
-        return Check("database", False, f"{detail}; {len(pending)} migration(s) pending: run `ondas manage migrate`")
+        return Check(
+            "database",
+            False,
+            f"{detail}; {len(pending)} migration(s) pending: run `ondas manage migrate`",
+        )
     return Check("database", True, f"{detail}, migrations applied")
 
 

@@ -33,7 +33,9 @@ class OndasServer(BaseApplication):  # type: ignore[misc]
         return application
 
 
-def serve(*, host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+def serve(
+    *, host: str, port: int, workers: int, threads: int, access_log: bool
+) -> None:
     """Run the server in the foreground until it is told to stop."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
     options: dict[str, Any] = {

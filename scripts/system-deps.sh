@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages a target needs, only when something is missing.
+#   scripts/system-deps.sh test   chromium (browser tests), PostgreSQL, strace
+#   scripts/system-deps.sh bench  nginx and wrk
+set -euo pipefail
+
+want=()
+case "${1:-test}" in
+  test)
+    [ -x /usr/bin/chromium ] || want+=(chromium fonts-dejavu-core)
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || want+=(postgresql)
+    command -v strace >/dev/null || want+=(strace)
+    ;;
+  bench)
+    [ -x /usr/sbin/nginx ] || want+=(nginx-light)
+    command -v wrk >/dev/null || want+=(wrk)
+    ;;
+  *) echo "usage: $0 test|bench" >&2; exit 2 ;;
+esac
+
+[ ${#want[@]} -eq 0 ] && exit 0
+
+echo "Installing Debian packages: ${want[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "Need root (or sudo) to install: ${want[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${want[@]}"

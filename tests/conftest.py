@@ -1,0 +1,55 @@
+"""Fixtures shared by every test: isolated media storage and the demo catalog."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+from pytest_django.fixtures import Settings
+
+from ondas.catalog.models import Episode, Show
+from ondas.ops import demo
+from ondas.ops.demo_audio import encode_tone_mp3
+
+_MP3_CACHE: dict[tuple[int, tuple[int, ...]], bytes] = {}
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Settings, tmp_path: Path) -> Path:
+    """Every test writes audio and artwork to a folder of its own."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
+def _cached_encode(
+    out: BinaryIO, *, duration_seconds: int, chapter_starts: Sequence[int] = (0,)
+) -> int:
+    # The encoder is real; its output for the same input is kept for the session
+    # so that each test does not spend seconds re-encoding the same demo audio.
+    key = (duration_seconds, tuple(chapter_starts))
+    if key not in _MP3_CACHE:
+        buffer = io.BytesIO()
+        encode_tone_mp3(
+            buffer, duration_seconds=duration_seconds, chapter_starts=chapter_starts
+        )
+        _MP3_CACHE[key] = buffer.getvalue()
+    out.write(_MP3_CACHE[key])
+    return len(_MP3_CACHE[key])
+
+
+@pytest.fixture
+def demo_catalog(db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Show]:
+    """The demo catalog, loaded through `ondas demo`'s own code; yields the main show."""
+    monkeypatch.setattr(demo, "encode_tone_mp3", _cached_encode)
+    demo.demo_load()
+    yield Show.objects.get(slug=demo.BACKEND_SHOW.slug)
+
+
+@pytest.fixture
+def page_faults_episode(demo_catalog: Show) -> Episode:
+    return Episode.objects.get(show=demo_catalog, slug="cpu-and-kernel-page-faults")

@@ -1,0 +1,62 @@
+import pytest
+
+from ondas.ops.cli import build_parser, main
+from ondas.ops.doctor import check_media_writable, check_sendfile, doctor_report
+
+
+def test_serve_options_have_defaults() -> None:
+    args = build_parser().parse_args(["serve", "--port", "9001", "--workers", "3"])
+    assert (args.host, args.port, args.workers) == ("127.0.0.1", 9001, 3)
+
+
+def test_unknown_command_exits_with_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc_info:
+        main(["fly"])
+    assert exc_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_doctor_reports_every_check(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    for name in ("python", "django", "database", "media storage", "sendfile"):
+        assert name in out
+    assert "FAIL" not in out
+
+
+def test_sendfile_check_really_sends_bytes() -> None:
+    check = check_sendfile()
+    assert check.ok is True
+    assert "sendfile" in check.detail
+
+
+def test_media_check_fails_on_unwritable_root(
+    settings: object, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    blocker = Path(str(tmp_path)) / "file-not-dir"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = str(blocker / "media")  # type: ignore[attr-defined]
+    check = check_media_writable()
+    assert check.ok is False
+    assert "not writable" in check.detail
+
+
+@pytest.mark.django_db
+def test_doctor_flags_pending_migrations(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    monkeypatch.setattr(
+        MigrationExecutor, "migration_plan", lambda self, targets: [("fake", False)]
+    )
+    database = {c.name: c for c in doctor_report()}["database"]
+    assert database.ok is False
+    assert "pending" in database.detail
+
+
+@pytest.mark.django_db
+def test_manage_runs_django_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manage", "check"]) == 0
+    assert "no issues" in capsys.readouterr().out
