@@ -26,6 +26,14 @@ def media_root(settings: Settings, tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def inline_tasks(settings: Settings) -> None:
+    """Background tasks run inline, so a test sees their effect at once."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
+
+
 def _cached_encode(
     out: BinaryIO, *, duration_seconds: int, chapter_starts: Sequence[int] = (0,)
 ) -> int:

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "ondas.core",
     "ondas.catalog",
     "ondas.playback",
@@ -91,6 +93,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+
+# Background work: Django's task API (the django-tasks backport) with its
+# database backend, so one box needs no broker; `ondas worker` runs the queue.
+# ONDAS_TASKS_BACKEND=immediate runs tasks inline (the test suite does).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.backend.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env_str("ONDAS_TASKS_BACKEND", "database")]
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -103,3 +103,25 @@ def test_episode_list_for_feed_leaves_out_exclusive_and_audioless(
         show=demo_catalog, guid="no-audio", title="Draft", published_at=START
     )
     assert "no-audio" not in {e.guid for e in episode_list_for_feed(show=demo_catalog)}
+
+
+def test_a_10000_episode_show_pages_without_loading_everything(
+    django_assert_max_num_queries: type[DjangoAssertNumQueries],
+) -> None:
+    show = show_create(title="Huge", author="Ana", language="en")
+    Episode.objects.bulk_create(
+        Episode(
+            show=show,
+            guid=f"g{n}",
+            title=f"Episode {n}",
+            slug=f"episode-{n}",
+            published_at=START + timedelta(hours=n),
+        )
+        for n in range(10_000)
+    )
+    with django_assert_max_num_queries(4):
+        page = episode_page_for_show(show=show, page_number=250)
+        titles = [e.title for e in page.object_list]
+    assert page.paginator.num_pages == 500
+    assert titles[0] == "Episode 5019"
+    assert len(titles) == 20

@@ -57,6 +57,14 @@ def _cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_worker(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ondas worker", "db_worker", *args.rest])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ondas", description="Ondas: podcasts and audiobooks, self-hosted."
@@ -84,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check this installation")
     doctor.set_defaults(func=_cmd_doctor)
+
+    worker = sub.add_parser("worker", help="run background tasks from the queue")
+    worker.add_argument("rest", nargs=argparse.REMAINDER)
+    worker.set_defaults(func=_cmd_worker)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
