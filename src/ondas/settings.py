@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ondas.core",
+    "ondas.accounts",
     "ondas.catalog",
     "ondas.playback",
     "ondas.web",
@@ -107,6 +108,7 @@ TASKS = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {

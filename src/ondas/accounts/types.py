@@ -1,9 +1,10 @@
-"""Shared request types for views."""
+"""Request types for views (here, not in core, because they name the User model)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
 from django.http import HttpRequest
+
+from ondas.accounts.models import User
 
 
 class AuthedHttpRequest(HttpRequest):
