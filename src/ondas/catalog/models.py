@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ondas.core.models import TimestampedModel
+
 # BCP 47 as podcast feeds use it: a primary language subtag, then optional
 # script/region/variant subtags ("en", "es-MX", "zh-Hant-TW").
 BCP47_RE = (
@@ -17,14 +19,6 @@ BCP47_RE = (
 bcp47_validator = RegexValidator(
     BCP47_RE, _("Enter a BCP 47 language tag, such as “en” or “es-MX”.")
 )
-
-
-class TimestampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Category(models.Model):

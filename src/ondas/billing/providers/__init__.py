@@ -1,0 +1,27 @@
+"""Payment providers behind one interface; ``get_provider`` picks one by name."""
+
+from __future__ import annotations
+
+from ondas.billing.providers.base import ChargeResult, PaymentMethod, PaymentProvider
+from ondas.billing.providers.offline import OfflineProvider
+
+_PROVIDERS: dict[str, PaymentProvider] = {"offline": OfflineProvider()}
+
+
+def get_provider(name: str) -> PaymentProvider:
+    """Return the provider registered as ``name``; raise KeyError if none is."""
+    return _PROVIDERS[name]
+
+
+def register_provider(provider: PaymentProvider) -> None:
+    """Make ``provider`` available under its ``name`` (Stripe registers itself)."""
+    _PROVIDERS[provider.name] = provider
+
+
+__all__ = [
+    "ChargeResult",
+    "PaymentMethod",
+    "PaymentProvider",
+    "get_provider",
+    "register_provider",
+]

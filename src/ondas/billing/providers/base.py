@@ -1,0 +1,42 @@
+"""What Ondas needs from a payment provider, and nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    """A way to pay that the provider holds; Ondas keeps only these facts.
+
+    ``fingerprint`` is the provider's stable identity of the card (the same
+    card always gives the same value), used to grant one trial per card.
+    """
+
+    ref: str
+    label: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    ok: bool
+    provider_ref: str = ""
+    failure_reason: str = ""
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def charge(
+        self,
+        *,
+        payment_method_ref: str,
+        amount_minor: int,
+        currency: str,
+        idempotency_key: str,
+        description: str,
+    ) -> ChargeResult:
+        """Collect ``amount_minor``; the same key must never collect twice."""
+        ...

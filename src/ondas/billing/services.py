@@ -1,0 +1,469 @@
+"""Subscriptions: start, cancel, resume, renew, retry, expire; and the ledger.
+
+Every function takes ``now`` so tests can move the clock; each runs in one
+transaction and re-reads the subscription under ``select_for_update``.
+Charges go through the provider with an idempotency key per subscription and
+period (and attempt); the ledger's unique keys make a repeated write a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from ondas.accounts.models import User
+from ondas.billing import lifecycle, notifications
+from ondas.billing.errors import (
+    AlreadySubscribed,
+    InvalidTransition,
+    PaymentDeclined,
+    SubscriptionAlreadyCancelled,
+    SubscriptionNotResumable,
+)
+from ondas.billing.models import (
+    LedgerEntry,
+    PaymentAttempt,
+    Plan,
+    Subscription,
+    SubscriptionEvent,
+    TrialClaim,
+)
+from ondas.billing.periods import period_end
+from ondas.billing.providers import PaymentMethod, get_provider
+
+logger = logging.getLogger(__name__)
+
+Status = Subscription.Status
+Kind = SubscriptionEvent.Kind
+
+# Days after the period end at which a failed renewal is tried again; after
+# the last one fails, the subscription expires.
+RETRY_SCHEDULE_DAYS = (1, 3, 5)
+TRIAL_REMINDER_BEFORE = timedelta(days=2)
+
+
+def _digest(value: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def trial_available(*, email: str, payment_fingerprint: str) -> bool:
+    """Return whether neither this email nor this card has had a free trial."""
+    claims = TrialClaim.objects.filter(email_digest=_digest(email.strip().lower()))
+    if payment_fingerprint:
+        claims = claims | TrialClaim.objects.filter(
+            payment_fingerprint_digest=_digest(payment_fingerprint)
+        )
+    return not claims.exists()
+
+
+def _charge(
+    sub: Subscription,
+    *,
+    period_start: datetime,
+    period_stop: datetime,
+    now: datetime,
+    first: bool = False,
+) -> PaymentAttempt:
+    """Try to collect the plan's price for one period; write attempt and ledger rows."""
+    number = sub.attempts.filter(period_start=period_start).count() + 1
+    suffix = "first" if first else f"try{number}"
+    key = f"sub{sub.pk}:{period_start.isoformat()}:{suffix}"
+    result = get_provider(sub.provider).charge(
+        payment_method_ref=sub.payment_method_ref,
+        amount_minor=sub.plan.price_minor,
+        currency=sub.plan.currency,
+        idempotency_key=key,
+        description=f"{sub.plan.name} {period_start:%Y-%m-%d}",
+    )
+    attempt = PaymentAttempt.objects.create(
+        subscription=sub,
+        period_start=period_start,
+        number=number,
+        amount_minor=sub.plan.price_minor,
+        currency=sub.plan.currency,
+        status=PaymentAttempt.Status.SUCCEEDED
+        if result.ok
+        else PaymentAttempt.Status.FAILED,
+        idempotency_key=key,
+        provider_ref=result.provider_ref,
+        failure_reason=result.failure_reason,
+        created_at=now,
+    )
+    if result.ok:
+        ledger_record_charge(
+            sub=sub,
+            period_start=period_start,
+            period_stop=period_stop,
+            provider_ref=result.provider_ref,
+            now=now,
+        )
+    return attempt
+
+
+def ledger_record_charge(
+    *,
+    sub: Subscription,
+    period_start: datetime,
+    period_stop: datetime,
+    provider_ref: str,
+    now: datetime,
+) -> LedgerEntry:
+    """Write the period's charge once; a repeat returns the row already there."""
+    key = f"charge:sub{sub.pk}:{period_start.isoformat()}"
+    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            entry = LedgerEntry.objects.create(
+                kind=LedgerEntry.Kind.CHARGE,
+                amount_minor=sub.plan.price_minor,
+                currency=sub.plan.currency,
+                idempotency_key=key,
+                user=sub.user,
+                subscription=sub,
+                period_start=period_start,
+                period_end=period_stop,
+                provider=sub.provider,
+                provider_ref=provider_ref,
+                description=sub.plan.name,
+                created_at=now,
+            )
+    except IntegrityError:  # a concurrent writer got there first
+        return LedgerEntry.objects.get(idempotency_key=key)
+    notifications.receipt(entry_id=entry.pk)
+    return entry
+
+
+@transaction.atomic
+def ledger_record_refund(
+    *,
+    charge: LedgerEntry,
+    amount_minor: int,
+    provider_ref: str,
+    key: str,
+    now: datetime,
+) -> LedgerEntry:
+    """Refund part or all of a charge, once per ``key``; never more than was charged."""
+    existing = LedgerEntry.objects.filter(idempotency_key=f"refund:{key}").first()
+    if existing is not None:
+        return existing
+    charge = LedgerEntry.objects.select_for_update().get(pk=charge.pk)
+    refunded = sum(r.amount_minor for r in charge.refunds.all())
+    if amount_minor <= 0 or refunded + amount_minor > charge.amount_minor:
+        raise ValueError("refund exceeds what is left of the charge")
+    return LedgerEntry.objects.create(
+        kind=LedgerEntry.Kind.REFUND,
+        amount_minor=amount_minor,
+        currency=charge.currency,
+        idempotency_key=f"refund:{key}",
+        user=charge.user,
+        subscription=charge.subscription,
+        refund_of=charge,
+        provider=charge.provider,
+        provider_ref=provider_ref,
+        description=charge.description,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def subscription_start(
+    *,
+    user: User,
+    plan: Plan,
+    payment_method: PaymentMethod,
+    provider: str = "offline",
+    now: datetime,
+) -> Subscription:
+    """Subscribe ``user``: a free trial if the plan has one and it is their first,
+    otherwise the first period is charged at once (PaymentDeclined if refused)."""
+    User.objects.select_for_update().get(pk=user.pk)  # one start at a time per person
+    if Subscription.objects.filter(user=user, status__in=Subscription.LIVE).exists():
+        raise AlreadySubscribed
+    with_trial = plan.trial_days > 0 and trial_available(
+        email=user.email, payment_fingerprint=payment_method.fingerprint
+    )
+    if with_trial:
+        end = now + timedelta(days=plan.trial_days)
+    else:
+        end = period_end(now, plan.interval)
+    sub = Subscription(
+        user=user,
+        plan=plan,
+        current_period_start=now,
+        current_period_end=end,
+        trial_end=end if with_trial else None,
+        provider=provider,
+        payment_method_ref=payment_method.ref,
+        payment_method_label=payment_method.label,
+    )
+    event = lifecycle.transition(
+        sub,
+        Kind.STARTED,
+        now=now,
+        actor=user,
+        born_active=not with_trial,
+        data={"trial": with_trial},
+    )
+    sub.save()
+    event.save()
+    if with_trial:
+        TrialClaim.objects.create(
+            email_digest=_digest(user.email.strip().lower()),
+            payment_fingerprint_digest=(
+                _digest(payment_method.fingerprint)
+                if payment_method.fingerprint
+                else None
+            ),
+            subscription=sub,
+            claimed_at=now,
+        )
+    elif plan.price_minor:
+        attempt = _charge(sub, period_start=now, period_stop=end, now=now, first=True)
+        if attempt.status != PaymentAttempt.Status.SUCCEEDED:
+            # Nothing was sold: the exception rolls the whole start back.
+            raise PaymentDeclined(reason=attempt.failure_reason)
+    logger.info("Subscription %s started (trial=%s)", sub.pk, with_trial)
+    return sub
+
+
+def _locked(subscription: Subscription) -> Subscription:
+    return (
+        Subscription.objects.select_for_update()
+        .select_related("plan", "user")
+        .get(pk=subscription.pk)
+    )
+
+
+@transaction.atomic
+def subscription_cancel(
+    *, subscription: Subscription, acting_user: User | None, now: datetime
+) -> Subscription:
+    """Stop renewal; access runs to the end of the trial or paid period.
+
+    While a payment is overdue there is nothing left to run to: it ends now.
+    """
+    sub = _locked(subscription)
+    if not sub.is_live or sub.cancel_at_period_end:
+        raise SubscriptionAlreadyCancelled
+    if sub.status == Status.PAST_DUE:
+        event = lifecycle.transition(sub, Kind.CANCELED, now=now, actor=acting_user)
+        sub.cancelled_at = now
+        sub.save(
+            update_fields=[
+                "status",
+                "ended_at",
+                "next_retry_at",
+                "cancelled_at",
+                "updated_at",
+            ]
+        )
+        event.save()
+    else:
+        sub.cancel_at_period_end = True
+        sub.cancelled_at = now
+        sub.save(update_fields=["cancel_at_period_end", "cancelled_at", "updated_at"])
+        lifecycle.record(sub, Kind.CANCEL_REQUESTED, now=now, actor=acting_user)
+    notifications.cancellation_confirmed(subscription_id=sub.pk)
+    logger.info("Subscription %s cancelled", sub.pk)
+    return sub
+
+
+@transaction.atomic
+def subscription_resume(
+    *, subscription: Subscription, acting_user: User | None, now: datetime
+) -> Subscription:
+    """Undo a cancellation before the period ends: renewal goes on as before."""
+    sub = _locked(subscription)
+    if not (
+        sub.cancel_at_period_end
+        and sub.status in (Status.TRIALING, Status.ACTIVE)
+        and now < sub.current_period_end
+    ):
+        raise SubscriptionNotResumable
+    sub.cancel_at_period_end = False
+    sub.cancelled_at = None
+    sub.save(update_fields=["cancel_at_period_end", "cancelled_at", "updated_at"])
+    lifecycle.record(sub, Kind.RESUMED, now=now, actor=acting_user)
+    return sub
+
+
+def _next_period(sub: Subscription, now: datetime) -> tuple[datetime, datetime]:
+    """The period a renewal pays for: it follows on, unless a whole period was missed."""
+    start = sub.current_period_end
+    if period_end(start, sub.plan.interval) <= now:
+        start = now  # nobody listened through the gap: do not bill it
+    return start, period_end(start, sub.plan.interval)
+
+
+def _renew(sub: Subscription, now: datetime) -> None:
+    start, stop = _next_period(sub, now)
+    attempt = _charge(sub, period_start=start, period_stop=stop, now=now)
+    if attempt.status == PaymentAttempt.Status.SUCCEEDED:
+        kind = Kind.TRIAL_CONVERTED if sub.status == Status.TRIALING else Kind.RENEWED
+        event = lifecycle.transition(sub, kind, now=now, data={"attempt": attempt.pk})
+        sub.current_period_start, sub.current_period_end = start, stop
+        sub.failed_attempts = 0
+        sub.next_retry_at = None
+    else:
+        event = lifecycle.transition(
+            sub, Kind.PAYMENT_FAILED, now=now, data={"reason": attempt.failure_reason}
+        )
+        sub.failed_attempts = 1
+        sub.next_retry_at = sub.current_period_end + timedelta(
+            days=RETRY_SCHEDULE_DAYS[0]
+        )
+        notifications.payment_failed(subscription_id=sub.pk)
+    sub.save()
+    event.save()
+
+
+def _retry(sub: Subscription, now: datetime) -> None:
+    start, stop = _next_period(sub, now)
+    attempt = _charge(sub, period_start=start, period_stop=stop, now=now)
+    if attempt.status == PaymentAttempt.Status.SUCCEEDED:
+        event = lifecycle.transition(sub, Kind.PAYMENT_RECOVERED, now=now)
+        sub.current_period_start, sub.current_period_end = start, stop
+        sub.failed_attempts = 0
+        sub.next_retry_at = None
+    elif sub.failed_attempts >= len(RETRY_SCHEDULE_DAYS):
+        event = lifecycle.transition(
+            sub, Kind.EXPIRED, now=now, data={"reason": attempt.failure_reason}
+        )
+    else:
+        event = lifecycle.transition(
+            sub, Kind.PAYMENT_FAILED, now=now, data={"reason": attempt.failure_reason}
+        )
+        sub.next_retry_at = sub.current_period_end + timedelta(
+            days=RETRY_SCHEDULE_DAYS[sub.failed_attempts]
+        )
+        sub.failed_attempts += 1
+    sub.save()
+    event.save()
+
+
+@transaction.atomic
+def subscription_advance(*, subscription: Subscription, now: datetime) -> Subscription:
+    """Bring one subscription up to ``now``: end, renew, retry or expire it."""
+    sub = _locked(subscription)
+    if sub.status in (Status.TRIALING, Status.ACTIVE) and now >= sub.current_period_end:
+        if sub.cancel_at_period_end:
+            event = lifecycle.transition(sub, Kind.CANCELED, now=now)
+            sub.save()
+            event.save()
+        else:
+            _renew(sub, now)
+    elif (
+        sub.status == Status.PAST_DUE and sub.next_retry_at and now >= sub.next_retry_at
+    ):
+        _retry(sub, now)
+    return sub
+
+
+@transaction.atomic
+def subscription_record_offline_payment(
+    *, subscription: Subscription, acting_user: User, reference: str, now: datetime
+) -> Subscription:
+    """Staff confirm a payment received outside Ondas for an overdue subscription."""
+    sub = _locked(subscription)
+    if sub.status != Status.PAST_DUE:
+        raise InvalidTransition(kind=Kind.PAYMENT_RECOVERED, from_status=sub.status)
+    start, stop = _next_period(sub, now)
+    ledger_record_charge(
+        sub=sub, period_start=start, period_stop=stop, provider_ref=reference, now=now
+    )
+    event = lifecycle.transition(
+        sub,
+        Kind.PAYMENT_RECOVERED,
+        now=now,
+        actor=acting_user,
+        data={"reference": reference},
+    )
+    sub.current_period_start, sub.current_period_end = start, stop
+    sub.failed_attempts = 0
+    sub.next_retry_at = None
+    sub.save()
+    event.save()
+    return sub
+
+
+@dataclass
+class BillingRunReport:
+    advanced: int = 0
+    reminders: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def billing_run(*, now: datetime) -> BillingRunReport:
+    """Do every piece of billing work that is due at ``now`` (cron calls this)."""
+    report = BillingRunReport()
+    due = Subscription.objects.filter(
+        Q(status__in=[Status.TRIALING, Status.ACTIVE], current_period_end__lte=now)
+        | Q(status=Status.PAST_DUE, next_retry_at__lte=now)
+    ).order_by("pk")
+    for sub in due.iterator():
+        try:
+            subscription_advance(subscription=sub, now=now)
+            report.advanced += 1
+        except Exception as exc:  # noqa: BLE001 - one bad row must not stop the run
+            logger.exception("Billing run failed for subscription %s", sub.pk)
+            report.errors.append(f"{sub.pk}: {exc}")
+    report.reminders = trial_reminders_send(now=now)
+    return report
+
+
+def trial_reminders_send(*, now: datetime) -> int:
+    """Tell people whose trial ends within two days, once per trial."""
+    soon = Subscription.objects.filter(
+        status=Status.TRIALING,
+        cancel_at_period_end=False,
+        trial_end__gt=now,
+        trial_end__lte=now + TRIAL_REMINDER_BEFORE,
+    ).exclude(events__kind=Kind.REMINDER_SENT)
+    sent = 0
+    for sub in soon:
+        with transaction.atomic():
+            lifecycle.record(sub, Kind.REMINDER_SENT, now=now)
+            notifications.trial_ending(subscription_id=sub.pk)
+        sent += 1
+    return sent
+
+
+def plan_create(
+    *,
+    slug: str,
+    name: str,
+    price_minor: int,
+    currency: str,
+    interval: str = Plan.Interval.MONTH,
+    trial_days: int = 0,
+    audiobook_hours: int = 0,
+    includes_exclusive: bool = False,
+    past_due_keeps_access: bool = True,
+    position: int = 0,
+) -> Plan:
+    """Create a plan (operators usually do this in the admin)."""
+    plan = Plan(
+        slug=slug,
+        name=name,
+        price_minor=price_minor,
+        currency=currency,
+        interval=interval,
+        trial_days=trial_days,
+        audiobook_hours=audiobook_hours,
+        includes_exclusive=includes_exclusive,
+        past_due_keeps_access=past_due_keeps_access,
+        position=position,
+    )
+    plan.full_clean()
+    plan.save()
+    return plan
