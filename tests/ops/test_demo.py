@@ -109,3 +109,19 @@ def test_demo_load_writes_progress(
     out = io.StringIO()
     demo.demo_load(out=out)
     assert "Sala de Máquinas — Bienvenida a Sala de Máquinas" in out.getvalue()
+
+
+def test_demo_plans_match_the_storefront(demo_catalog: Show) -> None:
+    from ondas.billing.models import Plan
+
+    premium = Plan.objects.get(slug="premium")
+    assert (premium.price_minor, premium.currency, premium.interval) == (
+        9900,
+        "MXN",
+        "month",
+    )
+    assert (premium.trial_days, premium.audiobook_hours) == (7, 20)
+    assert premium.includes_exclusive is True
+    assert Plan.objects.get(slug="free").is_free is True
+    demo.demo_load()
+    assert Plan.objects.count() == 2

@@ -17,6 +17,8 @@ from typing import BinaryIO, TextIO
 from django.core.files import File
 from django.db import transaction
 
+from ondas.billing.models import Plan
+from ondas.billing.services import plan_create
 from ondas.catalog.models import Episode, Show
 from ondas.catalog.services import (
     ChapterInput,
@@ -329,8 +331,32 @@ def demo_episode_ensure(*, show: Show, spec: DemoEpisode) -> tuple[Episode, bool
     return episode, True
 
 
+def demo_plans_ensure() -> int:
+    """Create the storefront's plans if missing: Free, and Premium as the product
+    page sells it (7-day trial, then 99.00 MXN a month, 20 audiobook hours,
+    exclusive podcasts). Return how many were made."""
+    made = 0
+    if not Plan.objects.filter(slug="free").exists():
+        plan_create(slug="free", name="Free", price_minor=0, currency="MXN")
+        made += 1
+    if not Plan.objects.filter(slug="premium").exists():
+        plan_create(
+            slug="premium",
+            name="Premium",
+            price_minor=9900,
+            currency="MXN",
+            trial_days=7,
+            audiobook_hours=20,
+            includes_exclusive=True,
+            position=1,
+        )
+        made += 1
+    return made
+
+
 def demo_load(*, out: TextIO | None = None) -> str:
     """Load the demo catalog; running it again only fills what is missing."""
+    demo_plans_ensure()
     made_shows = made_episodes = 0
     for spec in DEMO_SHOWS:
         with transaction.atomic():
