@@ -13,6 +13,7 @@ from ondas.billing.errors import (
     SubscriptionNotResumable,
 )
 from ondas.billing.models import LedgerEntry, PaymentAttempt, Plan, Subscription
+from ondas.billing import providers
 from ondas.billing.providers import ChargeResult
 from ondas.billing.providers.offline import payment_method_from_test_card
 from ondas.billing.selectors import ledger_balance_minor, listening_rights
@@ -158,9 +159,11 @@ def test_declined_first_charge_leaves_nothing(
         def charge(self, **kwargs: object) -> ChargeResult:
             return ChargeResult(ok=False, failure_reason="card_declined")
 
-    monkeypatch.setattr(
-        "ondas.billing.services.get_provider", lambda name: DecliningGateway()
-    )
+        def set_cancel_at_period_end(self, **kwargs: object) -> None: ...
+
+        def cancel_now(self, **kwargs: object) -> None: ...
+
+    monkeypatch.setitem(providers._PROVIDERS, "offline", DecliningGateway())
     with pytest.raises(PaymentDeclined) as exc_info:
         _start(user, premium, now=T0 + 8 * DAY)
     assert exc_info.value.http_status == 402

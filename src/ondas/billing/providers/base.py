@@ -40,3 +40,11 @@ class PaymentProvider(Protocol):
     ) -> ChargeResult:
         """Collect ``amount_minor``; the same key must never collect twice."""
         ...
+
+    def set_cancel_at_period_end(self, *, subscription_ref: str, cancel: bool) -> None:
+        """Tell the provider to stop (or go on) renewing at the period end."""
+        ...
+
+    def cancel_now(self, *, subscription_ref: str) -> None:
+        """End the provider's subscription at once, without refund."""
+        ...

@@ -83,3 +83,9 @@ class OfflineProvider:
             return ChargeResult(ok=False, failure_reason="insufficient_funds")
         ref = "off_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         return ChargeResult(ok=True, provider_ref=ref)
+
+    def set_cancel_at_period_end(self, *, subscription_ref: str, cancel: bool) -> None:
+        """Nothing to tell: Ondas itself renews offline subscriptions."""
+
+    def cancel_now(self, *, subscription_ref: str) -> None:
+        """Nothing to tell: Ondas itself renews offline subscriptions."""

@@ -1,4 +1,4 @@
-"""Subscriptions: start, cancel, resume, renew, retry, expire; and the ledger.
+"""Subscriptions: start, cancel, resume, renew, retry, expire.
 
 Every function takes ``now`` so tests can move the clock; each runs in one
 transaction and re-reads the subscription under ``select_for_update``.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from ondas.accounts.models import User
@@ -28,7 +28,6 @@ from ondas.billing.errors import (
     SubscriptionNotResumable,
 )
 from ondas.billing.models import (
-    LedgerEntry,
     PaymentAttempt,
     Plan,
     Subscription,
@@ -37,6 +36,7 @@ from ondas.billing.models import (
 )
 from ondas.billing.periods import period_end
 from ondas.billing.providers import PaymentMethod, get_provider
+from ondas.billing.services.ledger import ledger_record_charge
 
 logger = logging.getLogger(__name__)
 
@@ -106,73 +106,6 @@ def _charge(
             now=now,
         )
     return attempt
-
-
-def ledger_record_charge(
-    *,
-    sub: Subscription,
-    period_start: datetime,
-    period_stop: datetime,
-    provider_ref: str,
-    now: datetime,
-) -> LedgerEntry:
-    """Write the period's charge once; a repeat returns the row already there."""
-    key = f"charge:sub{sub.pk}:{period_start.isoformat()}"
-    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            entry = LedgerEntry.objects.create(
-                kind=LedgerEntry.Kind.CHARGE,
-                amount_minor=sub.plan.price_minor,
-                currency=sub.plan.currency,
-                idempotency_key=key,
-                user=sub.user,
-                subscription=sub,
-                period_start=period_start,
-                period_end=period_stop,
-                provider=sub.provider,
-                provider_ref=provider_ref,
-                description=sub.plan.name,
-                created_at=now,
-            )
-    except IntegrityError:  # a concurrent writer got there first
-        return LedgerEntry.objects.get(idempotency_key=key)
-    notifications.receipt(entry_id=entry.pk)
-    return entry
-
-
-@transaction.atomic
-def ledger_record_refund(
-    *,
-    charge: LedgerEntry,
-    amount_minor: int,
-    provider_ref: str,
-    key: str,
-    now: datetime,
-) -> LedgerEntry:
-    """Refund part or all of a charge, once per ``key``; never more than was charged."""
-    existing = LedgerEntry.objects.filter(idempotency_key=f"refund:{key}").first()
-    if existing is not None:
-        return existing
-    charge = LedgerEntry.objects.select_for_update().get(pk=charge.pk)
-    refunded = sum(r.amount_minor for r in charge.refunds.all())
-    if amount_minor <= 0 or refunded + amount_minor > charge.amount_minor:
-        raise ValueError("refund exceeds what is left of the charge")
-    return LedgerEntry.objects.create(
-        kind=LedgerEntry.Kind.REFUND,
-        amount_minor=amount_minor,
-        currency=charge.currency,
-        idempotency_key=f"refund:{key}",
-        user=charge.user,
-        subscription=charge.subscription,
-        refund_of=charge,
-        provider=charge.provider,
-        provider_ref=provider_ref,
-        description=charge.description,
-        created_at=now,
-    )
 
 
 @transaction.atomic
@@ -255,7 +188,9 @@ def subscription_cancel(
     sub = _locked(subscription)
     if not sub.is_live or sub.cancel_at_period_end:
         raise SubscriptionAlreadyCancelled
+    provider = get_provider(sub.provider)
     if sub.status == Status.PAST_DUE:
+        provider.cancel_now(subscription_ref=sub.provider_ref)
         event = lifecycle.transition(sub, Kind.CANCELED, now=now, actor=acting_user)
         sub.cancelled_at = now
         sub.save(
@@ -269,6 +204,9 @@ def subscription_cancel(
         )
         event.save()
     else:
+        provider.set_cancel_at_period_end(
+            subscription_ref=sub.provider_ref, cancel=True
+        )
         sub.cancel_at_period_end = True
         sub.cancelled_at = now
         sub.save(update_fields=["cancel_at_period_end", "cancelled_at", "updated_at"])
@@ -290,6 +228,9 @@ def subscription_resume(
         and now < sub.current_period_end
     ):
         raise SubscriptionNotResumable
+    get_provider(sub.provider).set_cancel_at_period_end(
+        subscription_ref=sub.provider_ref, cancel=False
+    )
     sub.cancel_at_period_end = False
     sub.cancelled_at = None
     sub.save(update_fields=["cancel_at_period_end", "cancelled_at", "updated_at"])
@@ -396,6 +337,27 @@ def subscription_record_offline_payment(
     return sub
 
 
+def subscription_end_for_deleted_user(*, user: User, now: datetime) -> None:
+    """End the person's live subscription at once: their account is going away.
+
+    Connected to ``accounts.signals.user_deleting``; safe to run twice.
+    """
+    for sub in Subscription.objects.filter(user=user, status__in=Subscription.LIVE):
+        with transaction.atomic():
+            locked = _locked(sub)
+            if not locked.is_live:
+                continue
+            get_provider(locked.provider).cancel_now(
+                subscription_ref=locked.provider_ref
+            )
+            event = lifecycle.transition(
+                locked, Kind.CANCELED, now=now, data={"reason": "account_deleted"}
+            )
+            locked.cancelled_at = locked.cancelled_at or now
+            locked.save()
+            event.save()
+
+
 @dataclass
 class BillingRunReport:
     advanced: int = 0
@@ -406,10 +368,15 @@ class BillingRunReport:
 def billing_run(*, now: datetime) -> BillingRunReport:
     """Do every piece of billing work that is due at ``now`` (cron calls this)."""
     report = BillingRunReport()
-    due = Subscription.objects.filter(
-        Q(status__in=[Status.TRIALING, Status.ACTIVE], current_period_end__lte=now)
-        | Q(status=Status.PAST_DUE, next_retry_at__lte=now)
-    ).order_by("pk")
+    # Stripe renews and retries on its own schedule and tells us by webhook.
+    due = (
+        Subscription.objects.filter(provider="offline")
+        .filter(
+            Q(status__in=[Status.TRIALING, Status.ACTIVE], current_period_end__lte=now)
+            | Q(status=Status.PAST_DUE, next_retry_at__lte=now)
+        )
+        .order_by("pk")
+    )
     for sub in due.iterator():
         try:
             subscription_advance(subscription=sub, now=now)
