@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ondas.core.env import env_bool, env_list, env_str, secret_key
@@ -40,7 +41,9 @@ INSTALLED_APPS = [
     "ondas.core",
     "ondas.accounts",
     "ondas.catalog",
+    "ondas.billing",
     "ondas.playback",
+    "ondas.feeds",
     "ondas.web",
     "ondas.ops",
 ]
@@ -107,17 +110,93 @@ TASKS = {
     }
 }
 
+# Payments: "offline" (test cards and operator-confirmed payments) or "stripe".
+ONDAS_PAYMENT_PROVIDER = env_str("ONDAS_PAYMENT_PROVIDER", "offline")
+ONDAS_STRIPE_SECRET_KEY = env_str("ONDAS_STRIPE_SECRET_KEY")
+ONDAS_STRIPE_WEBHOOK_SECRET = env_str("ONDAS_STRIPE_WEBHOOK_SECRET")
+# Only for tests and Stripe's own mock servers; empty means api.stripe.com.
+ONDAS_STRIPE_API_BASE = env_str("ONDAS_STRIPE_API_BASE")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # Not "username": it mirrors the email, and people never see it.
+        "OPTIONS": {"user_attributes": ["email", "first_name", "last_name"]},
     },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Argon2id for every new or changed password; the others only read old hashes
+# (Django rehashes them with Argon2 at the next sign-in).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = env_str(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number, not {raw!r}"
+        ) from None
+
+
+# Sign-in throttling, counted in the database so that it holds across every
+# worker and node: after this many failures within the window, further tries
+# for that email (or from that client address) are refused with HTTP 429
+# without checking the password.
+ONDAS_SIGNIN_MAX_FAILURES_PER_EMAIL = _env_int("ONDAS_SIGNIN_MAX_FAILURES_PER_EMAIL", 5)
+ONDAS_SIGNIN_MAX_FAILURES_PER_IP = _env_int("ONDAS_SIGNIN_MAX_FAILURES_PER_IP", 20)
+ONDAS_SIGNIN_FAILURE_WINDOW_SECONDS = _env_int(
+    "ONDAS_SIGNIN_FAILURE_WINDOW_SECONDS", 15 * 60
+)
+# Behind a reverse proxy, the header that carries the client's address (for
+# example X-Forwarded-For or X-Real-IP). Empty: use the connection's address,
+# which is right when nothing sits in front. Set it only when a proxy you run
+# overwrites the header, or anyone can pick the address they are counted under.
+ONDAS_CLIENT_IP_HEADER = env_str("ONDAS_CLIENT_IP_HEADER", "")
+# With X-Forwarded-For: how many proxies you run in front of Ondas (the client
+# is that many entries from the right).
+ONDAS_TRUSTED_PROXY_COUNT = _env_int("ONDAS_TRUSTED_PROXY_COUNT", 1)
+# How long an email verification link works, and how many a person may ask
+# for per hour.
+ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS = _env_int(
+    "ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS", 3 * 24 * 60 * 60
+)
+ONDAS_VERIFICATION_EMAILS_PER_HOUR = _env_int("ONDAS_VERIFICATION_EMAILS_PER_HOUR", 5)
+
+# Email: printed to the console unless an SMTP server is configured.
+EMAIL_HOST = env_str("ONDAS_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = _env_int("ONDAS_EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("ONDAS_EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("ONDAS_EMAIL_HOST_PASSWORD", "")
+    # Port 587 speaks STARTTLS; set ONDAS_EMAIL_USE_SSL=1 for port 465.
+    EMAIL_USE_SSL = env_bool("ONDAS_EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = env_bool("ONDAS_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    EMAIL_TIMEOUT = _env_int("ONDAS_EMAIL_TIMEOUT", 10)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured(
+            "Set at most one of ONDAS_EMAIL_USE_TLS and ONDAS_EMAIL_USE_SSL"
+        )
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("ONDAS_DEFAULT_FROM_EMAIL", "Ondas <ondas@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The storefront speaks Spanish first; English is one click away.
 LANGUAGE_CODE = "es"
@@ -150,6 +229,22 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Episodes per page on a show page: a 10,000-episode show never loads at once.
 ONDAS_EPISODES_PER_PAGE = 20
+
+# Feeds (ondas.feeds): importing shows from RSS/Atom and refreshing them.
+# Feeds are never fetched from private, loopback, link-local or metadata
+# addresses unless listed here: networks as CIDRs, hosts by name.
+ONDAS_FEEDS_ALLOWED_NETWORKS = env_list("ONDAS_FEEDS_ALLOWED_NETWORKS", [])
+ONDAS_FEEDS_ALLOWED_HOSTS = env_list("ONDAS_FEEDS_ALLOWED_HOSTS", [])
+ONDAS_FEEDS_TIMEOUT = float(env_str("ONDAS_FEEDS_TIMEOUT", "20"))  # whole fetch
+ONDAS_FEEDS_MAX_BYTES = _env_int("ONDAS_FEEDS_MAX_BYTES", 32 * 1024 * 1024)
+ONDAS_FEEDS_MAX_REDIRECTS = _env_int("ONDAS_FEEDS_MAX_REDIRECTS", 5)
+ONDAS_FEEDS_REFRESH_MINUTES = _env_int("ONDAS_FEEDS_REFRESH_MINUTES", 60)
+ONDAS_FEEDS_MAX_BACKOFF_MINUTES = _env_int("ONDAS_FEEDS_MAX_BACKOFF_MINUTES", 1440)
+# A refresh that would mark more than this share of a show's episodes missing
+# waits for a person to approve it in the admin.
+ONDAS_FEEDS_MAX_REMOVAL_PERCENT = float(
+    env_str("ONDAS_FEEDS_MAX_REMOVAL_PERCENT", "10")
+)
 
 LOGGING = {
     "version": 1,

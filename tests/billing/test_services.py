@@ -5,6 +5,7 @@ from django.core import mail
 from pytest_django import DjangoCaptureOnCommitCallbacks as CaptureOnCommit
 
 from ondas.accounts.models import User
+from ondas.billing import providers
 from ondas.billing.errors import (
     AlreadySubscribed,
     PaymentDeclined,
@@ -13,7 +14,6 @@ from ondas.billing.errors import (
     SubscriptionNotResumable,
 )
 from ondas.billing.models import LedgerEntry, PaymentAttempt, Plan, Subscription
-from ondas.billing import providers
 from ondas.billing.providers import ChargeResult
 from ondas.billing.providers.offline import payment_method_from_test_card
 from ondas.billing.selectors import ledger_balance_minor, listening_rights

@@ -78,3 +78,11 @@ class PaymentMethodRefused(OndasError):
 
     def __init__(self, *, reason: str) -> None:
         super().__init__(reason)
+
+
+class WebhookSignatureInvalid(OndasError):
+    code = ErrorCode.WEBHOOK_SIGNATURE_INVALID
+    http_status = 400
+
+    def __init__(self) -> None:
+        super().__init__(_("The webhook signature does not match."))

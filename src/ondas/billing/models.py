@@ -57,6 +57,12 @@ class Plan(TimestampedModel):
         ),
     )
     position = models.PositiveSmallIntegerField(_("order on the storefront"), default=0)
+    stripe_price_id = models.CharField(
+        _("Stripe price ID"),
+        max_length=80,
+        blank=True,
+        help_text=_("Needed only when Stripe takes the payments (price_…)."),
+    )
 
     class Meta:
         ordering = ["position", "price_minor"]
@@ -94,6 +100,9 @@ class Subscription(TimestampedModel):
     ended_at = models.DateTimeField(null=True, blank=True)
     provider = models.CharField(max_length=16)
     provider_ref = models.CharField(max_length=255, blank=True)
+    provider_customer_ref = models.CharField(max_length=255, blank=True)
+    # The provider's time of the newest event applied: older ones are skipped.
+    provider_synced_at = models.DateTimeField(null=True, blank=True)
     payment_method_ref = models.CharField(max_length=255, blank=True)
     payment_method_label = models.CharField(max_length=64, blank=True)
     failed_attempts = models.PositiveSmallIntegerField(default=0)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from ondas.billing.providers.base import ChargeResult, PaymentMethod, PaymentProvider
 from ondas.billing.providers.offline import OfflineProvider
+from ondas.billing.providers.stripe import StripeProvider
 
-_PROVIDERS: dict[str, PaymentProvider] = {"offline": OfflineProvider()}
+_PROVIDERS: dict[str, PaymentProvider] = {
+    "offline": OfflineProvider(),
+    "stripe": StripeProvider(),
+}
 
 
 def get_provider(name: str) -> PaymentProvider:
@@ -14,7 +18,7 @@ def get_provider(name: str) -> PaymentProvider:
 
 
 def register_provider(provider: PaymentProvider) -> None:
-    """Make ``provider`` available under its ``name`` (Stripe registers itself)."""
+    """Make ``provider`` available under its ``name``."""
     _PROVIDERS[provider.name] = provider
 
 

@@ -1,12 +1,14 @@
 """Billing's write operations, one module per family (STYLE.md, layers)."""
 
 from ondas.billing.services.ledger import ledger_record_charge, ledger_record_refund
+from ondas.billing.services.stripe_events import stripe_webhook_receive
 from ondas.billing.services.subscriptions import (
     BillingRunReport,
     billing_run,
     plan_create,
     subscription_advance,
     subscription_cancel,
+    subscription_checkout_url,
     subscription_end_for_deleted_user,
     subscription_record_offline_payment,
     subscription_resume,
@@ -21,8 +23,10 @@ __all__ = [
     "ledger_record_charge",
     "ledger_record_refund",
     "plan_create",
+    "stripe_webhook_receive",
     "subscription_advance",
     "subscription_cancel",
+    "subscription_checkout_url",
     "subscription_end_for_deleted_user",
     "subscription_record_offline_payment",
     "subscription_resume",

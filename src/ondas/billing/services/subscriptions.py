@@ -36,6 +36,7 @@ from ondas.billing.models import (
 )
 from ondas.billing.periods import period_end
 from ondas.billing.providers import PaymentMethod, get_provider
+from ondas.billing.providers.stripe import StripeProvider
 from ondas.billing.services.ledger import ledger_record_charge
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,31 @@ def subscription_start(
             raise PaymentDeclined(reason=attempt.failure_reason)
     logger.info("Subscription %s started (trial=%s)", sub.pk, with_trial)
     return sub
+
+
+def subscription_checkout_url(
+    *, user: User, plan: Plan, success_url: str, cancel_url: str
+) -> str:
+    """Open a Stripe Checkout for ``plan``; the trial only if it is the person's first.
+
+    The subscription itself appears when Stripe's webhook reports it.
+    """
+    if Subscription.objects.filter(user=user, status__in=Subscription.LIVE).exists():
+        raise AlreadySubscribed
+    with_trial = plan.trial_days > 0 and trial_available(
+        email=user.email, payment_fingerprint=""
+    )
+    provider = get_provider("stripe")
+    assert isinstance(provider, StripeProvider)
+    return provider.checkout_url(
+        price_id=plan.stripe_price_id,
+        email=user.email,
+        user_id=user.pk,
+        plan_slug=plan.slug,
+        trial_days=plan.trial_days if with_trial else 0,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
 
 
 def _locked(subscription: Subscription) -> Subscription:
