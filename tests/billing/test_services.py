@@ -294,3 +294,22 @@ def test_rights_carry_the_audiobook_allowance(
     rights = listening_rights(user=user, now=T0)
     assert rights.audiobook_seconds_per_period == 20 * 3600
     assert rights.period_end == T0 + 7 * DAY
+
+
+def test_billing_run_command_renews_what_is_due(
+    subscription: Subscription, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ondas.ops.cli import main
+
+    end = subscription.current_period_end.isoformat()
+    assert main(["billing", "run", "--now", end]) == 0
+    assert "advanced 1 subscription(s)" in capsys.readouterr().out
+    subscription.refresh_from_db()
+    assert subscription.status == Status.ACTIVE
+
+
+def test_billing_run_command_refuses_naive_times(subscription: Subscription) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="time zone"):
+        call_command("billing_run", "--now", "2026-01-01T00:00")

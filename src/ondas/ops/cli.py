@@ -57,11 +57,32 @@ def _cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_billing(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    extra = ["--now", args.now] if args.now else []
+    execute_from_command_line(["ondas billing", "billing_run", *extra])
+    return 0
+
+
 def _cmd_worker(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["ondas worker", "db_worker", *args.rest])
+    return 0
+
+
+def _cmd_feeds(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    command = {"import": "feeds_import", "refresh": "feeds_refresh"}[args.action]
+    if args.action == "refresh" and "--due" in args.rest:
+        command = "feeds_refresh_due"
+        args.rest = [a for a in args.rest if a != "--due"]
+    execute_from_command_line(["ondas feeds", command, *args.rest])
     return 0
 
 
@@ -93,9 +114,23 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check this installation")
     doctor.set_defaults(func=_cmd_doctor)
 
+    billing = sub.add_parser("billing", help="billing jobs (cron: `ondas billing run`)")
+    billing_sub = billing.add_subparsers(dest="billing_command", required=True)
+    billing_run = billing_sub.add_parser("run", help="renew, retry, expire, remind")
+    billing_run.add_argument("--now", help="act as if it were this ISO 8601 time")
+    billing_run.set_defaults(func=_cmd_billing)
+
     worker = sub.add_parser("worker", help="run background tasks from the queue")
     worker.add_argument("rest", nargs=argparse.REMAINDER)
     worker.set_defaults(func=_cmd_worker)
+
+    feeds = sub.add_parser(
+        "feeds",
+        help="import a show from an RSS/Atom URL; refresh feeds (ids, --all, --due)",
+    )
+    feeds.add_argument("action", choices=["import", "refresh"])
+    feeds.add_argument("rest", nargs=argparse.REMAINDER)
+    feeds.set_defaults(func=_cmd_feeds)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
