@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
+from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from ondas.catalog.models import Episode, Show
@@ -24,6 +25,13 @@ def media_root(settings: Settings, tmp_path: Path) -> Path:
     root.mkdir()
     settings.MEDIA_ROOT = str(root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def fresh_language() -> Iterator[None]:
+    """The language a request chose must not leak into the next test."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -182,12 +182,12 @@ ONDAS_VERIFICATION_EMAILS_PER_HOUR = _env_int("ONDAS_VERIFICATION_EMAILS_PER_HOU
 EMAIL_HOST = env_str("ONDAS_EMAIL_HOST", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = _env_int("ONDAS_EMAIL_PORT", 587)
     EMAIL_HOST_USER = env_str("ONDAS_EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("ONDAS_EMAIL_HOST_PASSWORD", "")
-    # Port 587 speaks STARTTLS; set ONDAS_EMAIL_USE_SSL=1 for port 465.
+    # STARTTLS on port 587 by default; ONDAS_EMAIL_USE_SSL=1 for TLS on port 465.
     EMAIL_USE_SSL = env_bool("ONDAS_EMAIL_USE_SSL", False)
     EMAIL_USE_TLS = env_bool("ONDAS_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    EMAIL_PORT = _env_int("ONDAS_EMAIL_PORT", 465 if EMAIL_USE_SSL else 587)
     EMAIL_TIMEOUT = _env_int("ONDAS_EMAIL_TIMEOUT", 10)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise ImproperlyConfigured(
@@ -209,6 +209,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("ONDAS_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 STORAGES = {

@@ -6,8 +6,8 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home_view, name="home"),
+    path("media/artwork/<path:path>", views.artwork_view, name="artwork"),
     path("shows/<slug:show_slug>/", views.show_detail_view, name="show-detail"),
-    path("shows/<slug:show_slug>/feed.xml", views.show_feed_view, name="show-feed"),
     path(
         "shows/<slug:show_slug>/<slug:episode_slug>/",
         views.episode_detail_view,

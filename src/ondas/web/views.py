@@ -1,19 +1,22 @@
-"""Pages: home, show, episode, the show's feed, and error pages. Views stay thin."""
+"""Pages: home, show, episode, and error pages. Views stay thin."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from ondas.catalog.selectors import (
     episode_get,
-    episode_list_for_feed,
     episode_page_for_show,
     show_get,
     show_list,
 )
-from ondas.web.feed import render_show_feed
 
 
 @require_safe
@@ -36,17 +39,23 @@ def episode_detail_view(
     return render(
         request,
         "ondas/episode_detail.html",
-        {"show": episode.show, "episode": episode, "start_at": request.GET.get("t", "")},
+        {
+            "show": episode.show,
+            "episode": episode,
+            "start_at": request.GET.get("t", ""),
+        },
     )
 
 
 @require_safe
-def show_feed_view(request: HttpRequest, show_slug: str) -> HttpResponse:
-    show = show_get(slug=show_slug)
-    body = render_show_feed(
-        show=show, episodes=episode_list_for_feed(show=show), request=request
-    )
-    return HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
+def artwork_view(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Show artwork from media storage (nginx serves it directly in production).
+
+    Only the artwork folder is reachable; ``serve`` refuses paths that climb out.
+    """
+    response = serve(request, path, document_root=Path(settings.MEDIA_ROOT) / "artwork")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
