@@ -11,7 +11,9 @@ def test_create_user_signs_in_by_lowercased_email() -> None:
     user = User.objects.create_user("Ana@Example.COM", "a long pass phrase")
     assert user.email == user.username == "ana@example.com"
     assert user.role == User.Role.LISTENER
-    assert authenticate(username="ana@example.com", password="a long pass phrase") == user
+    assert (
+        authenticate(username="ana@example.com", password="a long pass phrase") == user
+    )
 
 
 def test_emails_are_unique() -> None:

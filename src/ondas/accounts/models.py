@@ -63,6 +63,9 @@ class User(AbstractUser):
         _("role"), max_length=16, choices=Role.choices, default=Role.LISTENER
     )
     email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
+    # Set when the person deletes their account: the row stays (billing's ledger
+    # points at it) but its personal data is gone; see services.user_delete.
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     USERNAME_FIELD = "email"
@@ -76,3 +79,43 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class RateLimitEvent(models.Model):
+    """One counted event (a failed sign-in, a verification email sent).
+
+    Counting rows in the database makes a limit hold across every Gunicorn
+    worker and every node. ``key`` is a keyed hash of the email address or the
+    client IP, never the address itself; rows older than the longest window are
+    purged as new ones are written (see ``ratelimit.py``).
+    """
+
+    class Scope(models.TextChoices):
+        SIGN_IN_EMAIL = "sign_in_email", _("failed sign-in, by email")
+        SIGN_IN_IP = "sign_in_ip", _("failed sign-in, by client address")
+        VERIFICATION_EMAIL = "verification_email", _("verification email sent")
+
+    scope = models.CharField(_("scope"), max_length=32, choices=Scope.choices)
+    key = models.CharField(_("key"), max_length=64)
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("rate limit event")
+        verbose_name_plural = _("rate limit events")
+        indexes = [
+            models.Index(
+                fields=["scope", "key", "created_at"], name="ratelimit_scope_key_time"
+            ),
+            models.Index(fields=["scope", "created_at"], name="ratelimit_scope_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -22,10 +22,10 @@ class ErrorCode(StrEnum):
     # accounts
     EMAIL_INVALID = "email_invalid"
     EMAIL_ALREADY_REGISTERED = "email_already_registered"
-    PASSWORD_TOO_WEAK = "password_too_weak"
+    PASSWORD_TOO_WEAK = "password_too_weak"  # noqa: S105 - an error code
     INVALID_CREDENTIALS = "invalid_credentials"
     SIGN_IN_RATE_LIMITED = "sign_in_rate_limited"
-    PASSWORD_INCORRECT = "password_incorrect"
+    PASSWORD_INCORRECT = "password_incorrect"  # noqa: S105 - an error code
     VERIFICATION_LINK_INVALID = "verification_link_invalid"
     VERIFICATION_LINK_EXPIRED = "verification_link_expired"
     VERIFICATION_EMAIL_RATE_LIMITED = "verification_email_rate_limited"

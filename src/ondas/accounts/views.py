@@ -1,0 +1,229 @@
+"""Account pages: sign-up, sign-in/out, verification, the account page, deletion.
+
+Views parse the form, call one service, and render; the rules are in services.
+Password change and reset are Django's views with Ondas templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ondas.accounts.errors import (
+    AccountFieldError,
+    VerificationLinkExpired,
+    VerificationLinkInvalid,
+)
+from ondas.accounts.forms import DeleteAccountForm, SignInForm, SignUpForm
+from ondas.accounts.models import User
+from ondas.accounts.ratelimit import client_ip
+from ondas.accounts.selectors import account_sections_for_user
+from ondas.accounts.services import (
+    user_authenticate,
+    user_create,
+    user_delete,
+    user_password_reset_complete,
+    user_send_verification_email,
+    user_send_verification_email_for_token,
+    user_verify_email,
+)
+from ondas.accounts.types import AuthedHttpRequest
+
+NEXT = "next"
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    """Return the ``next`` address if it stays on this site, else ``default``."""
+    target = request.POST.get(NEXT) or request.GET.get(NEXT) or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(default)
+
+
+def _form_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    error: AccountFieldError | None = None,
+) -> HttpResponse:
+    """Render a form page: 400 for a badly filled form, the error's status else."""
+    form = context["form"]
+    status = 400 if form.errors else 200
+    if error is not None:
+        form.add_error(None if error.field == "__all__" else error.field, error.message)
+        status = error.http_status
+    response = render(request, template, context, status=status)
+    if error is not None and (retry_after := error.data.get("retry_after")):
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_up_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    form = SignUpForm(request.POST or None)
+    next_url = _safe_next(request, "accounts:account")
+    context: dict[str, Any] = {"form": form, "next": next_url}
+    if request.method != "POST" or not form.is_valid():
+        return _form_page(request, "accounts/sign_up.html", context)
+    data = form.cleaned_data
+    try:
+        user = user_create(email=data["email"], password=data["password1"])
+    except AccountFieldError as exc:
+        return _form_page(request, "accounts/sign_up.html", context, exc)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(
+        request,
+        _("Welcome to Ondas! We sent you a link to confirm your email address."),
+    )
+    return redirect(next_url)
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_in_view(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None)
+    next_url = _safe_next(request, settings.LOGIN_REDIRECT_URL)
+    context: dict[str, Any] = {"form": form, "next": next_url}
+    if request.method != "POST" or not form.is_valid():
+        return _form_page(request, "accounts/sign_in.html", context)
+    data, ip = form.cleaned_data, client_ip(request)
+    try:
+        user = user_authenticate(
+            email=data["email"], password=data["password"], client_ip=ip
+        )
+    except AccountFieldError as exc:
+        return _form_page(request, "accounts/sign_in.html", context, exc)
+    login(request, user)
+    return redirect(next_url)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_out_view(request: HttpRequest) -> HttpResponse:
+    # Signing out changes state, so only a POST does it; a GET asks first.
+    if request.method != "POST":
+        return render(request, "accounts/sign_out.html")
+    logout(request)
+    return redirect("web:home")
+
+
+@never_cache
+@login_required
+def account_view(request: AuthedHttpRequest) -> HttpResponse:
+    sections = account_sections_for_user(user=request.user)
+    return render(
+        request,
+        "accounts/account.html",
+        {"account_user": request.user, "sections": sections},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
+    # A GET, because people open the link from their mail; doing it twice is
+    # harmless.
+    try:
+        user = user_verify_email(token=token)
+    except (VerificationLinkInvalid, VerificationLinkExpired) as exc:
+        context = {
+            "error": exc,
+            "token": token if isinstance(exc, VerificationLinkExpired) else "",
+        }
+        return render(
+            request, "accounts/verify_failed.html", context, status=exc.http_status
+        )
+    return render(request, "accounts/verified.html", {"verified_user": user})
+
+
+@require_POST
+def verification_resend_view(request: HttpRequest) -> HttpResponse:
+    if token := request.POST.get("token", ""):
+        user = user_send_verification_email_for_token(token=token)
+    elif isinstance(request.user, User):
+        user = user_send_verification_email(user=request.user)
+    else:
+        return auth_views.redirect_to_login(reverse("accounts:account"))
+    return render(request, "accounts/verification_sent.html", {"sent_to": user})
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_delete_view(request: AuthedHttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method != "POST" or not form.is_valid():
+        return _form_page(request, "accounts/delete.html", context)
+    password, ip = form.cleaned_data["password"], client_ip(request)
+    try:
+        user_delete(user=request.user, password=password, client_ip=ip)
+    except AccountFieldError as exc:
+        return _form_page(request, "accounts/delete.html", context, exc)
+    logout(request)
+    return redirect("accounts:deleted")
+
+
+@require_http_methods(["GET", "HEAD"])
+def account_deleted_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/deleted.html")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password-change-done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    # Our own template names: django.contrib.admin comes first in
+    # INSTALLED_APPS, so its registration/ templates would win over ours.
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+    title = gettext_lazy("Choose a new password")
+
+    def form_valid(self, form: SetPasswordForm[Any]) -> HttpResponse:
+        response = super().form_valid(form)
+        # The link came by email, so it proves the address too.
+        user_password_reset_complete(user=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
