@@ -172,7 +172,7 @@ def test_show_page_advertises_its_feed(client: Client, demo_catalog: Show) -> No
             "rel": "alternate",
             "type": "application/rss+xml",
             "title": demo_catalog.title,
-            "href": reverse("web:show-feed", args=[demo_catalog.slug]),
+            "href": reverse("feeds:show-feed", args=[demo_catalog.slug]),
         }
     ]
 
@@ -328,7 +328,7 @@ def test_feed_lists_only_free_episodes_with_exact_enclosures(
 ) -> None:
     show = Show.objects.get(slug="sala-de-maquinas")
 
-    response = client.get(reverse("web:show-feed", args=[show.slug]))
+    response = client.get(reverse("feeds:show-feed", args=[show.slug]))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/rss+xml")
@@ -350,7 +350,7 @@ def test_feed_lists_only_free_episodes_with_exact_enclosures(
 def test_feed_of_the_demo_show_lists_its_five_episodes(
     client: Client, demo_catalog: Show
 ) -> None:
-    response = client.get(reverse("web:show-feed", args=[demo_catalog.slug]))
+    response = client.get(reverse("feeds:show-feed", args=[demo_catalog.slug]))
 
     channel = ET.fromstring(response.content).find("channel")
     assert channel is not None

@@ -63,6 +63,9 @@ class ErrorCode(StrEnum):
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_METHOD_REFUSED = "payment_method_refused"
     WEBHOOK_SIGNATURE_INVALID = "webhook_signature_invalid"
+    WEBHOOK_PAYLOAD_INVALID = "webhook_payload_invalid"
+    # playback
+    SUBSCRIPTION_REQUIRED = "subscription_required"
 
 
 class OndasError(Exception):

@@ -53,7 +53,9 @@ def artwork_view(request: HttpRequest, path: str) -> HttpResponseBase:
 
     Only the artwork folder is reachable; ``serve`` refuses paths that climb out.
     """
-    response = serve(request, path, document_root=Path(settings.MEDIA_ROOT) / "artwork")
+    response = serve(
+        request, path, document_root=str(Path(settings.MEDIA_ROOT) / "artwork")
+    )
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 

@@ -1,0 +1,37 @@
+"""`ondas manage feeds_refresh_due`: for cron or a systemd timer, every minute or so.
+
+Claims every feed whose refresh time has come and queues its refresh for
+`ondas worker`; with ``--inline`` refreshes them in this process instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from ondas.feeds.models import FeedSource
+from ondas.feeds.services.refresh import feed_source_claim_due, feed_source_refresh
+from ondas.feeds.tasks import feed_source_refresh_task
+
+
+class Command(BaseCommand):
+    help = "Queue (or run, with --inline) the refresh of every feed that is due."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--limit", type=int, default=100)
+        parser.add_argument(
+            "--inline", action="store_true", help="refresh here, without the worker"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        claimed = feed_source_claim_due(limit=options["limit"])
+        for source_id in claimed:
+            if options["inline"]:
+                source = FeedSource.objects.get(pk=source_id)
+                row = feed_source_refresh(source=source)
+                self.stdout.write(f"#{source_id}: {row.outcome} {row.reason}".rstrip())
+            else:
+                feed_source_refresh_task.enqueue(source_id=source_id)
+        if not options["inline"]:
+            self.stdout.write(f"{len(claimed)} feed(s) queued for refresh.")
