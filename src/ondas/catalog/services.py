@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from ondas.catalog.apple_categories import APPLE_CATEGORIES
 from ondas.catalog.errors import InvalidChapter, UnknownCategory
 from ondas.catalog.models import (
+    Audiobook,
+    AudiobookChapter,
+    AudiobookPart,
     AudioFile,
     Category,
     Chapter,
@@ -234,3 +237,71 @@ def episode_chapters_replace(
             )
             for c in sorted(chapters, key=lambda c: c.start_seconds)
         )
+
+
+@dataclass(frozen=True)
+class AudiobookPartInput:
+    audio: AudioFile
+    title: str = ""
+
+
+@transaction.atomic
+def audiobook_create(
+    *,
+    title: str,
+    authors: str,
+    language: str,
+    published_at: datetime,
+    parts: Sequence[AudiobookPartInput],
+    chapters: Sequence[ChapterInput] = (),
+    narrators: str = "",
+    publisher: str = "",
+    description: str = "",
+    slug: str = "",
+    categories: Sequence[str] = (),
+    sample_seconds: int = 300,
+    sample_audio: AudioFile | None = None,
+    cover: File[bytes] | None = None,
+) -> Audiobook:
+    """Create a book from its parts, in order; chapters sit on the whole timeline."""
+    if not parts:
+        raise InvalidChapter(
+            start_seconds=0, reason=_("A book needs at least one part.")
+        )
+    book = Audiobook(
+        title=title,
+        slug=slug or slugify(title)[:120],
+        authors=authors,
+        narrators=narrators,
+        publisher=publisher,
+        description=sanitize_html(description),
+        language=language,
+        published_at=published_at,
+        sample_seconds=sample_seconds,
+        sample_audio=sample_audio,
+        duration_seconds=sum(p.audio.duration_seconds for p in parts),
+    )
+    book.full_clean(exclude=["cover"])
+    book.save()
+    if cover is not None:
+        book.cover.save(cover.name or f"{book.slug}.png", cover, save=False)
+        book.save(update_fields=["cover", "updated_at"])
+    offset = 0.0
+    for position, part in enumerate(parts, start=1):
+        AudiobookPart.objects.create(
+            audiobook=book,
+            position=position,
+            title=part.title,
+            audio=part.audio,
+            start_seconds=offset,
+            duration_seconds=part.audio.duration_seconds,
+        )
+        offset += part.audio.duration_seconds
+    _validate_chapters(chapters, book.duration_seconds)
+    AudiobookChapter.objects.bulk_create(
+        AudiobookChapter(audiobook=book, start_seconds=c.start_seconds, title=c.title)
+        for c in sorted(chapters, key=lambda c: c.start_seconds)
+    )
+    book.categories.set([category_resolve(name=name) for name in categories])
+    logger.info("Audiobook %s created (%s parts)", book.pk, len(parts))
+    return book

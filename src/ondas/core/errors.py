@@ -63,6 +63,10 @@ class ErrorCode(StrEnum):
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_METHOD_REFUSED = "payment_method_refused"
     WEBHOOK_SIGNATURE_INVALID = "webhook_signature_invalid"
+    # playback: metering and progress
+    LISTENING_REPORT_REFUSED = "listening_report_refused"
+    LISTENING_SESSION_SUPERSEDED = "listening_session_superseded"
+    AUDIOBOOK_ALLOWANCE_REQUIRED = "audiobook_allowance_required"
     WEBHOOK_PAYLOAD_INVALID = "webhook_payload_invalid"
     # playback
     SUBSCRIPTION_REQUIRED = "subscription_required"

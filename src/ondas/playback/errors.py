@@ -21,3 +21,50 @@ class AudioMissingOnDisk(OndasError):
         super().__init__(
             _("This audio file is not available right now."), audio_id=audio_id
         )
+
+
+class SubscriptionRequired(OndasError):
+    code = ErrorCode.SUBSCRIPTION_REQUIRED
+    http_status = 403
+
+    def __init__(self, *, audio_id: int) -> None:
+        super().__init__(
+            _(
+                "This episode is for subscribers. Choose a plan to listen to it, "
+                "or sign in if you already have one."
+            ),
+            audio_id=audio_id,
+        )
+
+
+class ReportRefused(OndasError):
+    """A listening report that cannot be true, or is not this person's to send."""
+
+    code = ErrorCode.LISTENING_REPORT_REFUSED
+    http_status = 400
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason)
+
+
+class SessionSuperseded(OndasError):
+    code = ErrorCode.LISTENING_SESSION_SUPERSEDED
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This book is now playing on another device. Press play to listen here.")
+        )
+
+
+class AllowanceRequired(OndasError):
+    code = ErrorCode.AUDIOBOOK_ALLOWANCE_REQUIRED
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Audiobooks beyond the free sample need a plan with audiobook hours, "
+                "and hours left this period."
+            )
+        )

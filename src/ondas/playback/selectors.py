@@ -1,0 +1,53 @@
+"""Reads of playback state: positions, bookmarks and what is left to hear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from ondas.accounts.models import User
+from ondas.billing.selectors import listening_rights
+from ondas.catalog.models import Audiobook
+from ondas.playback.models import AllowanceUsage, Bookmark, ListeningProgress
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A person's audiobook time in the current billing period."""
+
+    total_seconds: int
+    used_seconds: float
+    period_start: datetime | None
+    renews_at: datetime | None
+
+    @property
+    def left_seconds(self) -> float:
+        return max(0.0, self.total_seconds - self.used_seconds)
+
+
+def allowance_get(*, user: User, now: datetime) -> Allowance:
+    """How much audiobook listening the person's plan holds now, and how much is used."""
+    rights = listening_rights(user=user, now=now)
+    if rights.period_start is None or not rights.audiobook_seconds_per_period:
+        return Allowance(0, 0.0, None, None)
+    usage = AllowanceUsage.objects.filter(
+        user=user, period_start=rights.period_start
+    ).first()
+    return Allowance(
+        total_seconds=rights.audiobook_seconds_per_period,
+        used_seconds=usage.seconds if usage else 0.0,
+        period_start=rights.period_start,
+        renews_at=rights.period_end,
+    )
+
+
+def progress_get(*, user: User, kind: str, item_id: int) -> ListeningProgress | None:
+    return ListeningProgress.objects.filter(
+        user=user, kind=kind, item_id=item_id
+    ).first()
+
+
+def bookmark_list(*, user: User, audiobook: Audiobook) -> QuerySet[Bookmark]:
+    return Bookmark.objects.filter(user=user, audiobook=audiobook)
