@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SPEC_RE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+# ASCII digits only (``\d`` would take "٣" too), blanks only as OWS is defined.
+_SPEC_RE = re.compile(r"[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,24 @@ class RangeNotSatisfiable(Exception):
     """No range in the header overlaps the representation."""
 
 
+def _position(digits: str, *, ceiling: int) -> int:
+    """Return the decimal ``digits`` as an int, or ``ceiling`` if that is less.
+
+    ``int()`` refuses strings of more than 4,300 digits and a header can hold
+    more; a number longer than the ceiling's is bigger, so is never converted.
+    """
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(ceiling)):
+        return ceiling
+    return min(int(digits), ceiling)
+
+
+def _less(a: str, b: str) -> bool:
+    """Return whether decimal ``a`` is smaller than ``b``, at any length."""
+    a, b = a.lstrip("0"), b.lstrip("0")
+    return (len(a), a) < (len(b), b)
+
+
 def parse_range(header: str | None, size: int) -> ByteRange | None:
     """Return the one range to send, or None to send the whole file.
 
@@ -46,27 +65,30 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         return None
     parsed: list[tuple[str, str]] = []
     for spec in specs:
-        match = _SPEC_RE.match(spec)
+        match = _SPEC_RE.fullmatch(spec)
         if match is None:
             return None
         first, last = match.groups()
         if not first and not last:
             return None
-        if first and last and int(last) < int(first):
+        if first and last and _less(last, first):
             return None  # invalid range-spec: the whole header is ignored
         parsed.append((first, last))
     if len(parsed) > 1:
         return None
     first, last = parsed[0]
     if not first:  # suffix range: the last N bytes
-        suffix = int(last)
-        if suffix == 0 or size == 0:
-            raise RangeNotSatisfiable
-        return ByteRange(max(0, size - suffix), size - 1)
-    start = int(first)
+        if not last.strip("0"):
+            raise RangeNotSatisfiable  # a suffix of zero bytes
+        if size == 0:
+            # Satisfiable (RFC 9110 §14.1.1), but 206 cannot express an empty
+            # range: send the whole, empty, representation.
+            return None
+        return ByteRange(size - _position(last, ceiling=size), size - 1)
+    start = _position(first, ceiling=size)
     if start >= size:
         raise RangeNotSatisfiable
-    end = size - 1 if not last else min(int(last), size - 1)
+    end = size - 1 if not last else min(_position(last, ceiling=size), size - 1)
     return ByteRange(start, end)
 
 
