@@ -30,8 +30,11 @@ class DefaultLanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ["Cookie"])
+        # Only pages depend on the language; audio and feeds must stay one
+        # cacheable object for everyone.
+        if response.headers.get("Content-Type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Language", language)
+            patch_vary_headers(response, ["Cookie"])
         return response
 
 
