@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs, only when something is missing.
-#   scripts/system-deps.sh test   chromium (browser tests), PostgreSQL, strace
-#   scripts/system-deps.sh bench  nginx and wrk
+#   scripts/system-deps.sh test   chromium (browser tests), PostgreSQL, strace,
+#                                 nginx, h2load, openssl (ops tests)
+#   scripts/system-deps.sh bench  nginx, wrk and h2load
 set -euo pipefail
 
 want=()
 case "${1:-test}" in
   test)
     [ -x /usr/bin/chromium ] || want+=(chromium fonts-dejavu-core)
+    # Playwright's bundled node driver links against libatomic.
+    ldconfig -p 2>/dev/null | grep -q 'libatomic.so.1 ' || want+=(libatomic1)
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || want+=(postgresql)
     command -v strace >/dev/null || want+=(strace)
+    # ops: the nginx site and HTTP/2 load (h2load) are tested for real
+    [ -x /usr/sbin/nginx ] || want+=(nginx-light)
+    command -v h2load >/dev/null || want+=(nghttp2-client)
+    command -v openssl >/dev/null || want+=(openssl)
     ;;
   bench)
     [ -x /usr/sbin/nginx ] || want+=(nginx-light)
     command -v wrk >/dev/null || want+=(wrk)
+    command -v h2load >/dev/null || want+=(nghttp2-client)
     ;;
   *) echo "usage: $0 test|bench" >&2; exit 2 ;;
 esac
