@@ -5,7 +5,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("ondas.accounts.urls")),
+    path("", include("ondas.ops.urls")),
     path("", include("ondas.playback.urls")),
+    path("", include("ondas.billing.urls")),
     path("", include("ondas.feeds.urls")),
     path("", include("ondas.web.urls")),
 ]

@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from ondas.accounts.models import User
 
 
 class BillingConfig(AppConfig):
@@ -8,10 +15,27 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from ondas.accounts.sections import AccountSection, account_section_register
         from ondas.accounts.signals import user_deleting
 
         user_deleting.connect(
             _end_subscription, dispatch_uid="billing.end-subscription"
+        )
+        account_section_register(
+            AccountSection(
+                key="billing.subscription",
+                template_name="billing/_account_subscription.html",
+                get_context=_subscription_section,
+                order=10,
+            )
+        )
+        account_section_register(
+            AccountSection(
+                key="billing.receipts",
+                template_name="billing/_account_receipts.html",
+                get_context=_receipts_section,
+                order=20,
+            )
         )
 
 
@@ -23,3 +47,20 @@ def _end_subscription(*, user: object, now: object, **kwargs: object) -> None:
 
     assert isinstance(user, User) and isinstance(now, datetime)
     subscription_end_for_deleted_user(user=user, now=now)
+
+
+# The account page's sections (ondas.accounts.sections): what they show.
+RECEIPTS_SHOWN = 24
+
+
+def _subscription_section(user: User) -> dict[str, object]:
+    from ondas.billing.selectors import subscription_overview
+    from ondas.core import clock
+
+    return {"overview": subscription_overview(user=user, now=clock.now())}
+
+
+def _receipts_section(user: User) -> dict[str, object]:
+    from ondas.billing.selectors import ledger_list_for_user
+
+    return {"receipts": list(ledger_list_for_user(user=user)[:RECEIPTS_SHOWN])}

@@ -86,3 +86,11 @@ class WebhookSignatureInvalid(OndasError):
 
     def __init__(self) -> None:
         super().__init__(_("The webhook signature does not match."))
+
+
+class WebhookPayloadInvalid(OndasError):
+    code = ErrorCode.WEBHOOK_PAYLOAD_INVALID
+    http_status = 400
+
+    def __init__(self) -> None:
+        super().__init__(_("The webhook body is not an event we can read."))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet, Sum
 
 from ondas.accounts.models import User
-from ondas.billing.errors import SubscriptionNotFound
+from ondas.billing.errors import PlanNotOffered, SubscriptionNotFound
 from ondas.billing.models import LedgerEntry, Plan, Subscription
+from ondas.billing.services.subscriptions import trial_available
 
 Status = Subscription.Status
 
@@ -18,6 +20,55 @@ Status = Subscription.Status
 def plan_list_offered() -> QuerySet[Plan]:
     """Plans on the storefront, in their order."""
     return Plan.objects.filter(is_active=True).order_by("position", "price_minor")
+
+
+@dataclass(frozen=True)
+class PlanOffer:
+    """A plan as one person sees it on the storefront."""
+
+    plan: Plan
+    trial_days: int  # the free trial this person would get; 0 for none
+    trial_used: bool  # the plan has a trial, but this person has had theirs
+    is_current: bool  # their live subscription is on this plan
+
+
+@dataclass(frozen=True)
+class Storefront:
+    offers: list[PlanOffer]
+    subscription: Subscription | None  # the person's live subscription
+
+    def offer_for_sale(self, *, slug: str) -> PlanOffer:
+        """Return the offer of the paid plan at ``slug``; raise PlanNotOffered.
+
+        Free plans are not sold: free episodes need no subscription.
+        """
+        for offer in self.offers:
+            if offer.plan.slug == slug and not offer.plan.is_free:
+                return offer
+        raise PlanNotOffered(slug=slug)
+
+
+def storefront_for(*, user: User | None) -> Storefront:
+    """The offered plans, with the trial and the subscription of this person."""
+    live = None
+    had_trial = False
+    if user is not None:
+        live = (
+            Subscription.objects.filter(user=user, status__in=Subscription.LIVE)
+            .select_related("plan")
+            .first()
+        )
+        had_trial = not trial_available(email=user.email, payment_fingerprint="")
+    offers = [
+        PlanOffer(
+            plan=plan,
+            trial_days=0 if had_trial or live else plan.trial_days,
+            trial_used=had_trial and plan.trial_days > 0 and live is None,
+            is_current=live is not None and live.plan_id == plan.pk,
+        )
+        for plan in plan_list_offered()
+    ]
+    return Storefront(offers=offers, subscription=live)
 
 
 def subscription_get_current(*, user: User) -> Subscription | None:
@@ -86,6 +137,71 @@ def listening_rights(
         period_start=sub.current_period_start,
         period_end=sub.current_period_end,
         subscription_id=sub.pk,
+    )
+
+
+class OverviewState(StrEnum):
+    TRIAL = "trial"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    CANCELLING = "cancelling"  # cancelled, still listening to the period end
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class SubscriptionOverview:
+    """What the account page says about a person's subscription at ``now``."""
+
+    subscription: Subscription
+    state: OverviewState
+    ends_at: datetime  # trial end, access end, or when it ended
+    next_charge_at: datetime | None
+    next_charge_minor: int
+    can_cancel: bool
+    can_resume: bool
+    can_change_card: bool
+
+
+def _overview_state(sub: Subscription, now: datetime) -> OverviewState:
+    period_over = now >= sub.current_period_end
+    if not sub.is_live or (sub.cancel_at_period_end and period_over):
+        return OverviewState.ENDED
+    if sub.cancel_at_period_end:
+        return OverviewState.CANCELLING
+    if sub.status == Status.PAST_DUE:
+        return OverviewState.PAST_DUE
+    return (
+        OverviewState.TRIAL if sub.status == Status.TRIALING else OverviewState.ACTIVE
+    )
+
+
+def subscription_overview(*, user: User, now: datetime) -> SubscriptionOverview | None:
+    """The person's current (or last) subscription, as the account page shows it."""
+    sub = subscription_get_current(user=user)
+    if sub is None:
+        return None
+    state = _overview_state(sub, now)
+    renews = state in (
+        OverviewState.TRIAL,
+        OverviewState.ACTIVE,
+        OverviewState.PAST_DUE,
+    )
+    ends_at = sub.ended_at if state == OverviewState.ENDED else None
+    next_charge_at = None
+    if renews and sub.plan.price_minor:
+        past_due = state == OverviewState.PAST_DUE
+        next_charge_at = sub.next_retry_at if past_due else sub.current_period_end
+    return SubscriptionOverview(
+        subscription=sub,
+        state=state,
+        ends_at=ends_at or sub.current_period_end,
+        next_charge_at=next_charge_at,
+        next_charge_minor=sub.plan.price_minor,
+        can_cancel=renews,
+        can_resume=state == OverviewState.CANCELLING and sub.status != Status.PAST_DUE,
+        can_change_card=(
+            sub.provider == "stripe" and bool(sub.provider_customer_ref) and renews
+        ),
     )
 
 

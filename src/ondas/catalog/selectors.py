@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from ondas.catalog.errors import EpisodeNotFound, ShowNotFound
 from ondas.catalog.models import AudioFile, Category, Chapter, Episode, Show
@@ -90,3 +90,25 @@ def episode_list_for_feed(*, show: Show, limit: int = 300) -> QuerySet[Episode]:
 def audio_file_get(*, audio_id: int) -> AudioFile | None:
     """Return the audio file with this id, or None."""
     return AudioFile.objects.filter(pk=audio_id).first()
+
+
+def audio_file_get_with_access(*, audio_id: int) -> tuple[AudioFile, str] | None:
+    """Return the audio file and who may hear it (an ``Episode.Access``), or None.
+
+    It is exclusive when exclusive episodes use it and no free one does: bytes a
+    free episode already serves are public. Audio no episode uses yet stays free,
+    as before. One query, so the audio view stays cheap on every range request.
+    """
+    using = Episode.objects.filter(audio=OuterRef("pk"))
+    row = (
+        AudioFile.objects.filter(pk=audio_id)
+        .annotate(
+            used_by_exclusive=Exists(using.filter(access=Episode.Access.EXCLUSIVE)),
+            used_by_free=Exists(using.exclude(access=Episode.Access.EXCLUSIVE)),
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    exclusive = row.used_by_exclusive and not row.used_by_free
+    return row, Episode.Access.EXCLUSIVE if exclusive else Episode.Access.FREE

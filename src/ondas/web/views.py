@@ -17,6 +17,8 @@ from ondas.catalog.selectors import (
     show_get,
     show_list,
 )
+from ondas.core import clock
+from ondas.playback.access import episode_ids_locked
 
 
 @require_safe
@@ -28,7 +30,13 @@ def home_view(request: HttpRequest) -> HttpResponse:
 def show_detail_view(request: HttpRequest, show_slug: str) -> HttpResponse:
     show = show_get(slug=show_slug)
     page = episode_page_for_show(show=show, page_number=request.GET.get("page"))
-    return render(request, "ondas/show_detail.html", {"show": show, "page": page})
+    # Exclusive episodes this person may not hear show the offer instead.
+    locked = episode_ids_locked(user=request.user, episodes=page, now=clock.now())
+    return render(
+        request,
+        "ondas/show_detail.html",
+        {"show": show, "page": page, "locked_episode_ids": locked},
+    )
 
 
 @require_safe
@@ -36,6 +44,7 @@ def episode_detail_view(
     request: HttpRequest, show_slug: str, episode_slug: str
 ) -> HttpResponse:
     episode = episode_get(show_slug=show_slug, episode_slug=episode_slug)
+    locked = episode_ids_locked(user=request.user, episodes=[episode], now=clock.now())
     return render(
         request,
         "ondas/episode_detail.html",
@@ -43,6 +52,7 @@ def episode_detail_view(
             "show": episode.show,
             "episode": episode,
             "start_at": request.GET.get("t", ""),
+            "locked_episode_ids": locked,
         },
     )
 
