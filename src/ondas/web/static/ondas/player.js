@@ -698,9 +698,16 @@
       return;
     }
     var last = readJSON(KEY_LAST);
+    var lastHere = isEpisode(last) ? episodeElements(last.id)[0] : null;
+    if (lastHere && lastHere.hasAttribute("data-locked")) {
+      // The listener's access ended (a cancelled plan ran out): do not bring
+      // back an episode that would only answer 403.
+      forget(KEY_LAST);
+      last = null;
+    }
     if (isEpisode(last)) {
       // Prefer the page's fresh copy of the episode when it is on this page.
-      var here = episodeElements(last.id)[0];
+      var here = lastHere;
       select(here && here.dataset.audioSrc ? episodeFromElement(here) : last);
       if (readJSON(KEY_PLAYING) === true) {
         play(); // the browser may refuse without a gesture: then it waits paused
