@@ -13,6 +13,17 @@ as_pg=()
 if [ "$(id -u)" -eq 0 ]; then
   chown postgres: "$dir"
   as_pg=(runuser -u postgres --)
+  # PostgreSQL refuses to run as root, so the server runs as "postgres", which
+  # must be able to walk down to its binaries. A root directory made with
+  # mode 0700 (as some chroot and container builders do) forbids that.
+  if ! "${as_pg[@]}" test -x "$bindir/initdb"; then
+    for d in / /usr /usr/lib "$(dirname "$bindir")" "$bindir" "$(dirname "$dir")"; do
+      if [ "$(stat -c %a "$d" | cut -c3)" = 0 ] || ! "${as_pg[@]}" test -x "$d"; then
+        echo "Making $d traversable for the postgres user (it was $(stat -c %a "$d"))."
+        chmod o+x "$d"
+      fi
+    done
+  fi
 fi
 
 stop() {
