@@ -75,7 +75,9 @@ def test_demo_load_twice_adds_nothing(demo_catalog: Show) -> None:
         Episode.objects.count(),
         Chapter.objects.count(),
     ) == counts
-    assert AudioFile.objects.count() == counts[1]
+    # One file per episode, plus each demo book's parts and its sample.
+    book_files = sum(len(book.parts) + 1 for book in demo.DEMO_BOOKS)
+    assert AudioFile.objects.count() == counts[1] + book_files
 
 
 def test_demo_load_restores_audio_deleted_from_disk(

@@ -37,7 +37,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs one at a time in a thread, and other
+# modules (tests/playback/test_book_browser.py) start their own.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     # Playwright's sync API runs an event loop in this thread, and Django then
     # refuses ORM calls from it; the tests only touch the ORM between steps.

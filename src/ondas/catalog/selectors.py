@@ -5,9 +5,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ondas.catalog.errors import EpisodeNotFound, ShowNotFound
-from ondas.catalog.models import AudioFile, Category, Chapter, Episode, Show
+from ondas.catalog.models import (
+    Audiobook,
+    AudiobookChapter,
+    AudiobookPart,
+    AudioFile,
+    Category,
+    Chapter,
+    Episode,
+    Show,
+)
+from ondas.core.errors import NotFoundError
 
 
 def show_list() -> QuerySet[Show]:
@@ -92,11 +103,16 @@ def audio_file_get(*, audio_id: int) -> AudioFile | None:
     return AudioFile.objects.filter(pk=audio_id).first()
 
 
+# A part's audio is for people with audiobook hours left; playback decides.
+AUDIOBOOK_PART_ACCESS = "audiobook"
+
+
 def audio_file_get_with_access(*, audio_id: int) -> tuple[AudioFile, str] | None:
     """Return the audio file and who may hear it (an ``Episode.Access``), or None.
 
     It is exclusive when exclusive episodes use it and no free one does: bytes a
-    free episode already serves are public. Audio no episode uses yet stays free,
+    free episode already serves are public. A book's part (not its sample) is
+    ``AUDIOBOOK_PART_ACCESS``. Audio no episode uses yet stays free,
     as before. One query, so the audio view stays cheap on every range request.
     """
     using = Episode.objects.filter(audio=OuterRef("pk"))
@@ -105,10 +121,74 @@ def audio_file_get_with_access(*, audio_id: int) -> tuple[AudioFile, str] | None
         .annotate(
             used_by_exclusive=Exists(using.filter(access=Episode.Access.EXCLUSIVE)),
             used_by_free=Exists(using.exclude(access=Episode.Access.EXCLUSIVE)),
+            used_by_book_part=Exists(
+                AudiobookPart.objects.filter(audio=OuterRef("pk"))
+            ),
         )
         .first()
     )
     if row is None:
         return None
+    if row.used_by_book_part and not row.used_by_free:
+        return row, AUDIOBOOK_PART_ACCESS
     exclusive = row.used_by_exclusive and not row.used_by_free
     return row, Episode.Access.EXCLUSIVE if exclusive else Episode.Access.FREE
+
+
+# Audiobooks -------------------------------------------------------------------
+
+
+def audiobook_list() -> QuerySet[Audiobook]:
+    """Every audiobook with its categories, by title."""
+    return Audiobook.objects.prefetch_related(
+        Prefetch("categories", queryset=Category.objects.select_related("parent"))
+    ).order_by("title", "pk")
+
+
+def audiobook_get(*, slug: str) -> Audiobook:
+    """Return the book at ``slug`` with its parts, chapters and categories.
+
+    Raise NotFoundError when there is none.
+    """
+    try:
+        return (
+            Audiobook.objects.select_related("sample_audio")
+            .prefetch_related(
+                Prefetch(
+                    "categories", queryset=Category.objects.select_related("parent")
+                ),
+                Prefetch(
+                    "parts",
+                    queryset=AudiobookPart.objects.select_related("audio").order_by(
+                        "position"
+                    ),
+                ),
+                Prefetch(
+                    "chapters",
+                    queryset=AudiobookChapter.objects.order_by("start_seconds"),
+                ),
+            )
+            .get(slug=slug)
+        )
+    except Audiobook.DoesNotExist:
+        raise NotFoundError(
+            _("There is no audiobook at this address."), slug=slug
+        ) from None
+
+
+def audiobook_get_by_id(*, audiobook_id: int) -> Audiobook:
+    """Return the book with this id; raise NotFoundError."""
+    book = Audiobook.objects.filter(pk=audiobook_id).first()
+    if book is None:
+        raise NotFoundError(
+            _("This audiobook does not exist."), audiobook_id=audiobook_id
+        )
+    return book
+
+
+def episode_get_by_id(*, episode_id: int) -> Episode:
+    """Return the episode with this id; raise NotFoundError."""
+    episode = Episode.objects.filter(pk=episode_id).first()
+    if episode is None:
+        raise NotFoundError(_("This episode does not exist."), episode_id=episode_id)
+    return episode

@@ -1,4 +1,4 @@
-"""The demo catalog: the show of the product page, and a small exclusive show.
+"""The demo catalog: the product page's show, a small exclusive one, audiobooks.
 
 Titles, dates of topics and chapter times are facts taken from the product
 page; every description is written by us. Audio is generated locally (see
@@ -19,15 +19,18 @@ from django.db import transaction
 
 from ondas.billing.models import Plan
 from ondas.billing.services import plan_create
-from ondas.catalog.models import Episode, Show
+from ondas.catalog.models import Audiobook, AudioFile, Episode, Show
 from ondas.catalog.services import (
+    AudiobookPartInput,
     ChapterInput,
     audio_file_create,
+    audiobook_create,
     episode_create,
     show_create,
 )
 from ondas.core.timefmt import parse_clock
 from ondas.ops.demo_audio import BITRATE_KBPS, encode_tone_mp3
+from ondas.ops.demo_books import DEMO_BOOKS, DemoBook, book_cover
 
 logger = logging.getLogger(__name__)
 
@@ -379,4 +382,100 @@ def demo_load(*, out: TextIO | None = None) -> str:
             with transaction.atomic():
                 _episode, made = demo_episode_ensure(show=show, spec=episode_spec)
             made_episodes += made
-    return f"Demo catalog ready: {made_shows} show(s) and {made_episodes} episode(s) added."
+    made_books = 0
+    for book_spec in DEMO_BOOKS:
+        if out is not None:
+            out.write(f"  {book_spec.title}\n")
+            out.flush()
+        with transaction.atomic():
+            _book, made = demo_audiobook_ensure(spec=book_spec)
+        made_books += made
+    return (
+        f"Demo catalog ready: {made_shows} show(s) and {made_episodes} episode(s) "
+        f"added, {made_books} audiobook(s) added."
+    )
+
+
+# Audiobooks (their facts and covers are in demo_books) ------------------------
+
+
+def _book_audio(*, name: str, seconds: int, chapter_starts: list[int]) -> AudioFile:
+    """Encode and store one MP3 of ``seconds``, chiming at ``chapter_starts``."""
+    with tempfile.TemporaryFile() as tmp:
+        encode_tone_mp3(tmp, duration_seconds=seconds, chapter_starts=chapter_starts)
+        tmp.seek(0)
+        return audio_file_create(
+            name=name,
+            content=tmp,
+            mime_type="audio/mpeg",
+            duration_seconds=float(seconds),
+            bitrate=BITRATE_KBPS * 1000,
+        )
+
+
+def _part_audio(spec: DemoBook, index: int) -> AudioFile:
+    """The ``index``-th part (0-based): its chapters chime where they start."""
+    durations = [parse_clock(d) for _title, d in spec.parts]
+    start = sum(durations[:index])
+    seconds = durations[index]
+    starts = [
+        parse_clock(t) - start
+        for t, _title in spec.chapters
+        if start <= parse_clock(t) < start + seconds
+    ]
+    return _book_audio(
+        name=f"{spec.slug}-{index + 1}.mp3", seconds=seconds, chapter_starts=starts
+    )
+
+
+def _sample_audio(spec: DemoBook) -> AudioFile:
+    seconds = parse_clock(spec.sample)
+    starts = [parse_clock(t) for t, _title in spec.chapters if parse_clock(t) < seconds]
+    return _book_audio(
+        name=f"{spec.slug}-sample.mp3", seconds=seconds, chapter_starts=starts
+    )
+
+
+def _on_disk(audio: AudioFile | None) -> bool:
+    return audio is not None and audio.file.storage.exists(audio.file.name)
+
+
+def demo_audiobook_ensure(*, spec: DemoBook) -> tuple[Audiobook, bool]:
+    """Create the book if missing; re-make any of its audio missing on disk."""
+    book = (
+        Audiobook.objects.filter(slug=spec.slug).select_related("sample_audio").first()
+    )
+    if book is None:
+        book = audiobook_create(
+            slug=spec.slug,
+            title=spec.title,
+            authors=spec.authors,
+            narrators=spec.narrators,
+            publisher=spec.publisher,
+            language=spec.language,
+            description=spec.description,
+            categories=spec.categories,
+            published_at=_published(spec.published),
+            sample_seconds=parse_clock(spec.sample),
+            sample_audio=_sample_audio(spec),
+            cover=book_cover(spec),
+            parts=[
+                AudiobookPartInput(audio=_part_audio(spec, index), title=title)
+                for index, (title, _duration) in enumerate(spec.parts)
+            ],
+            chapters=[
+                ChapterInput(float(parse_clock(t)), title) for t, title in spec.chapters
+            ],
+        )
+        return book, True
+    # The rows survived but some bytes did not (a wiped media folder).
+    if not _on_disk(book.sample_audio):
+        book.sample_audio = _sample_audio(spec)
+        book.save(update_fields=["sample_audio", "updated_at"])
+    for index, part in enumerate(
+        book.parts.select_related("audio").order_by("position")
+    ):
+        if not _on_disk(part.audio):
+            part.audio = _part_audio(spec, index)
+            part.save(update_fields=["audio"])
+    return book, False

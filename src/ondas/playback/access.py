@@ -3,11 +3,14 @@
 Free episodes play for everyone. Exclusive ones need a plan that includes them,
 in a trial or a paid period (or overdue, where the plan keeps access then):
 ``billing.selectors.listening_rights`` decides, and only here is it asked.
+Audiobooks: everyone hears a book's sample; its parts need audiobook time left
+in the person's billing period (``book_access``), which metering then charges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,12 +19,26 @@ from django.contrib.auth.models import AnonymousUser
 from ondas.accounts.models import User
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Episode
+from ondas.catalog.selectors import (
+    AUDIOBOOK_PART_ACCESS,
+    audiobook_get_by_id,
+    episode_get_by_id,
+)
+from ondas.playback.errors import SubscriptionRequired
+from ondas.playback.models import ListeningProgress
+from ondas.playback.selectors import Allowance, allowance_get
 
 
 def may_play(
     *, user: AbstractBaseUser | AnonymousUser | None, access: str, now: datetime
 ) -> bool:
-    """Return whether ``user`` may hear an item with this ``Episode.Access`` now."""
+    """Return whether ``user`` may hear an item with this ``Episode.Access`` now.
+
+    A book's part (``AUDIOBOOK_PART_ACCESS``) needs audiobook time left in the
+    person's period; the book's sample is free like any free episode.
+    """
+    if access == AUDIOBOOK_PART_ACCESS:
+        return book_access(user=user, now=now).full
     if access != Episode.Access.EXCLUSIVE:
         return True
     listener = user if isinstance(user, User) else None
@@ -39,3 +56,54 @@ def episode_ids_locked(
     if not exclusive or may_play(user=user, access=Episode.Access.EXCLUSIVE, now=now):
         return frozenset()
     return frozenset(exclusive)
+
+
+@dataclass(frozen=True)
+class BookAccess:
+    """What a person may hear of audiobooks now."""
+
+    allowance: Allowance | None  # None: not signed in
+
+    @property
+    def full(self) -> bool:
+        """Whole books play: the period still has audiobook time left."""
+        return self.allowance is not None and self.allowance.left_seconds > 0
+
+    @property
+    def exhausted(self) -> bool:
+        """The plan has audiobook hours, and this period's are all used."""
+        return (
+            self.allowance is not None
+            and self.allowance.period_start is not None
+            and self.allowance.left_seconds <= 0
+        )
+
+
+def book_access(
+    *, user: AbstractBaseUser | AnonymousUser | None, now: datetime
+) -> BookAccess:
+    """Return what ``user`` may hear of audiobooks now; samples are free for all."""
+    if not isinstance(user, User):
+        return BookAccess(allowance=None)
+    return BookAccess(allowance=allowance_get(user=user, now=now))
+
+
+# Positions beyond this are absurd whatever the item (its length unknown).
+MAX_POSITION_SECONDS = 7 * 24 * 3600
+
+
+def progress_item_length(
+    *, user: User, kind: str, item_id: int, now: datetime
+) -> float:
+    """Return how far a position in this item may go, once ``user`` may hear it.
+
+    Raise NotFoundError for an item that does not exist, and
+    SubscriptionRequired for an exclusive episode the person may not hear.
+    A book's sample is everyone's, so anyone signed in keeps a place in a book.
+    """
+    if kind == ListeningProgress.Kind.AUDIOBOOK:
+        return audiobook_get_by_id(audiobook_id=item_id).duration_seconds
+    episode = episode_get_by_id(episode_id=item_id)
+    if not may_play(user=user, access=episode.access, now=now):
+        raise SubscriptionRequired(audio_id=episode.audio_id or 0)
+    return episode.duration_seconds or MAX_POSITION_SECONDS

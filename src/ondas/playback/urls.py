@@ -15,11 +15,50 @@ class ExtensionConverter:
         return value
 
 
+class ProgressKindConverter:
+    """What a position is kept for: an episode or an audiobook."""
+
+    regex = "episode|audiobook"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(ExtensionConverter, "ext")
+register_converter(ProgressKindConverter, "progress_kind")
 
 app_name = "playback"
 
 urlpatterns = [
     path("audio/<int:audio_id>", views.audio_view, name="audio"),
     path("audio/<int:audio_id>.<ext:ext>", views.audio_view, name="audio-ext"),
+    # The book player's JSON endpoints.
+    path(
+        "playback/books/<int:audiobook_id>/session",
+        views.listening_session_open_view,
+        name="book-session",
+    ),
+    path(
+        "playback/sessions/<uuid:session_token>/report",
+        views.listening_report_view,
+        name="session-report",
+    ),
+    path(
+        "playback/progress/<progress_kind:kind>/<int:item_id>",
+        views.progress_view,
+        name="progress",
+    ),
+    path(
+        "playback/books/<int:audiobook_id>/bookmarks",
+        views.bookmarks_view,
+        name="book-bookmarks",
+    ),
+    path(
+        "playback/bookmarks/<int:bookmark_id>",
+        views.bookmark_delete_view,
+        name="bookmark",
+    ),
 ]

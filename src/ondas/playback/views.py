@@ -1,23 +1,50 @@
 from __future__ import annotations
 
+import json
 import logging
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
+from ondas.accounts.types import AuthedHttpRequest
 from ondas.catalog.models import Episode
-from ondas.catalog.selectors import audio_file_get_with_access
+from ondas.catalog.selectors import audio_file_get_with_access, audiobook_get_by_id
 from ondas.core import clock
-from ondas.playback.access import may_play
+from ondas.core.errors import OndasError
+from ondas.playback.access import book_access, may_play, progress_item_length
 from ondas.playback.delivery import accel_redirect, serve_file
 from ondas.playback.errors import (
+    AllowanceRequired,
     AudioMissingOnDisk,
     AudioNotFound,
+    ReportRefused,
     SubscriptionRequired,
+)
+from ondas.playback.models import Bookmark, ListeningProgress
+from ondas.playback.selectors import bookmark_list, progress_get
+from ondas.playback.services import (
+    MAX_INTERVALS,
+    MAX_RATE,
+    MIN_RATE,
+    PlayedInterval,
+    bookmark_create,
+    bookmark_delete,
+    listening_report_apply,
+    listening_session_open,
+    progress_save,
 )
 
 logger = logging.getLogger(__name__)
@@ -75,3 +102,243 @@ def _refused(request: HttpRequest, error: SubscriptionRequired) -> HttpResponse:
     )
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+# The book player's JSON endpoints ----------------------------------------------
+# Signed-in only, CSRF-protected like every form (the player sends the token
+# in X-CSRFToken), never cached. Bad input is a ReportRefused (400) with a
+# sentence saying what is wrong; nothing is charged or stored.
+
+MAX_SEQ = 2**31 - 1
+MAX_SECONDS = 10.0**7
+
+
+def json_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer visitors with 401 and OndasErrors as ``{code, message, data}``."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            response: HttpResponse = JsonResponse(
+                {
+                    "code": "sign_in_required",
+                    "message": _(
+                        "Sign in to listen to whole books and keep your place."
+                    ),
+                    "data": {},
+                },
+                status=401,
+            )
+        else:
+            try:
+                response = view(request, *args, **kwargs)
+            except OndasError as error:
+                response = JsonResponse(error.as_dict(), status=error.http_status)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    return wrapper
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(name)  # NaN and Infinity are no numbers a player sends
+
+
+def _body(request: HttpRequest) -> dict[str, object]:
+    """The request's JSON object; ReportRefused if it is not one."""
+    try:
+        data = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        raise ReportRefused(reason=_("The request body must be a JSON object."))
+    return data
+
+
+def _number(
+    data: Mapping[str, object], key: str, *, low: float = 0.0, high: float = MAX_SECONDS
+) -> float:
+    value = data.get(key)
+    # The range check also refuses NaN and infinities, and compares integers of
+    # any size without converting them to float first.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not low <= value <= high
+    ):
+        raise ReportRefused(
+            reason=_("“%(field)s” must be a number from %(low)s to %(high)s.")
+            % {"field": key, "low": _plain(low), "high": _plain(high)}
+        )
+    return float(value)
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:.3f}"
+
+
+def _text(data: Mapping[str, object], key: str, *, max_length: int) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
+        raise ReportRefused(
+            reason=_("“%(field)s” must be text of at most %(max)s characters.")
+            % {"field": key, "max": max_length}
+        )
+    return value
+
+
+def _moment(data: Mapping[str, object], key: str, *, default: datetime) -> datetime:
+    value = data.get(key)
+    if value is None:
+        return default
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ReportRefused(
+            reason=_("“%(field)s” must be a date and time with its time zone.")
+            % {"field": key}
+        )
+    return moment
+
+
+def _intervals(data: Mapping[str, object]) -> list[PlayedInterval]:
+    items = data.get("intervals")
+    if not isinstance(items, list) or len(items) > MAX_INTERVALS:
+        raise ReportRefused(
+            reason=_("“intervals” must be a list of at most %(max)s played stretches.")
+            % {"max": MAX_INTERVALS}
+        )
+    intervals = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ReportRefused(
+                reason=_("Each interval must be an object with start, end and rate.")
+            )
+        intervals.append(
+            PlayedInterval(
+                start=_number(item, "start"),
+                end=_number(item, "end"),
+                rate=_number(item, "rate", low=MIN_RATE, high=MAX_RATE),
+            )
+        )
+    return intervals
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@require_POST
+@json_endpoint
+def listening_session_open_view(
+    request: AuthedHttpRequest, audiobook_id: int
+) -> HttpResponse:
+    """Start this device's stream of a book: the one the account meters now."""
+    device = _text(_body(request), "device", max_length=64)
+    book = audiobook_get_by_id(audiobook_id=audiobook_id)
+    now = clock.now()
+    access = book_access(user=request.user, now=now)
+    allowance = access.allowance
+    if allowance is None or not access.full:
+        raise AllowanceRequired
+    session = listening_session_open(
+        user=request.user, audiobook=book, device=device, now=now
+    )
+    return JsonResponse(
+        {
+            "token": str(session.token),
+            "left_seconds": round(allowance.left_seconds, 3),
+            "renews_at": _iso(allowance.renews_at),
+        },
+        status=201,
+    )
+
+
+@require_POST
+@json_endpoint
+def listening_report_view(
+    request: AuthedHttpRequest, session_token: uuid.UUID
+) -> HttpResponse:
+    """Charge what the player says it played (``{seq, intervals}``)."""
+    data = _body(request)
+    seq = _number(data, "seq", low=1, high=MAX_SEQ)
+    if not seq.is_integer():
+        raise ReportRefused(reason=_("“seq” must be a whole number."))
+    answer = listening_report_apply(
+        user=request.user,
+        session_token=str(session_token),
+        seq=int(seq),
+        intervals=_intervals(data),
+        now=clock.now(),
+    )
+    return JsonResponse(answer)
+
+
+def _progress_dict(progress: ListeningProgress | None) -> dict[str, object]:
+    return {
+        "position_seconds": progress.position_seconds if progress else None,
+        "played_at": _iso(progress.played_at) if progress else None,
+        "device": progress.device if progress else "",
+    }
+
+
+@require_http_methods(["GET", "PUT"])
+@json_endpoint
+def progress_view(request: AuthedHttpRequest, kind: str, item_id: int) -> HttpResponse:
+    """Read, or move, the person's position in an episode or a book."""
+    now = clock.now()
+    length = progress_item_length(
+        user=request.user, kind=kind, item_id=item_id, now=now
+    )
+    if request.method == "GET":
+        found = progress_get(user=request.user, kind=kind, item_id=item_id)
+        return JsonResponse(_progress_dict(found))
+    data = _body(request)
+    progress, applied = progress_save(
+        user=request.user,
+        kind=kind,
+        item_id=item_id,
+        position_seconds=_number(data, "position_seconds", high=length + 1),
+        played_at=_moment(data, "played_at", default=now),
+        device=_text(data, "device", max_length=64),
+        now=now,
+    )
+    return JsonResponse({**_progress_dict(progress), "applied": applied})
+
+
+def _bookmark_dict(bookmark: Bookmark) -> dict[str, object]:
+    return {
+        "id": bookmark.pk,
+        "position_seconds": bookmark.position_seconds,
+        "note": bookmark.note,
+        "created_at": _iso(bookmark.created_at),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@json_endpoint
+def bookmarks_view(request: AuthedHttpRequest, audiobook_id: int) -> HttpResponse:
+    """List the person's bookmarks in a book, or add one (``{position_seconds, note}``)."""
+    book = audiobook_get_by_id(audiobook_id=audiobook_id)
+    if request.method == "GET":
+        bookmarks = bookmark_list(user=request.user, audiobook=book)
+        return JsonResponse({"bookmarks": [_bookmark_dict(b) for b in bookmarks]})
+    data = _body(request)
+    bookmark = bookmark_create(
+        user=request.user,
+        audiobook=book,
+        position_seconds=_number(data, "position_seconds", high=book.duration_seconds),
+        note=_text(data, "note", max_length=500),
+        now=clock.now(),
+    )
+    return JsonResponse(_bookmark_dict(bookmark), status=201)
+
+
+@require_http_methods(["DELETE"])
+@json_endpoint
+def bookmark_delete_view(request: AuthedHttpRequest, bookmark_id: int) -> HttpResponse:
+    """Delete one of the person's bookmarks; someone else's stays as it is."""
+    bookmark_delete(user=request.user, bookmark_id=bookmark_id)
+    return HttpResponse(status=204)

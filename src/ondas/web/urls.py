@@ -13,4 +13,10 @@ urlpatterns = [
         views.episode_detail_view,
         name="episode-detail",
     ),
+    path("books/", views.audiobook_list_view, name="audiobook-list"),
+    path(
+        "books/<slug:book_slug>/",
+        views.audiobook_detail_view,
+        name="audiobook-detail",
+    ),
 ]

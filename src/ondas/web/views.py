@@ -12,18 +12,27 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from ondas.catalog.selectors import (
+    audiobook_get,
+    audiobook_list,
     episode_get,
     episode_page_for_show,
     show_get,
     show_list,
 )
 from ondas.core import clock
-from ondas.playback.access import episode_ids_locked
+from ondas.playback.access import book_access, episode_ids_locked
+
+# How many audiobooks the home page shows next to the shows.
+HOME_BOOKS = 6
 
 
 @require_safe
 def home_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "ondas/home.html", {"shows": show_list()})
+    return render(
+        request,
+        "ondas/home.html",
+        {"shows": show_list(), "books": audiobook_list()[:HOME_BOOKS]},
+    )
 
 
 @require_safe
@@ -54,6 +63,23 @@ def episode_detail_view(
             "start_at": request.GET.get("t", ""),
             "locked_episode_ids": locked,
         },
+    )
+
+
+@require_safe
+def audiobook_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "ondas/audiobook_list.html", {"books": audiobook_list()})
+
+
+@require_safe
+def audiobook_detail_view(request: HttpRequest, book_slug: str) -> HttpResponse:
+    book = audiobook_get(slug=book_slug)
+    # The whole book for people with hours left, the free sample for the rest.
+    access = book_access(user=request.user, now=clock.now())
+    return render(
+        request,
+        "ondas/audiobook_detail.html",
+        {"book": book, "access": access, "start_at": request.GET.get("t", "")},
     )
 
 
