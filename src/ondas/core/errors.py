@@ -12,6 +12,8 @@ from typing import ClassVar
 
 class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
+    INVALID_REQUEST = "invalid_request"
+    SIGN_IN_REQUIRED = "sign_in_required"
     SHOW_NOT_FOUND = "show_not_found"
     EPISODE_NOT_FOUND = "episode_not_found"
     AUDIO_NOT_FOUND = "audio_not_found"
@@ -86,6 +88,21 @@ class OndasError(Exception):
     def as_dict(self) -> dict[str, object]:
         """Return the error as the body clients receive."""
         return {"code": str(self.code), "message": self.message, "data": self.data}
+
+
+class InvalidRequest(OndasError):
+    """A request whose shape is wrong: malformed JSON, a missing or absurd field."""
+
+    code = ErrorCode.INVALID_REQUEST
+    http_status = 400
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason)
+
+
+class SignInRequired(OndasError):
+    code = ErrorCode.SIGN_IN_REQUIRED
+    http_status = 401
 
 
 class NotFoundError(OndasError):

@@ -23,14 +23,13 @@ from ondas.accounts.types import AuthedHttpRequest
 from ondas.catalog.models import Episode
 from ondas.catalog.selectors import audio_file_get_with_access, audiobook_get_by_id
 from ondas.core import clock
-from ondas.core.errors import OndasError
+from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
 from ondas.playback.access import book_access, may_play, progress_item_length
 from ondas.playback.delivery import accel_redirect, serve_file
 from ondas.playback.errors import (
     AllowanceRequired,
     AudioMissingOnDisk,
     AudioNotFound,
-    ReportRefused,
     SubscriptionRequired,
 )
 from ondas.playback.models import Bookmark, ListeningProgress
@@ -106,7 +105,7 @@ def _refused(request: HttpRequest, error: SubscriptionRequired) -> HttpResponse:
 
 # The book player's JSON endpoints ----------------------------------------------
 # Signed-in only, CSRF-protected like every form (the player sends the token
-# in X-CSRFToken), never cached. Bad input is a ReportRefused (400) with a
+# in X-CSRFToken), never cached. Bad input is an InvalidRequest (400) with a
 # sentence saying what is wrong; nothing is charged or stored.
 
 MAX_SEQ = 2**31 - 1
@@ -119,16 +118,10 @@ def json_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not request.user.is_authenticated:
-            response: HttpResponse = JsonResponse(
-                {
-                    "code": "sign_in_required",
-                    "message": _(
-                        "Sign in to listen to whole books and keep your place."
-                    ),
-                    "data": {},
-                },
-                status=401,
+            refusal = SignInRequired(
+                _("Sign in to listen to whole books and keep your place.")
             )
+            response: HttpResponse = JsonResponse(refusal.as_dict(), status=401)
         else:
             try:
                 response = view(request, *args, **kwargs)
@@ -145,13 +138,13 @@ def _refuse_constant(name: str) -> object:
 
 
 def _body(request: HttpRequest) -> dict[str, object]:
-    """The request's JSON object; ReportRefused if it is not one."""
+    """The request's JSON object; InvalidRequest if it is not one."""
     try:
         data = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
-        raise ReportRefused(reason=_("The request body must be a JSON object."))
+        raise InvalidRequest(reason=_("The request body must be a JSON object."))
     return data
 
 
@@ -166,7 +159,7 @@ def _number(
         or not isinstance(value, int | float)
         or not low <= value <= high
     ):
-        raise ReportRefused(
+        raise InvalidRequest(
             reason=_("“%(field)s” must be a number from %(low)s to %(high)s.")
             % {"field": key, "low": _plain(low), "high": _plain(high)}
         )
@@ -180,7 +173,7 @@ def _plain(number: float) -> str:
 def _text(data: Mapping[str, object], key: str, *, max_length: int) -> str:
     value = data.get(key, "")
     if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
-        raise ReportRefused(
+        raise InvalidRequest(
             reason=_("“%(field)s” must be text of at most %(max)s characters.")
             % {"field": key, "max": max_length}
         )
@@ -196,7 +189,7 @@ def _moment(data: Mapping[str, object], key: str, *, default: datetime) -> datet
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise ReportRefused(
+        raise InvalidRequest(
             reason=_("“%(field)s” must be a date and time with its time zone.")
             % {"field": key}
         )
@@ -206,14 +199,14 @@ def _moment(data: Mapping[str, object], key: str, *, default: datetime) -> datet
 def _intervals(data: Mapping[str, object]) -> list[PlayedInterval]:
     items = data.get("intervals")
     if not isinstance(items, list) or len(items) > MAX_INTERVALS:
-        raise ReportRefused(
+        raise InvalidRequest(
             reason=_("“intervals” must be a list of at most %(max)s played stretches.")
             % {"max": MAX_INTERVALS}
         )
     intervals = []
     for item in items:
         if not isinstance(item, dict):
-            raise ReportRefused(
+            raise InvalidRequest(
                 reason=_("Each interval must be an object with start, end and rate.")
             )
         intervals.append(
@@ -265,7 +258,7 @@ def listening_report_view(
     data = _body(request)
     seq = _number(data, "seq", low=1, high=MAX_SEQ)
     if not seq.is_integer():
-        raise ReportRefused(reason=_("“seq” must be a whole number."))
+        raise InvalidRequest(reason=_("“seq” must be a whole number."))
     answer = listening_report_apply(
         user=request.user,
         session_token=str(session_token),
