@@ -49,6 +49,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every later layer logs with the request id, and the metrics
+    # see the final status, errors rendered by the layers below included.
+    "ondas.ops.middleware.RequestIdMiddleware",
+    "ondas.ops.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,7 +93,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue instead of failing with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist per worker thread: opening one (with its PRAGMAs) cost
+    # about 800 µs, the largest part of an audio request (bench/audio_ranges.py).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
@@ -247,13 +252,50 @@ ONDAS_FEEDS_MAX_REMOVAL_PERCENT = float(
     env_str("ONDAS_FEEDS_MAX_REMOVAL_PERCENT", "10")
 )
 
+# Production serving (ondas.ops): nginx in front, `ondas deploy nginx` renders
+# its site from these. With ONDAS_AUDIO_ACCEL_PREFIX set (e.g.
+# /_protected_media/) the audio view checks the request and answers with
+# X-Accel-Redirect to that internal nginx location, which sends the bytes.
+ONDAS_AUDIO_ACCEL_PREFIX = env_str("ONDAS_AUDIO_ACCEL_PREFIX", "")
+if ONDAS_AUDIO_ACCEL_PREFIX and not (
+    ONDAS_AUDIO_ACCEL_PREFIX.startswith("/") and ONDAS_AUDIO_ACCEL_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured(
+        "ONDAS_AUDIO_ACCEL_PREFIX must start and end with '/', e.g. /_protected_media/"
+    )
+# Behind nginx (which sets X-Forwarded-Proto), Django must know the request
+# came over HTTPS: secure cookies, CSRF origins and absolute links depend on it.
+# Only set it when a proxy you run overwrites that header.
+if env_bool("ONDAS_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+ONDAS_SERVER_NAME = env_str("ONDAS_SERVER_NAME", "")
+ONDAS_TLS_CERTIFICATE = env_str("ONDAS_TLS_CERTIFICATE", "/etc/ssl/ondas/fullchain.pem")
+ONDAS_TLS_CERTIFICATE_KEY = env_str(
+    "ONDAS_TLS_CERTIFICATE_KEY", "/etc/ssl/ondas/privkey.pem"
+)
+
+# Logs: plain text, or one JSON object per line (ONDAS_LOG_FORMAT=json); both
+# carry the request id.
+ONDAS_LOG_FORMAT = env_str("ONDAS_LOG_FORMAT", "plain")
+if ONDAS_LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("ONDAS_LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "ondas.ops.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
+        "json": {"()": "ondas.ops.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": ONDAS_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("ONDAS_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -1,4 +1,4 @@
-"""The `ondas` command: serve, demo, doctor, and Django's own commands."""
+"""The `ondas` command: serve, deploy, demo, doctor, and Django's own commands."""
 
 from __future__ import annotations
 
@@ -24,7 +24,43 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         threads=args.threads,
         access_log=args.access_log,
+        graceful_timeout=args.graceful_timeout,
     )
+    return 0
+
+
+def _cmd_deploy_nginx(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+
+    from ondas.ops.deploy import nginx_site_from_settings, nginx_site_render
+
+    site = nginx_site_from_settings(
+        listen=args.listen,
+        http_listen=args.http_listen,
+        server_name=args.server_name,
+        certificate=args.certificate,
+        certificate_key=args.certificate_key,
+        upstream=args.upstream,
+        access_log=args.access_log,
+        max_body_size=args.max_body_size,
+    )
+    try:
+        text = nginx_site_render(site)
+    except ValueError as exc:
+        print(f"ondas deploy nginx: {exc}", file=sys.stderr)
+        return 2
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    if settings.ONDAS_AUDIO_ACCEL_PREFIX != site.accel_prefix:
+        print(
+            f"Note: set ONDAS_AUDIO_ACCEL_PREFIX={site.accel_prefix} for `ondas "
+            "serve`, or audio bytes go through Python instead of nginx.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -44,9 +80,8 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     checks = doctor_report()
     width = max(len(c.name) for c in checks)
     for check in checks:
-        mark = "ok  " if check.ok else "FAIL"
-        print(f"{mark} {check.name.ljust(width)}  {check.detail}")
-    return 0 if all(c.ok for c in checks) else 1
+        print(f"{check.mark.ljust(4)} {check.name.ljust(width)}  {check.detail}")
+    return 0 if all(c.ok or c.advisory for c in checks) else 1
 
 
 def _cmd_manage(args: argparse.Namespace) -> int:
@@ -106,7 +141,36 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--access-log", action="store_true", help="log every request to stdout"
     )
+    serve.add_argument(
+        "--graceful-timeout",
+        type=int,
+        default=int(os.environ.get("ONDAS_GRACEFUL_TIMEOUT", "30")),
+        help="seconds SIGTERM waits for requests and audio streams in flight",
+    )
     serve.set_defaults(func=_cmd_serve)
+
+    deploy = sub.add_parser("deploy", help="write production configuration")
+    deploy_sub = deploy.add_subparsers(dest="deploy_command", required=True)
+    nginx = deploy_sub.add_parser(
+        "nginx", help="the nginx site (TLS, HTTP/2, static, audio) from settings"
+    )
+    nginx.add_argument("--server-name", help="default: the host of ONDAS_SITE_URL")
+    nginx.add_argument("--listen", default="443", help="port or address:port (TLS)")
+    nginx.add_argument(
+        "--http-listen", default="80", help="plain HTTP that redirects; '' for none"
+    )
+    nginx.add_argument("--certificate", help="default: ONDAS_TLS_CERTIFICATE")
+    nginx.add_argument("--certificate-key", help="default: ONDAS_TLS_CERTIFICATE_KEY")
+    nginx.add_argument(
+        "--upstream",
+        default=f"{os.environ.get('ONDAS_HOST', '127.0.0.1')}:"
+        f"{os.environ.get('ONDAS_PORT', '8000')}",
+        help="where `ondas serve` listens",
+    )
+    nginx.add_argument("--access-log", default="/var/log/nginx/ondas.access.log")
+    nginx.add_argument("--max-body-size", default="512m")
+    nginx.add_argument("-o", "--output", default="-", help="file, or - for stdout")
+    nginx.set_defaults(func=_cmd_deploy_nginx)
 
     demo = sub.add_parser("demo", help="load the demo catalog (safe to run twice)")
     demo.set_defaults(func=_cmd_demo)

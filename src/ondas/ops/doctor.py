@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import platform
+import re
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -21,6 +26,15 @@ class Check:
     name: str
     ok: bool
     detail: str
+    # Advisory checks say what a faster path would need; a missing one is a
+    # warning, not a failure (Ondas works without kTLS or io_uring).
+    advisory: bool = False
+
+    @property
+    def mark(self) -> str:
+        if self.ok:
+            return "ok"
+        return "warn" if self.advisory else "FAIL"
 
 
 def check_python() -> Check:
@@ -92,6 +106,182 @@ def check_sendfile() -> Check:
     return Check("sendfile", ok, detail)
 
 
+# Linux's TCP_ULP socket option (include/uapi/linux/tcp.h) and the io_uring_setup
+# system call number on x86-64 and arm64 alike.
+TCP_ULP = 31
+SYS_IO_URING_SETUP = 425
+NGINX = "/usr/sbin/nginx"
+KTLS_MIN_NGINX = (1, 21, 4)  # first nginx with SSL_sendfile (kTLS)
+
+
+def check_ktls_kernel() -> Check:
+    """Ask the kernel for the "tls" upper-layer protocol on a connected socket."""
+    listener = socket.socket()
+    client = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        client.connect(listener.getsockname())
+        client.setsockopt(socket.IPPROTO_TCP, TCP_ULP, b"tls")
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            detail = (
+                "not available: this kernel has no TLS upper-layer protocol "
+                "(CONFIG_TLS off, or `modprobe tls` not done); nginx encrypts in "
+                "user space and TLS audio is copied, not sent with sendfile"
+            )
+        else:
+            detail = f"not available: setsockopt(TCP_ULP, 'tls') failed: {exc}"
+        return Check("kernel TLS", False, detail, advisory=True)
+    finally:
+        client.close()
+        listener.close()
+    return Check(
+        "kernel TLS",
+        True,
+        "available: the kernel can encrypt TLS records, so nginx can sendfile "
+        "audio under TLS",
+    )
+
+
+def _nginx_facts(nginx: str) -> tuple[tuple[int, ...], str, bool]:
+    """Return nginx's version, its OpenSSL line, and whether it calls SSL_sendfile."""
+    shown = subprocess.run(  # noqa: S603 - a fixed path, no shell
+        [nginx, "-V"], capture_output=True, text=True, timeout=10, check=False
+    ).stderr
+    found = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", shown)
+    version = tuple(int(part) for part in found.groups()) if found else ()
+    openssl = re.search(r"running with (OpenSSL [^\s)]+)", shown) or re.search(
+        r"built with (OpenSSL [^\s)]+)", shown
+    )
+    with open(nginx, "rb") as fh:
+        calls_sendfile = b"SSL_sendfile" in fh.read()
+    return version, openssl.group(1) if openssl else "no OpenSSL", calls_sendfile
+
+
+def _openssl_has_ktls() -> bool | None:
+    """Whether the system's OpenSSL was built with kTLS, or None if unknown.
+
+    The ``openssl`` command offers ``s_server -sendfile`` only in builds with
+    kTLS (OPENSSL_NO_KTLS unset); nginx links the same libssl.
+    """
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    shown = subprocess.run(  # noqa: S603 - a fixed command, no shell
+        [openssl, "s_server", "-help"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    return "-sendfile" in shown.stdout + shown.stderr
+
+
+def check_nginx_ktls(nginx: str = NGINX) -> Check:
+    """Would nginx use kTLS where the kernel has it (nginx and OpenSSL builds)?"""
+    if not os.access(nginx, os.X_OK):
+        return Check("nginx kTLS", False, f"{nginx} is not installed", advisory=True)
+    try:
+        version, openssl, calls_sendfile = _nginx_facts(nginx)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Check("nginx kTLS", False, f"cannot run {nginx}: {exc}", advisory=True)
+    openssl_ktls = _openssl_has_ktls()
+    shown = ".".join(map(str, version)) or "?"
+    if version < KTLS_MIN_NGINX or not calls_sendfile:
+        return Check(
+            "nginx kTLS",
+            False,
+            f"nginx {shown} with {openssl} cannot use kTLS (needs nginx 1.21.4+ "
+            "built against OpenSSL 3 with kTLS)",
+            advisory=True,
+        )
+    if openssl_ktls is False:
+        return Check(
+            "nginx kTLS",
+            False,
+            f"nginx {shown} can, but {openssl} was built without kTLS",
+            advisory=True,
+        )
+    known = "" if openssl_ktls else " (OpenSSL's kTLS support not confirmed)"
+    return Check(
+        "nginx kTLS",
+        True,
+        f"nginx {shown} with {openssl} will use kTLS wherever the kernel offers "
+        f"it (`ssl_conf_command Options KTLS;` is in the rendered site){known}",
+    )
+
+
+def check_io_uring() -> Check:
+    """Probe io_uring_setup(2) itself; report the sysctl that may forbid it."""
+    disabled = ""
+    try:
+        with open("/proc/sys/kernel/io_uring_disabled") as fh:
+            disabled = fh.read().strip()
+    except OSError:
+        pass
+    libc = ctypes.CDLL(None, use_errno=True)
+    params = ctypes.create_string_buffer(120)  # struct io_uring_params, zeroed
+    fd = libc.syscall(SYS_IO_URING_SETUP, 1, params)
+    if fd >= 0:
+        os.close(fd)
+        return Check(
+            "io_uring",
+            True,
+            "available (io_uring_setup works; kernel.io_uring_disabled="
+            f"{disabled or 'absent'}): PostgreSQL 18 can use io_method = io_uring",
+        )
+    err = ctypes.get_errno()
+    reason = {
+        errno.ENOSYS: "the kernel has no io_uring",
+        errno.EPERM: "forbidden (kernel.io_uring_disabled or a seccomp filter)",
+    }.get(err, os.strerror(err))
+    return Check(
+        "io_uring",
+        False,
+        f"not available: {reason}; PostgreSQL 18 would need io_method = worker",
+        advisory=True,
+    )
+
+
+def check_postgresql_io() -> Check:
+    """The PostgreSQL server's version and, on 18+, its asynchronous I/O method."""
+    if connection.vendor != "postgresql":
+        return Check(
+            "postgresql",
+            True,
+            f"not in use ({connection.vendor}); deploy/postgresql/ has the tuned "
+            "configuration for when it is",
+        )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version_num")
+            number = int(cursor.fetchone()[0])
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+            io_method = ""
+            if number >= 180000:
+                cursor.execute("SHOW io_method")
+                io_method = cursor.fetchone()[0]
+    except DatabaseError as exc:
+        return Check("postgresql", False, f"cannot ask the server: {exc}")
+    if number < 180000:
+        return Check(
+            "postgresql",
+            True,
+            f"PostgreSQL {version}: asynchronous I/O (io_method) needs 18 or newer",
+        )
+    if io_method == "io_uring":
+        return Check("postgresql", True, f"PostgreSQL {version}, io_method = io_uring")
+    return Check(
+        "postgresql",
+        False,
+        f"PostgreSQL {version}, io_method = {io_method}: "
+        "deploy/postgresql/ondas-pg18.conf sets io_uring",
+        advisory=True,
+    )
+
+
 def doctor_report() -> list[Check]:
     """Run every check and return the results in display order."""
     return [
@@ -100,4 +290,8 @@ def doctor_report() -> list[Check]:
         check_database(),
         check_media_writable(),
         check_sendfile(),
+        check_ktls_kernel(),
+        check_nginx_ktls(),
+        check_io_uring(),
+        check_postgresql_io(),
     ]

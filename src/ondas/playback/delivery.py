@@ -11,10 +11,15 @@ from __future__ import annotations
 import logging
 import os
 from typing import BinaryIO
+from urllib.parse import quote
 
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import (
+    content_disposition_header,
+    http_date,
+    parse_http_date_safe,
+)
 
 from ondas.playback.ranges import (
     ByteRange,
@@ -27,26 +32,38 @@ logger = logging.getLogger(__name__)
 
 
 class RangeFile:
-    """A read-only view of ``length`` bytes of an open file, from its offset.
+    """A read-only window on bytes ``[start, start + length)`` of an open file.
 
-    ``fileno()`` exposes the real descriptor so a server can ``sendfile`` it;
-    ``read()`` stops at the range end for servers (and test clients) that copy.
+    ``fileno()`` exposes the real descriptor so a server can ``sendfile`` it
+    from the current offset; ``read()`` stops at the window's end for servers
+    (and test clients) that copy. Positions are those of the descriptor, so
+    ``seek``/``tell`` agree with ``os.lseek`` on ``fileno()``: Python's
+    ``socket.sendfile`` falls back to ``seek`` + ``read`` when the client has
+    gone before the first byte, and without ``seek`` that became an
+    AttributeError inside Gunicorn instead of a quiet broken pipe.
     """
 
     def __init__(self, raw: BinaryIO, length: int) -> None:
         self._raw = raw
-        self._left = length
+        self._end = raw.tell() + length
 
     def fileno(self) -> int:
         return self._raw.fileno()
 
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
     def read(self, size: int = -1) -> bytes:
-        if self._left <= 0:
+        left = self._end - self._raw.tell()
+        if left <= 0:
             return b""
-        size = self._left if size < 0 else min(size, self._left)
-        data = self._raw.read(size)
-        self._left -= len(data)
-        return data
+        return self._raw.read(left if size < 0 else min(size, left))
 
     def close(self) -> None:
         self._raw.close()
@@ -90,9 +107,7 @@ def serve_file(
             "Last-Modified": http_date(mtime),
             "Cache-Control": cache_control,
         }
-        conditional = get_conditional_response(
-            request, etag=etag, last_modified=mtime
-        )
+        conditional = get_conditional_response(request, etag=etag, last_modified=mtime)
         if conditional is not None:
             raw.close()
             for name, value in headers.items():
@@ -113,6 +128,9 @@ def serve_file(
             raw.close()
             response = HttpResponse(content_type=content_type, headers=headers)
             response.headers["Content-Length"] = str(size)
+            # The same header fields a GET would carry (RFC 9110 §9.3.2).
+            if disposition := content_disposition_header(False, filename):
+                response.headers["Content-Disposition"] = disposition
             return response
 
         if byte_range is None:
@@ -130,9 +148,40 @@ def serve_file(
             filename=filename,
             headers=headers,
         )
+        # FileResponse measured to the end of the file; the server's sendfile
+        # sends exactly Content-Length bytes, so this must be the range's.
         file_response.headers["Content-Length"] = str(byte_range.length)
         file_response.headers["Content-Range"] = byte_range.content_range(size)
         return file_response
     except BaseException:
         raw.close()
         raise
+
+
+def accel_redirect(
+    *,
+    path: str,
+    media_root: str,
+    prefix: str,
+    content_type: str,
+    filename: str,
+    cache_control: str,
+) -> HttpResponse:
+    """Hand the file at ``path`` to nginx's internal location under ``prefix``.
+
+    Ondas has already decided who may hear it; nginx then answers the Range,
+    the validators and HEAD from the file itself and sends the bytes with
+    sendfile. Raises FileNotFoundError when the file is gone, so the listener
+    gets Ondas's 404 rather than nginx's, and ValueError for a path outside
+    ``media_root`` (never handed to nginx).
+    """
+    os.stat(path)
+    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(media_root))
+    if relative.startswith(os.pardir) or os.path.isabs(relative):
+        raise ValueError(f"{path!r} is outside the media root")
+    response = HttpResponse(content_type=content_type)
+    response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(relative)
+    response.headers["Cache-Control"] = cache_control
+    if disposition := content_disposition_header(False, filename):
+        response.headers["Content-Disposition"] = disposition
+    return response

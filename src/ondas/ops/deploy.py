@@ -1,0 +1,212 @@
+"""`ondas deploy nginx`: the nginx site for this installation, from its settings.
+
+The site terminates TLS (HTTP/2 by ALPN, kernel TLS where the kernel and
+OpenSSL have it), serves static files and artwork itself, keeps a pool of
+kept-alive connections to `ondas serve`, and sends audio from an internal
+location after Ondas has answered ``X-Accel-Redirect``: Ondas checks the
+right to listen on every request, nginx does Range, validators and
+``sendfile``. ``deploy/nginx/ondas.conf`` in the repository is this renderer's
+output for example settings (a test keeps the two equal).
+
+Written for Debian's nginx 1.22: ``listen … ssl http2`` (1.25.1 moved HTTP/2
+to an ``http2 on;`` directive, which 1.22 does not know).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.template import Context, Engine
+
+DEFAULT_ACCEL_PREFIX = "/_protected_media/"
+# A value that can stand in an nginx directive without quoting or escaping.
+_SAFE_VALUE = re.compile(r"[^\s;{}\"'#\\$]+")
+
+SITE_TEMPLATE = """\
+# nginx site for Ondas, written by `ondas deploy nginx` from Ondas's settings.
+# Include it in the http {} block (Debian: /etc/nginx/sites-enabled/ondas).
+# Debian's nginx.conf sets worker_connections 768: raise it (and
+# worker_rlimit_nofile) for thousands of listeners, see deploy/README.md.
+
+upstream ondas_app {
+    server {{ upstream }} max_fails=0;
+    # Kept-alive connections to `ondas serve`, reused across requests.
+    keepalive 32;
+    keepalive_requests 10000;
+    keepalive_timeout 4s;  # below `ondas serve`'s 5 s, so nginx closes first
+}
+
+# The client's X-Request-ID when it sent one, else one nginx makes up; Ondas
+# echoes it and logs with it.
+map $http_x_request_id $ondas_request_id {
+    default $http_x_request_id;
+    "" $request_id;
+}
+
+log_format ondas '$remote_addr - $remote_user [$time_local] "$request" '
+                 '$status $body_bytes_sent "$http_referer" "$http_user_agent" '
+                 '$request_time $upstream_response_time $ondas_request_id';
+{% if http_listen %}
+server {
+    listen {{ http_listen }};
+    server_name {{ server_name }};
+    server_tokens off;
+    return 301 https://$host$request_uri;
+}
+{% endif %}
+server {
+{% for address in listen %}    listen {{ address }} ssl http2;
+{% endfor %}    server_name {{ server_name }};
+    server_tokens off;
+    access_log {{ access_log }} ondas;
+
+    ssl_certificate {{ certificate }};
+    ssl_certificate_key {{ certificate_key }};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers off;
+    ssl_session_cache shared:ondas_tls:10m;
+    ssl_session_timeout 1d;
+    ssl_session_tickets off;
+    # Kernel TLS: the kernel encrypts, so sendfile stays zero-copy under TLS.
+    # Used only where the kernel has it (CONFIG_TLS) and OpenSSL was built
+    # with it; `ondas doctor` tells which is the case here.
+    ssl_conf_command Options KTLS;
+
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65s;
+    # Bad input stops here: a header block over these limits gets 400/494,
+    # a client too slow to send its headers gets 408, before Ondas sees it.
+    client_header_timeout 15s;
+    client_body_timeout 30s;
+    client_header_buffer_size 1k;
+    large_client_header_buffers 4 8k;
+    client_max_body_size {{ max_body_size }};
+
+    gzip on;
+    gzip_vary on;
+    gzip_proxied any;
+    gzip_min_length 1024;
+    gzip_types text/css text/plain text/xml application/javascript
+               application/json application/rss+xml application/atom+xml
+               application/xml image/svg+xml;
+
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Request-ID $ondas_request_id;
+
+    location {{ static_url }} {
+        alias {{ static_root }}/;
+        expires 7d;
+        access_log off;
+    }
+
+    location {{ media_url }}artwork/ {
+        alias {{ media_root }}/artwork/;
+        expires 1d;
+    }
+
+    # Audio bytes, only by X-Accel-Redirect from Ondas, never by a client's
+    # URL: Range, If-Range, ETag and HEAD are nginx's static module's; the
+    # Cache-Control and Content-Type Ondas chose come along.
+    location ^~ {{ accel_prefix }} {
+        internal;
+        alias {{ media_root }}/;
+        add_header X-Request-ID $ondas_request_id;
+    }
+
+    # Operations endpoints: for this machine only (monitoring, load balancer
+    # probes through a local agent).
+    location ~ ^/(healthz|readyz|metrics)$ {
+        allow 127.0.0.1;
+        allow ::1;
+        deny all;
+        proxy_pass http://ondas_app;
+    }
+
+    location / {
+        proxy_pass http://ondas_app;
+    }
+}
+"""
+
+
+@dataclass(frozen=True)
+class NginxSite:
+    server_name: str
+    listen: tuple[str, ...]
+    http_listen: str
+    certificate: str
+    certificate_key: str
+    upstream: str
+    static_url: str
+    static_root: str
+    media_url: str
+    media_root: str
+    accel_prefix: str
+    access_log: str
+    max_body_size: str
+
+
+def _listen_addresses(listen: str) -> tuple[str, ...]:
+    """A bare port listens on IPv4 and IPv6; an address on that address only."""
+    if listen.isdigit():
+        return (listen, f"[::]:{listen}")
+    return (listen,)
+
+
+def nginx_site_from_settings(
+    *,
+    listen: str = "443",
+    http_listen: str = "80",
+    server_name: str | None = None,
+    certificate: str | None = None,
+    certificate_key: str | None = None,
+    upstream: str = "127.0.0.1:8000",
+    access_log: str = "/var/log/nginx/ondas.access.log",
+    max_body_size: str = "512m",
+) -> NginxSite:
+    """Describe the site from Ondas's settings; arguments override them."""
+    name = (
+        server_name
+        or settings.ONDAS_SERVER_NAME
+        or urlsplit(settings.SITE_URL).hostname
+        or "localhost"
+    )
+    return NginxSite(
+        server_name=name,
+        listen=_listen_addresses(listen),
+        http_listen=http_listen,
+        certificate=certificate or settings.ONDAS_TLS_CERTIFICATE,
+        certificate_key=certificate_key or settings.ONDAS_TLS_CERTIFICATE_KEY,
+        upstream=upstream,
+        static_url=settings.STATIC_URL,
+        static_root=str(Path(settings.STATIC_ROOT)).rstrip("/"),
+        media_url=settings.MEDIA_URL,
+        media_root=str(Path(settings.MEDIA_ROOT)).rstrip("/"),
+        accel_prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX or DEFAULT_ACCEL_PREFIX,
+        access_log=access_log,
+        max_body_size=max_body_size,
+    )
+
+
+def nginx_site_render(site: NginxSite) -> str:
+    """Return the site's configuration text; refuse values nginx would misread."""
+    values: dict[str, object] = dict(site.__dict__)
+    for key, value in values.items():
+        for item in value if isinstance(value, tuple) else (value,):
+            if item and not _SAFE_VALUE.fullmatch(str(item)):
+                raise ValueError(f"{key}: {item!r} cannot stand in an nginx directive")
+    for key in ("static_url", "media_url", "accel_prefix"):
+        value = str(values[key])
+        if not (value.startswith("/") and value.endswith("/")):
+            raise ValueError(f"{key}: {value!r} must start and end with '/'")
+    engine = Engine(autoescape=False)
+    return engine.from_string(SITE_TEMPLATE).render(Context(values))

@@ -1,0 +1,184 @@
+"""Prometheus metrics, right across Gunicorn's worker processes.
+
+`ondas serve` sets ``PROMETHEUS_MULTIPROC_DIR`` to a directory of its own
+before the app is imported, so prometheus-client keeps every value in a small
+memory-mapped file per process and ``/metrics`` (served by whichever worker
+gets the scrape) adds them up. Without that variable (tests, `ondas manage`)
+the values live in this process only.
+
+Per-process gauges (memory, page faults) carry a ``pid`` label in
+multiprocess mode and disappear when `ondas serve` reaps the process;
+counters and histograms of a dead worker are kept, so totals never go back.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+import time
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Seconds between two readings of /proc for the per-process gauges.
+PROCESS_SAMPLE_INTERVAL = 1.0
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+REQUESTS = Counter(
+    "ondas_http_requests",
+    "HTTP requests answered by the app, by route (URL name) and status.",
+    ["route", "method", "status"],
+)
+LATENCY = Histogram(
+    "ondas_http_request_duration_seconds",
+    "Time from the request reaching Django to its response leaving it "
+    "(a file response's bytes are sent after that).",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+AUDIO_BYTES = Counter(
+    "ondas_audio_bytes_sent",
+    "Audio bytes the app wrote to its clients (sendfile included).",
+)
+AUDIO_HANDOFFS = Counter(
+    "ondas_audio_accel_redirects",
+    "Audio requests checked by the app and handed to nginx (X-Accel-Redirect).",
+)
+STREAMS_OPEN = Gauge(
+    "ondas_audio_streams_open",
+    "Audio responses whose bytes are being sent right now.",
+    multiprocess_mode="livesum",
+)
+RESIDENT = Gauge(
+    "ondas_process_resident_memory_bytes",
+    "Resident set size (RSS) of the process; pages shared after fork count "
+    "in every process.",
+    ["role"],
+    multiprocess_mode="liveall",
+)
+PROPORTIONAL = Gauge(
+    "ondas_process_proportional_memory_bytes",
+    "Proportional set size (PSS): shared pages divided among their sharers; "
+    "the sum over processes is the memory the server really holds.",
+    ["role"],
+    multiprocess_mode="liveall",
+)
+PAGE_FAULTS = Gauge(
+    "ondas_process_page_faults",
+    "Page faults since the process started: minor (no disk read, e.g. "
+    "copy-on-write after fork) and major (read from disk).",
+    ["role", "kind"],
+    multiprocess_mode="liveall",
+)
+
+_sample_lock = threading.Lock()
+_last_sample = 0.0
+_role = "main"
+
+
+def is_multiprocess() -> bool:
+    """Return whether values are shared across processes (under `ondas serve`)."""
+    return bool(os.environ.get(MULTIPROC_ENV))
+
+
+def set_process_role(role: str) -> None:
+    """Name this process in the per-process gauges ("arbiter", "worker")."""
+    global _role, _last_sample
+    _role = role
+    _last_sample = 0.0
+
+
+def request_observe(*, route: str, method: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency."""
+    method = method if method in _KNOWN_METHODS else "OTHER"
+    REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+    LATENCY.labels(route=route).observe(seconds)
+
+
+def audio_stream_opened() -> None:
+    STREAMS_OPEN.inc()
+
+
+def audio_stream_closed() -> None:
+    STREAMS_OPEN.dec()
+
+
+def audio_bytes_sent(count: int) -> None:
+    if count > 0:
+        AUDIO_BYTES.inc(count)
+
+
+def audio_handed_to_nginx() -> None:
+    AUDIO_HANDOFFS.inc()
+
+
+def _proc_stat() -> tuple[int, int, int]:
+    """Return (minor faults, major faults, RSS in bytes) of this process."""
+    with open("/proc/self/stat", "rb") as fh:
+        # The command name may hold spaces and parentheses: split after the last.
+        fields = fh.read().rsplit(b")", 1)[1].split()
+    # Fields 10, 12 and 24 of proc(5), counted from the state (field 3).
+    minor, major, rss_pages = int(fields[7]), int(fields[9]), int(fields[21])
+    return minor, major, rss_pages * resource.getpagesize()
+
+
+def _pss_bytes() -> int | None:
+    try:
+        with open("/proc/self/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def process_sample(*, force: bool = False) -> None:
+    """Refresh this process's memory and page-fault gauges, at most once a second."""
+    global _last_sample
+    now = time.monotonic()
+    if not force and now - _last_sample < PROCESS_SAMPLE_INTERVAL:
+        return
+    if not _sample_lock.acquire(blocking=False):
+        return
+    try:
+        _last_sample = now
+        try:
+            minor, major, rss = _proc_stat()
+        except OSError:  # no /proc: fall back to what getrusage knows
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            minor, major, rss = usage.ru_minflt, usage.ru_majflt, usage.ru_maxrss * 1024
+        RESIDENT.labels(role=_role).set(rss)
+        PAGE_FAULTS.labels(role=_role, kind="minor").set(minor)
+        PAGE_FAULTS.labels(role=_role, kind="major").set(major)
+        pss = _pss_bytes()
+        if pss is not None:
+            PROPORTIONAL.labels(role=_role).set(pss)
+    finally:
+        _sample_lock.release()
+
+
+def process_dead(pid: int) -> None:
+    """Drop the per-process gauges of a reaped process (called by the arbiter)."""
+    if is_multiprocess():
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+def metrics_render() -> tuple[bytes, str]:
+    """Return the exposition text of every process, and its content type."""
+    process_sample(force=True)
+    if is_multiprocess():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
