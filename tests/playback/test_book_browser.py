@@ -75,11 +75,31 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Requests the server is still handling (see serial_server).
+_in_flight = [0]
+
+
+def _wait_until_idle(timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _in_flight[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    """Fresh profiles (no cookies, no localStorage), closed after the test."""
+    """Fresh profiles (no cookies, no localStorage), closed after the test.
+
+    Leaving a book page sends its last progress and report (pagehide): let
+    those arrive while the test's database is still there, so no request
+    outlives the test and locks the next one's tables.
+    """
     opened: list[BrowserContext] = []
     yield opened
+    for ctx in opened:
+        for page in ctx.pages:
+            page.goto("about:blank")
+    time.sleep(0.2)
+    _wait_until_idle()
     for ctx in opened:
         ctx.close()
 
@@ -109,8 +129,12 @@ def serial_server(live_server: LiveServer) -> LiveServer:
     def one_at_a_time(
         environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        with lock:
-            return app(environ, start_response)  # type: ignore[no-any-return]
+        _in_flight[0] += 1
+        try:
+            with lock:
+                return app(environ, start_response)  # type: ignore[no-any-return]
+        finally:
+            _in_flight[0] -= 1
 
     httpd.set_app(one_at_a_time)
     return live_server
