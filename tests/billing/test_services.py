@@ -299,10 +299,17 @@ def test_rights_carry_the_audiobook_allowance(
 def test_billing_run_command_renews_what_is_due(
     subscription: Subscription, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ondas.ops.cli import main
+    from django.core.management import call_command
+
+    from ondas.ops.cli import _cmd_billing, build_parser
 
     end = subscription.current_period_end.isoformat()
-    assert main(["billing", "run", "--now", end]) == 0
+    # `ondas billing run --now …` reaches the billing_run command …
+    args = build_parser().parse_args(["billing", "run", "--now", end])
+    assert (args.func, args.now) == (_cmd_billing, end)
+    # … which is run here through call_command: run_from_argv would close the
+    # test's database connection when it finishes.
+    call_command("billing_run", "--now", end)
     assert "advanced 1 subscription(s)" in capsys.readouterr().out
     subscription.refresh_from_db()
     assert subscription.status == Status.ACTIVE
