@@ -17,6 +17,9 @@ case "${1:-test}" in
     [ -x /usr/sbin/nginx ] || want+=(nginx-light)
     command -v h2load >/dev/null || want+=(nghttp2-client)
     command -v openssl >/dev/null || want+=(openssl)
+    # the translation test runs makemessages; the unit test runs systemd-analyze
+    command -v xgettext >/dev/null || want+=(gettext)
+    command -v systemd-analyze >/dev/null || want+=(systemd)
     ;;
   bench)
     [ -x /usr/sbin/nginx ] || want+=(nginx-light)

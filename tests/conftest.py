@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from shutil import which
 from typing import BinaryIO
 
 import pytest
 from django.utils import translation
+from playwright.sync_api import Browser, sync_playwright
 from pytest_django.fixtures import Settings
 
 from ondas.catalog.models import Episode, Show
@@ -69,3 +72,46 @@ def demo_catalog(db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Show]:
 @pytest.fixture
 def page_faults_episode(demo_catalog: Show) -> Episode:
     return Episode.objects.get(show=demo_catalog, slug="cpu-and-kernel-page-faults")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, driven by Playwright — never a downloaded browser.
+
+    One for the whole run: Playwright's sync API allows one instance per thread.
+    """
+    if not CHROMIUM.exists() or which("chromium") is None:
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
+            "(scripts/system-deps.sh)"
+        )
+    # Playwright's sync API runs an event loop in this thread, and Django then
+    # refuses ORM calls from it; the tests only touch the ORM between steps.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -18,18 +18,13 @@ from pytest_django.live_server_helper import LiveServer
 from ondas.billing.models import Subscription
 from ondas.catalog.models import Episode, Show
 from tests.web.test_browser import (  # noqa: F401 - fixtures, used by name
-    CHROMIUM,
     audio_state,
-    browser,
     context,
     page,
     wait_playing_from,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = pytest.mark.browser
 
 EMAIL = "lucia@example.com"
 PASSWORD = "una frase de paso bastante larga"

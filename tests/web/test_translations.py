@@ -73,11 +73,11 @@ def test_committed_mo_is_the_po_compiled(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext")
 def test_spanish_catalog_has_every_message_in_the_code(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """makemessages on a copy of the package finds no msgid the catalog lacks."""
+    assert shutil.which("xgettext"), "GNU gettext is missing: run `make system-deps`"
     copy = tmp_path / "ondas"
     shutil.copytree(
         PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo")
