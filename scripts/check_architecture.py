@@ -2,6 +2,7 @@
 
 - imports only point down the layers (faces → features → billing → domain → core);
 - views stay thin: no ORM managers, saves or transactions in views.py;
+- selectors only read: they import no services;
 - no module grows past the size where it should become a package;
 - migration files have descriptive names (no ``auto_``/``merge_``).
 """
@@ -63,6 +64,10 @@ def check() -> list[str]:
                 same_layer = LAYERS[other] == LAYERS[app]
                 if LAYERS[other] > LAYERS[app] or (same_layer and app not in FACES):
                     problems.append(f"{rel}: {app} may not import ondas.{other}")
+        if path.name == "selectors.py" and re.search(
+            r"^from ondas\.\w+\.services\b", text, re.MULTILINE
+        ):
+            problems.append(f"{rel}: selectors read; they may not import services")
         if path.name in {"views.py", "apis.py"}:
             for number, line in enumerate(text.splitlines(), 1):
                 if THIN_VIEW_RE.search(line.split("#")[0]):

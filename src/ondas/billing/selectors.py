@@ -10,11 +10,21 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet, Sum
 
 from ondas.accounts.models import User
+from ondas.billing.digests import keyed_digest
 from ondas.billing.errors import PlanNotOffered, SubscriptionNotFound
-from ondas.billing.models import LedgerEntry, Plan, Subscription
-from ondas.billing.services.subscriptions import trial_available
+from ondas.billing.models import LedgerEntry, Plan, Subscription, TrialClaim
 
 Status = Subscription.Status
+
+
+def trial_available(*, email: str, payment_fingerprint: str) -> bool:
+    """Return whether neither this email nor this card has had a free trial."""
+    claims = TrialClaim.objects.filter(email_digest=keyed_digest(email.strip().lower()))
+    if payment_fingerprint:
+        claims = claims | TrialClaim.objects.filter(
+            payment_fingerprint_digest=keyed_digest(payment_fingerprint)
+        )
+    return not claims.exists()
 
 
 def plan_list_offered() -> QuerySet[Plan]:

@@ -1,20 +1,21 @@
 """Billing's write operations, one module per family (STYLE.md, layers)."""
 
 from ondas.billing.services.ledger import ledger_record_charge, ledger_record_refund
-from ondas.billing.services.stripe_events import stripe_webhook_receive
-from ondas.billing.services.subscriptions import (
+from ondas.billing.services.renewals import (
     BillingRunReport,
     billing_run,
-    plan_create,
     subscription_advance,
+    subscription_record_offline_payment,
+    trial_reminders_send,
+)
+from ondas.billing.services.stripe_events import stripe_webhook_receive
+from ondas.billing.services.subscriptions import (
+    plan_create,
     subscription_cancel,
     subscription_checkout_url,
     subscription_end_for_deleted_user,
-    subscription_record_offline_payment,
     subscription_resume,
     subscription_start,
-    trial_available,
-    trial_reminders_send,
 )
 
 __all__ = [
@@ -31,6 +32,5 @@ __all__ = [
     "subscription_record_offline_payment",
     "subscription_resume",
     "subscription_start",
-    "trial_available",
     "trial_reminders_send",
 ]

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from ondas.accounts.models import User
 from ondas.billing import lifecycle
+from ondas.billing.digests import keyed_digest
 from ondas.billing.errors import InvalidTransition, WebhookSignatureInvalid
 from ondas.billing.models import (
     LedgerEntry,
@@ -30,7 +31,6 @@ from ondas.billing.models import (
 )
 from ondas.billing.providers.stripe import verify_webhook
 from ondas.billing.services.ledger import ledger_record_charge, ledger_record_refund
-from ondas.billing.services.subscriptions import _digest
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def _create_from_stripe(obj: dict[str, Any], *, now: datetime) -> Subscription |
     event.save()
     if trialing:
         TrialClaim.objects.get_or_create(
-            email_digest=_digest(user.email.strip().lower()),
+            email_digest=keyed_digest(user.email.strip().lower()),
             defaults={"subscription": sub, "claimed_at": now},
         )
     return sub

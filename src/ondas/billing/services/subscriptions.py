@@ -8,21 +8,16 @@ period (and attempt); the ledger's unique keys make a repeated write a no-op.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from ondas.accounts.models import User
 from ondas.billing import lifecycle, notifications
+from ondas.billing.digests import keyed_digest
 from ondas.billing.errors import (
     AlreadySubscribed,
-    InvalidTransition,
     PaymentDeclined,
     SubscriptionAlreadyCancelled,
     SubscriptionNotResumable,
@@ -37,32 +32,13 @@ from ondas.billing.models import (
 from ondas.billing.periods import period_end
 from ondas.billing.providers import PaymentMethod, get_provider
 from ondas.billing.providers.stripe import StripeProvider
+from ondas.billing.selectors import trial_available
 from ondas.billing.services.ledger import ledger_record_charge
 
 logger = logging.getLogger(__name__)
 
 Status = Subscription.Status
 Kind = SubscriptionEvent.Kind
-
-# Days after the period end at which a failed renewal is tried again; after
-# the last one fails, the subscription expires.
-RETRY_SCHEDULE_DAYS = (1, 3, 5)
-TRIAL_REMINDER_BEFORE = timedelta(days=2)
-
-
-def _digest(value: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
-
-
-def trial_available(*, email: str, payment_fingerprint: str) -> bool:
-    """Return whether neither this email nor this card has had a free trial."""
-    claims = TrialClaim.objects.filter(email_digest=_digest(email.strip().lower()))
-    if payment_fingerprint:
-        claims = claims | TrialClaim.objects.filter(
-            payment_fingerprint_digest=_digest(payment_fingerprint)
-        )
-    return not claims.exists()
 
 
 def _charge(
@@ -152,9 +128,9 @@ def subscription_start(
     event.save()
     if with_trial:
         TrialClaim.objects.create(
-            email_digest=_digest(user.email.strip().lower()),
+            email_digest=keyed_digest(user.email.strip().lower()),
             payment_fingerprint_digest=(
-                _digest(payment_method.fingerprint)
+                keyed_digest(payment_method.fingerprint)
                 if payment_method.fingerprint
                 else None
             ),
@@ -264,105 +240,6 @@ def subscription_resume(
     return sub
 
 
-def _next_period(sub: Subscription, now: datetime) -> tuple[datetime, datetime]:
-    """The period a renewal pays for: it follows on, unless a whole period was missed."""
-    start = sub.current_period_end
-    if period_end(start, sub.plan.interval) <= now:
-        start = now  # nobody listened through the gap: do not bill it
-    return start, period_end(start, sub.plan.interval)
-
-
-def _renew(sub: Subscription, now: datetime) -> None:
-    start, stop = _next_period(sub, now)
-    attempt = _charge(sub, period_start=start, period_stop=stop, now=now)
-    if attempt.status == PaymentAttempt.Status.SUCCEEDED:
-        kind = Kind.TRIAL_CONVERTED if sub.status == Status.TRIALING else Kind.RENEWED
-        event = lifecycle.transition(sub, kind, now=now, data={"attempt": attempt.pk})
-        sub.current_period_start, sub.current_period_end = start, stop
-        sub.failed_attempts = 0
-        sub.next_retry_at = None
-    else:
-        event = lifecycle.transition(
-            sub, Kind.PAYMENT_FAILED, now=now, data={"reason": attempt.failure_reason}
-        )
-        sub.failed_attempts = 1
-        sub.next_retry_at = sub.current_period_end + timedelta(
-            days=RETRY_SCHEDULE_DAYS[0]
-        )
-        notifications.payment_failed(subscription_id=sub.pk)
-    sub.save()
-    event.save()
-
-
-def _retry(sub: Subscription, now: datetime) -> None:
-    start, stop = _next_period(sub, now)
-    attempt = _charge(sub, period_start=start, period_stop=stop, now=now)
-    if attempt.status == PaymentAttempt.Status.SUCCEEDED:
-        event = lifecycle.transition(sub, Kind.PAYMENT_RECOVERED, now=now)
-        sub.current_period_start, sub.current_period_end = start, stop
-        sub.failed_attempts = 0
-        sub.next_retry_at = None
-    elif sub.failed_attempts >= len(RETRY_SCHEDULE_DAYS):
-        event = lifecycle.transition(
-            sub, Kind.EXPIRED, now=now, data={"reason": attempt.failure_reason}
-        )
-    else:
-        event = lifecycle.transition(
-            sub, Kind.PAYMENT_FAILED, now=now, data={"reason": attempt.failure_reason}
-        )
-        sub.next_retry_at = sub.current_period_end + timedelta(
-            days=RETRY_SCHEDULE_DAYS[sub.failed_attempts]
-        )
-        sub.failed_attempts += 1
-    sub.save()
-    event.save()
-
-
-@transaction.atomic
-def subscription_advance(*, subscription: Subscription, now: datetime) -> Subscription:
-    """Bring one subscription up to ``now``: end, renew, retry or expire it."""
-    sub = _locked(subscription)
-    if sub.status in (Status.TRIALING, Status.ACTIVE) and now >= sub.current_period_end:
-        if sub.cancel_at_period_end:
-            event = lifecycle.transition(sub, Kind.CANCELED, now=now)
-            sub.save()
-            event.save()
-        else:
-            _renew(sub, now)
-    elif (
-        sub.status == Status.PAST_DUE and sub.next_retry_at and now >= sub.next_retry_at
-    ):
-        _retry(sub, now)
-    return sub
-
-
-@transaction.atomic
-def subscription_record_offline_payment(
-    *, subscription: Subscription, acting_user: User, reference: str, now: datetime
-) -> Subscription:
-    """Staff confirm a payment received outside Ondas for an overdue subscription."""
-    sub = _locked(subscription)
-    if sub.status != Status.PAST_DUE:
-        raise InvalidTransition(kind=Kind.PAYMENT_RECOVERED, from_status=sub.status)
-    start, stop = _next_period(sub, now)
-    ledger_record_charge(
-        sub=sub, period_start=start, period_stop=stop, provider_ref=reference, now=now
-    )
-    event = lifecycle.transition(
-        sub,
-        Kind.PAYMENT_RECOVERED,
-        now=now,
-        actor=acting_user,
-        data={"reference": reference},
-    )
-    sub.current_period_start, sub.current_period_end = start, stop
-    sub.failed_attempts = 0
-    sub.next_retry_at = None
-    sub.save()
-    event.save()
-    return sub
-
-
 def subscription_end_for_deleted_user(*, user: User, now: datetime) -> None:
     """End the person's live subscription at once: their account is going away.
 
@@ -382,53 +259,6 @@ def subscription_end_for_deleted_user(*, user: User, now: datetime) -> None:
             locked.cancelled_at = locked.cancelled_at or now
             locked.save()
             event.save()
-
-
-@dataclass
-class BillingRunReport:
-    advanced: int = 0
-    reminders: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def billing_run(*, now: datetime) -> BillingRunReport:
-    """Do every piece of billing work that is due at ``now`` (cron calls this)."""
-    report = BillingRunReport()
-    # Stripe renews and retries on its own schedule and tells us by webhook.
-    due = (
-        Subscription.objects.filter(provider="offline")
-        .filter(
-            Q(status__in=[Status.TRIALING, Status.ACTIVE], current_period_end__lte=now)
-            | Q(status=Status.PAST_DUE, next_retry_at__lte=now)
-        )
-        .order_by("pk")
-    )
-    for sub in due.iterator():
-        try:
-            subscription_advance(subscription=sub, now=now)
-            report.advanced += 1
-        except Exception as exc:  # noqa: BLE001 - one bad row must not stop the run
-            logger.exception("Billing run failed for subscription %s", sub.pk)
-            report.errors.append(f"{sub.pk}: {exc}")
-    report.reminders = trial_reminders_send(now=now)
-    return report
-
-
-def trial_reminders_send(*, now: datetime) -> int:
-    """Tell people whose trial ends within two days, once per trial."""
-    soon = Subscription.objects.filter(
-        status=Status.TRIALING,
-        cancel_at_period_end=False,
-        trial_end__gt=now,
-        trial_end__lte=now + TRIAL_REMINDER_BEFORE,
-    ).exclude(events__kind=Kind.REMINDER_SENT)
-    sent = 0
-    for sub in soon:
-        with transaction.atomic():
-            lifecycle.record(sub, Kind.REMINDER_SENT, now=now)
-            notifications.trial_ending(subscription_id=sub.pk)
-        sent += 1
-    return sent
 
 
 def plan_create(
