@@ -33,6 +33,12 @@ SITE_TEMPLATE = """\
 # worker_rlimit_nofile) for thousands of listeners, see deploy/README.md.
 
 upstream ondas_app {
+    # The same server twice, on purpose. A worker that ends (a reload, a drain)
+    # closes its idle kept-alive connections, and nginx may have just sent a
+    # request on one. nginx then retries a GET on the next peer; with a single
+    # peer it has none and answers 502. The second line gives it a new
+    # connection to the same `ondas serve`.
+    server {{ upstream }} max_fails=0;
     server {{ upstream }} max_fails=0;
     # Kept-alive connections to `ondas serve`, reused across requests.
     keepalive 32;
@@ -97,6 +103,8 @@ server {
 
     proxy_http_version 1.1;
     proxy_set_header Connection "";
+    proxy_next_upstream error timeout;
+    proxy_next_upstream_tries 2;
     proxy_set_header Host $host;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Forwarded-Proto $scheme;
