@@ -99,11 +99,6 @@ def episode_list_for_feed(*, show: Show, limit: int = 300) -> QuerySet[Episode]:
     )
 
 
-def audio_file_get(*, audio_id: int) -> AudioFile | None:
-    """Return the audio file with this id, or None."""
-    return AudioFile.objects.filter(pk=audio_id).first()
-
-
 # A part's audio is for people with audiobook hours left; playback decides.
 AUDIOBOOK_PART_ACCESS = "audiobook"
 

@@ -2,10 +2,9 @@
 
 No real card ever reaches it: ``payment_method_from_test_card`` accepts only
 the published test numbers below and refuses anything else, and only the
-last four digits and the card's behaviour are kept. Operators who take bank
-transfers use ``invoice`` methods: every charge "fails" as awaiting payment,
-the subscription goes past due, and staff record the payment in the admin
-(``billing.services.subscription_record_offline_payment``).
+last four digits and the card's behaviour are kept. A payment received outside
+Ondas (a bank transfer) for an overdue subscription is recorded by staff in the
+admin (``billing.services.subscription_record_offline_payment``).
 """
 
 from __future__ import annotations
@@ -52,15 +51,6 @@ def payment_method_from_test_card(number: str) -> PaymentMethod:
     )
 
 
-def payment_method_invoice() -> PaymentMethod:
-    """A pay-by-invoice method: staff confirm each payment by hand."""
-    return PaymentMethod(
-        ref="invoice",
-        label=_("Invoice (paid offline)"),
-        fingerprint="",
-    )
-
-
 class OfflineProvider:
     name = "offline"
 
@@ -73,8 +63,6 @@ class OfflineProvider:
         idempotency_key: str,
         description: str,
     ) -> ChargeResult:
-        if payment_method_ref == "invoice":
-            return ChargeResult(ok=False, failure_reason="awaiting_offline_payment")
         kind, _sep, rest = payment_method_ref.partition(":")
         behaviour = rest.split(":", 1)[0]
         if kind != "test" or behaviour not in {"succeeds", "fails_renewal"}:
