@@ -283,6 +283,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "ondas.ops.logging.RequestIdFilter"}},
+# How long nginx may keep Ondas's yes to "may this listener hear this audio"
+# (per audio file and session) before asking again; 0 asks on every request.
+# A subscription that ends stops its audio within this many seconds. Books'
+# parts, metered against the listener's hours, are asked about every time.
+ONDAS_AUDIO_RIGHTS_TTL = _env_int("ONDAS_AUDIO_RIGHTS_TTL", 10)
+# Where nginx keeps those answers (`ondas deploy nginx` writes it in the site).
+ONDAS_NGINX_CACHE_DIR = env_str("ONDAS_NGINX_CACHE_DIR", "/var/cache/nginx/ondas")
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"

@@ -300,6 +300,8 @@ def render_site(
             f"127.0.0.1:{upstream}",
             "--access-log",
             str(tmp / "access.log"),
+            "--cache-dir",
+            str(tmp / "cache"),
             "--output",
             str(path),
         ],

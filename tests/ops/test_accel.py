@@ -122,3 +122,60 @@ def test_accel_redirect_quotes_the_location(tmp_path: Path) -> None:
     )
 
     assert response["X-Accel-Redirect"] == f"{PREFIX}a%20b/c%3Fd.mp3"
+
+
+# nginx's question (auth_request) before it sends audio itself ------------------
+
+
+def test_rights_yes_names_the_file_and_how_long_nginx_may_keep_the_answer(
+    accel: Settings, client: Client, audio: AudioFile
+) -> None:
+    accel.ONDAS_AUDIO_RIGHTS_TTL = 7
+    yes = client.get(f"/audio/{audio.pk}/rights")
+
+    assert yes.status_code == 200
+    assert yes["X-Ondas-File"] == audio.file.name
+    assert yes["X-Ondas-Cache-Control"] == "public, max-age=86400"
+    assert yes["X-Accel-Expires"] == "7"
+    assert yes.content == b""
+
+
+def test_rights_no_is_a_403_nginx_never_keeps(
+    accel: Settings, client: Client, audio: AudioFile
+) -> None:
+    show = show_create(title="Sala", author="Ondas", language="es")
+    episode_create(
+        show=show,
+        guid="exclusive-2",
+        title="Only for subscribers",
+        published_at=datetime(2025, 1, 1, tzinfo=UTC),
+        access=Episode.Access.EXCLUSIVE,
+        audio=audio,
+    )
+
+    for path in (f"/audio/{audio.pk}/rights", f"/audio/{audio.pk + 99}/rights"):
+        no = client.get(path)
+        assert no.status_code == 403, path
+        assert no["X-Accel-Expires"] == "0"
+        assert "X-Ondas-File" not in no
+
+
+def test_rights_refuse_files_gone_odd_names_and_servers_without_nginx(
+    settings: Settings, client: Client, audio: AudioFile, tmp_path: Path
+) -> None:
+    settings.ONDAS_AUDIO_ACCEL_PREFIX = ""
+    assert client.get(f"/audio/{audio.pk}/rights").status_code == 403
+
+    settings.ONDAS_AUDIO_ACCEL_PREFIX = PREFIX
+    odd = audio_file_create(
+        name="canción de cuna.mp3",
+        content=io.BytesIO(b"ID3" + b"\x00" * 100),
+        mime_type="audio/mpeg",
+        duration_seconds=1.0,
+    )
+    # nginx's try_files takes a path as it is: these go the X-Accel way.
+    assert client.get(f"/audio/{odd.pk}/rights").status_code == 403
+    assert client.get(f"/audio/{odd.pk}.mp3")["X-Accel-Redirect"].startswith(PREFIX)
+
+    Path(audio.file.path).unlink()
+    assert client.get(f"/audio/{audio.pk}/rights").status_code == 403

@@ -31,6 +31,8 @@ def example_settings(settings: Settings) -> Settings:
     settings.STATIC_ROOT = "/srv/ondas/var/static"
     settings.MEDIA_ROOT = "/srv/ondas/var/media"
     settings.ONDAS_AUDIO_ACCEL_PREFIX = "/_protected_media/"
+    settings.ONDAS_NGINX_CACHE_DIR = "/var/cache/nginx/ondas"
+    settings.SESSION_COOKIE_NAME = "sessionid"
     settings.ONDAS_TLS_CERTIFICATE = "/etc/letsencrypt/live/ondas.example/fullchain.pem"
     settings.ONDAS_TLS_CERTIFICATE_KEY = (
         "/etc/letsencrypt/live/ondas.example/privkey.pem"

@@ -44,6 +44,7 @@ def _cmd_deploy_nginx(args: argparse.Namespace) -> int:
         upstream=args.upstream,
         access_log=args.access_log,
         max_body_size=args.max_body_size,
+        cache_dir=args.cache_dir,
     )
     try:
         text = nginx_site_render(site)
@@ -169,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     nginx.add_argument("--access-log", default="/var/log/nginx/ondas.access.log")
     nginx.add_argument("--max-body-size", default="512m")
+    nginx.add_argument(
+        "--cache-dir", help="where nginx keeps answers; default: ONDAS_NGINX_CACHE_DIR"
+    )
     nginx.add_argument("-o", "--output", default="-", help="file, or - for stdout")
     nginx.set_defaults(func=_cmd_deploy_nginx)
 

@@ -3,9 +3,11 @@
 The site terminates TLS (HTTP/2 by ALPN, kernel TLS where the kernel and
 OpenSSL have it), serves static files and artwork itself, keeps a pool of
 kept-alive connections to `ondas serve`, and sends audio from an internal
-location after Ondas has answered ``X-Accel-Redirect``: Ondas checks the
-right to listen on every request, nginx does Range, validators and
-``sendfile``. ``deploy/nginx/ondas.conf`` in the repository is this renderer's
+location after Ondas has said yes: nginx asks Ondas (``auth_request``) on
+every audio request and may keep a yes for ``ONDAS_AUDIO_RIGHTS_TTL`` seconds
+per file and session; nginx does Range, validators and ``sendfile``. Refusals
+and odd cases go to Ondas's audio view, which answers them or hands the bytes
+back by ``X-Accel-Redirect``. ``deploy/nginx/ondas.conf`` in the repository is this renderer's
 output for example settings (a test keeps the two equal).
 
 Written for Debian's nginx 1.22: ``listen … ssl http2`` (1.25.1 moved HTTP/2
@@ -52,6 +54,12 @@ map $http_x_request_id $ondas_request_id {
     default $http_x_request_id;
     "" $request_id;
 }
+
+# Ondas's answers to "may this listener hear this file", kept by nginx for as
+# long as Ondas says (X-Accel-Expires), so a player's next range does not ask
+# again. Only yes answers are kept; the directory must be writable by nginx.
+proxy_cache_path {{ cache_dir }} levels=1:2 keys_zone=ondas_rights:10m
+                 max_size=64m inactive=10m use_temp_path=off;
 
 log_format ondas '$remote_addr - $remote_user [$time_local] "$request" '
                  '$status $body_bytes_sent "$http_referer" "$http_user_agent" '
@@ -121,9 +129,51 @@ server {
         expires 1d;
     }
 
-    # Audio bytes, only by X-Accel-Redirect from Ondas, never by a client's
-    # URL: Range, If-Range, ETag and HEAD are nginx's static module's; the
-    # Cache-Control and Content-Type Ondas chose come along.
+    # Audio. nginx first asks Ondas whether this listener may hear this file
+    # (auth_request); on yes it sends the file itself: Range, If-Range, ETag
+    # and HEAD are nginx's static module's, the bytes go out by sendfile.
+    # Ondas says how long its yes holds for this file and session
+    # (X-Accel-Expires: ONDAS_AUDIO_RIGHTS_TTL; 0 = ask on every request).
+    # On no, Ondas answers the request itself: the offer page, its 404, or the
+    # bytes by X-Accel-Redirect to the internal location below.
+    location ~ "^/audio/(?<ondas_audio>[0-9]+)(?:[.][a-z0-9]{1,5})?$" {
+        auth_request /_ondas_rights;
+        auth_request_set $ondas_file $upstream_http_x_ondas_file;
+        auth_request_set $ondas_cache_control $upstream_http_x_ondas_cache_control;
+        error_page 401 403 404 = @ondas;
+        root {{ media_root }};
+        try_files /$ondas_file =404;
+        add_header Cache-Control $ondas_cache_control;
+        add_header X-Request-ID $ondas_request_id;
+    }
+
+    # The question, as a subrequest: it sees the audio location's variables.
+    location = /_ondas_rights {
+        internal;
+        proxy_pass http://ondas_app/audio/$ondas_audio/rights;
+        proxy_pass_request_body off;
+        # A proxy_set_header here replaces the server's: all of them again.
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Request-ID $ondas_request_id;
+        proxy_set_header Content-Length "";
+        proxy_set_header Range "";
+        proxy_set_header If-Range "";
+        proxy_set_header If-None-Match "";
+        proxy_set_header If-Modified-Since "";
+        proxy_cache ondas_rights;
+        proxy_cache_key "$ondas_audio $cookie_{{ session_cookie }}";
+        proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
+    }
+
+    location @ondas {
+        proxy_pass http://ondas_app;
+    }
+
+    # Audio bytes by X-Accel-Redirect from Ondas, never by a client's URL;
+    # the Cache-Control and Content-Type Ondas chose come along.
     location ^~ {{ accel_prefix }} {
         internal;
         alias {{ media_root }}/;
@@ -161,6 +211,8 @@ class NginxSite:
     accel_prefix: str
     access_log: str
     max_body_size: str
+    cache_dir: str
+    session_cookie: str
 
 
 def _listen_addresses(listen: str) -> tuple[str, ...]:
@@ -180,6 +232,7 @@ def nginx_site_from_settings(
     upstream: str = "127.0.0.1:8000",
     access_log: str = "/var/log/nginx/ondas.access.log",
     max_body_size: str = "512m",
+    cache_dir: str | None = None,
 ) -> NginxSite:
     """Describe the site from Ondas's settings; arguments override them."""
     name = (
@@ -202,6 +255,8 @@ def nginx_site_from_settings(
         accel_prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX or DEFAULT_ACCEL_PREFIX,
         access_log=access_log,
         max_body_size=max_body_size,
+        cache_dir=str(Path(cache_dir or settings.ONDAS_NGINX_CACHE_DIR)).rstrip("/"),
+        session_cookie=settings.SESSION_COOKIE_NAME,
     )
 
 
@@ -216,5 +271,9 @@ def nginx_site_render(site: NginxSite) -> str:
         value = str(values[key])
         if not (value.startswith("/") and value.endswith("/")):
             raise ValueError(f"{key}: {value!r} must start and end with '/'")
+    if not re.fullmatch(r"[A-Za-z0-9_]+", site.session_cookie):
+        raise ValueError(
+            f"session_cookie: {site.session_cookie!r} is no nginx $cookie_ name"
+        )
     engine = Engine(autoescape=False)
     return engine.from_string(SITE_TEMPLATE).render(Context(values))

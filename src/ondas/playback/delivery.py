@@ -158,6 +158,20 @@ def serve_file(
         raise
 
 
+def media_relative_path(path: str, media_root: str) -> str:
+    """Return ``path`` relative to ``media_root``, for nginx to find it there.
+
+    Raises FileNotFoundError when the file is gone and ValueError when it
+    lies outside the media root (a symlink out, say): such a path is never
+    handed to nginx.
+    """
+    os.stat(path)
+    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(media_root))
+    if relative.startswith(os.pardir) or os.path.isabs(relative):
+        raise ValueError(f"{path!r} is outside the media root")
+    return relative
+
+
 def accel_redirect(
     *,
     path: str,
@@ -175,10 +189,7 @@ def accel_redirect(
     gets Ondas's 404 rather than nginx's, and ValueError for a path outside
     ``media_root`` (never handed to nginx).
     """
-    os.stat(path)
-    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(media_root))
-    if relative.startswith(os.pardir) or os.path.isabs(relative):
-        raise ValueError(f"{path!r} is outside the media root")
+    relative = media_relative_path(path, media_root)
     response = HttpResponse(content_type=content_type)
     response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(relative)
     response.headers["Cache-Control"] = cache_control

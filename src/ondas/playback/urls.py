@@ -35,6 +35,8 @@ app_name = "playback"
 urlpatterns = [
     path("audio/<int:audio_id>", views.audio_view, name="audio"),
     path("audio/<int:audio_id>.<ext:ext>", views.audio_view, name="audio-ext"),
+    # nginx's question before it sends audio itself (auth_request).
+    path("audio/<int:audio_id>/rights", views.audio_rights_view, name="audio-rights"),
     # The book player's JSON endpoints.
     path(
         "playback/books/<int:audiobook_id>/session",

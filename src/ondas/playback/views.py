@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -21,11 +22,15 @@ from django.views.decorators.http import (
 
 from ondas.accounts.types import AuthedHttpRequest
 from ondas.catalog.models import Episode
-from ondas.catalog.selectors import audio_file_get_with_access, audiobook_get_by_id
+from ondas.catalog.selectors import (
+    AUDIOBOOK_PART_ACCESS,
+    audio_file_get_with_access,
+    audiobook_get_by_id,
+)
 from ondas.core import clock
 from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
 from ondas.playback.access import book_access, may_play, progress_item_length
-from ondas.playback.delivery import accel_redirect, serve_file
+from ondas.playback.delivery import accel_redirect, media_relative_path, serve_file
 from ondas.playback.errors import (
     AllowanceRequired,
     AudioMissingOnDisk,
@@ -58,13 +63,7 @@ def audio_view(request: HttpRequest, audio_id: int, ext: str = "") -> HttpRespon
     audio, access = found
     if not may_play(user=request.user, access=access, now=clock.now()):
         return _refused(request, SubscriptionRequired(audio_id=audio_id))
-    # Exclusive audio is for one listener: no shared cache keeps it, and the
-    # browser asks again, so the right to listen is checked each time.
-    cache_control = (
-        "public, max-age=86400"
-        if access == Episode.Access.FREE
-        else "private, no-cache"
-    )
+    cache_control = _audio_cache_control(access)
     filename = audio.file.name.rsplit("/", 1)[-1]
     try:
         if settings.ONDAS_AUDIO_ACCEL_PREFIX:  # nginx sends the bytes
@@ -91,6 +90,58 @@ def audio_view(request: HttpRequest, audio_id: int, ext: str = "") -> HttpRespon
             "Audio file %s is missing on disk at %s", audio.pk, audio.file.name
         )
         raise AudioMissingOnDisk(audio_id=audio_id) from None
+
+
+def _audio_cache_control(access: str) -> str:
+    # Exclusive audio is for one listener: no shared cache keeps it, and the
+    # browser asks again, so the right to listen is checked each time.
+    if access == Episode.Access.FREE:
+        return "public, max-age=86400"
+    return "private, no-cache"
+
+
+# Characters nginx can take as they are in a file path (try_files does not
+# unescape): anything else goes the X-Accel-Redirect way, which does.
+_PLAIN_MEDIA_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+@require_safe
+def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
+    """nginx asks, before it sends audio itself: may this listener hear it now?
+
+    The deploy site (``ondas deploy nginx``) puts this question to Ondas with
+    ``auth_request`` for every ``/audio/<id>`` request and keeps the answer
+    for ``X-Accel-Expires`` seconds (``ONDAS_AUDIO_RIGHTS_TTL``; 0 = ask every
+    time), keyed by the audio id and the listener's session. Yes is 200 with
+    the file's place under the media root and the Cache-Control to send. Any
+    other answer is 403, never cached: nginx then hands the request to
+    ``audio_view``, which refuses it properly (the offer page, the 404 with its
+    logged error) or, for a path nginx cannot take as is, sends it by
+    X-Accel-Redirect.
+    """
+    no = HttpResponse(status=403)
+    no.headers["X-Accel-Expires"] = "0"
+    if not settings.ONDAS_AUDIO_ACCEL_PREFIX:
+        return no
+    found = audio_file_get_with_access(audio_id=audio_id)
+    if found is None:
+        return no
+    audio, access = found
+    if not may_play(user=request.user, access=access, now=clock.now()):
+        return no
+    try:
+        relative = media_relative_path(audio.file.path, str(settings.MEDIA_ROOT))
+    except (FileNotFoundError, ValueError):
+        return no
+    if not _PLAIN_MEDIA_PATH.fullmatch(relative) or ".." in relative:
+        return no
+    # A book's part is metered against the listener's hours: asked every time.
+    ttl = 0 if access == AUDIOBOOK_PART_ACCESS else settings.ONDAS_AUDIO_RIGHTS_TTL
+    yes = HttpResponse(status=200)
+    yes.headers["X-Ondas-File"] = relative
+    yes.headers["X-Ondas-Cache-Control"] = _audio_cache_control(access)
+    yes.headers["X-Accel-Expires"] = str(ttl)
+    return yes
 
 
 def _refused(request: HttpRequest, error: SubscriptionRequired) -> HttpResponse:
