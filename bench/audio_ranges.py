@@ -41,6 +41,7 @@ from pathlib import Path
 NGINX = "/usr/sbin/nginx"
 WRK = "/usr/bin/wrk"
 ONDAS = str(Path(sys.executable).with_name("ondas"))
+BENCH = Path(__file__).resolve().parent
 MIB = 1 << 20
 TARGET = 0.8
 AUDIO_SECONDS = 5_000  # 32 kbit/s: 20,000,000 bytes
@@ -359,6 +360,31 @@ def _start_ondas(
     return Target(name, f"http://127.0.0.1:{port}", script, proc.pid)
 
 
+def _start_bare(
+    stack: ExitStack,
+    tmp: Path,
+    source: Path,
+    data: bytes,
+    *,
+    workers: int,
+    threads: int,
+) -> Target:
+    """Gunicorn with no Django: the most any app under it can do here."""
+    port = _free_port()
+    script = tmp / "bare.lua"
+    script.write_text(WRK_LUA.format(size=len(data), chunk=MIB, path="/bare.mp3"))
+    argv = [str(Path(sys.executable).with_name("gunicorn")), "--chdir", str(BENCH)]
+    argv += ["-k", "gthread", "--workers", str(workers), "--threads", str(threads)]
+    argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    argv += ["bare_gunicorn:app"]
+    env = dict(os.environ, BARE_AUDIO=str(source))
+    log = tmp / "bare.out"
+    proc = stack.enter_context(_running(argv, env=env, port=port, log=log))
+    _check_range(port, "/bare.mp3", data)
+    name = f"bare gunicorn {workers}w x {threads}t"
+    return Target(name, f"http://127.0.0.1:{port}", script, proc.pid)
+
+
 def run(args: argparse.Namespace) -> int:
     for tool in (NGINX, WRK):
         if not os.access(tool, os.X_OK):
@@ -395,16 +421,35 @@ def run(args: argparse.Namespace) -> int:
                 )
                 for threads in thread_counts
             ]
-            for target in (nginx, *ondas):  # warm up: page cache, imports, pools
+            ceiling = (
+                [
+                    _start_bare(
+                        stack,
+                        tmp,
+                        www / "bench.mp3",
+                        data,
+                        workers=args.workers,
+                        threads=max(thread_counts),
+                    )
+                ]
+                if args.ceiling
+                else []
+            )
+            for target in (
+                nginx,
+                *ondas,
+                *ceiling,
+            ):  # warm up: page cache, imports, pools
                 _wrk(target.url, target.script, seconds=2, connections=10, threads=1)
             # Rounds interleave the servers, so that anything else the machine
             # is doing hurts both sides alike; each ratio uses its own round.
-            rates: dict[str, list[float]] = {t.name: [] for t in (nginx, *ondas)}
-            cpu: dict[str, list[float]] = {t.name: [] for t in (nginx, *ondas)}
+            every = (nginx, *ondas, *ceiling)
+            rates: dict[str, list[float]] = {t.name: [] for t in every}
+            cpu: dict[str, list[float]] = {t.name: [] for t in every}
             ratios: list[tuple[float, str]] = []
             for number in range(1, args.rounds + 1):
                 print(f"round {number}:", flush=True)
-                for target in (nginx, *ondas):
+                for target in every:
                     rate, cpu_per_request = _measure(target, args)
                     rates[target.name].append(rate)
                     cpu[target.name].append(cpu_per_request)
@@ -423,6 +468,14 @@ def run(args: argparse.Namespace) -> int:
             f"ondas/nginx = {ratio:.2f} (median round; best there: {best_name}); "
             f"target >= {TARGET}: {verdict}"
         )
+        if ceiling:
+            bare = ceiling[0].name
+            top = [rates[bare][i] / rates[nginx.name][i] for i in range(args.rounds)]
+            print(
+                f"ceiling: {bare} (no Django) / nginx = "
+                f"{statistics.median(top):.2f}; ondas / bare gunicorn = "
+                f"{ratio / statistics.median(top):.2f}"
+            )
         return 0 if verdict == "PASS" else 1
     finally:
         if args.keep:
@@ -443,6 +496,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds")
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary directory (logs)"
+    )
+    parser.add_argument(
+        "--ceiling",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure bare Gunicorn with no Django (bench/bare_gunicorn.py)",
     )
     return run(parser.parse_args())
 
