@@ -551,3 +551,19 @@ def test_the_sample_is_free_for_everyone(book: Audiobook) -> None:
     response = Client().get(reverse("playback:audio", args=[book.sample_audio_id]))
 
     assert response.status_code == 200
+
+
+def test_nginx_may_not_keep_the_yes_for_a_book_part(
+    settings: Settings, client_for: Client, book: Audiobook
+) -> None:
+    """Parts are metered against the listener's hours: nginx asks every time."""
+    settings.ONDAS_AUDIO_ACCEL_PREFIX = "/_protected_media/"
+    settings.ONDAS_AUDIO_RIGHTS_TTL = 30
+    part = book.parts.order_by("position").first()
+    assert part is not None
+
+    yes = client_for.get(f"/audio/{part.audio_id}/rights")
+
+    assert yes.status_code == 200
+    assert yes["X-Accel-Expires"] == "0"
+    assert yes["X-Ondas-Cache-Control"] == "private, no-cache"
