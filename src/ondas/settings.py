@@ -251,6 +251,26 @@ ONDAS_FEEDS_MAX_BACKOFF_MINUTES = _env_int("ONDAS_FEEDS_MAX_BACKOFF_MINUTES", 14
 ONDAS_FEEDS_MAX_REMOVAL_PERCENT = float(
     env_str("ONDAS_FEEDS_MAX_REMOVAL_PERCENT", "10")
 )
+# Private feeds: an address counts as shared when, in one day, its audio is
+# fetched from more networks (IPv4 /24, IPv6 /48) or it is used by more apps
+# (User-Agents) than these. The subscriber is told by email and, with auto
+# reset on, the address is replaced at once (the old one stops working).
+ONDAS_PRIVATE_FEED_MAX_NETWORKS_PER_DAY = _env_int(
+    "ONDAS_PRIVATE_FEED_MAX_NETWORKS_PER_DAY", 6
+)
+ONDAS_PRIVATE_FEED_MAX_APPS_PER_DAY = _env_int("ONDAS_PRIVATE_FEED_MAX_APPS_PER_DAY", 5)
+ONDAS_PRIVATE_FEED_AUTO_RESET = env_bool("ONDAS_PRIVATE_FEED_AUTO_RESET", True)
+if (
+    min(ONDAS_PRIVATE_FEED_MAX_NETWORKS_PER_DAY, ONDAS_PRIVATE_FEED_MAX_APPS_PER_DAY)
+    < 1
+):
+    raise ImproperlyConfigured(
+        "ONDAS_PRIVATE_FEED_MAX_NETWORKS_PER_DAY and ..._MAX_APPS_PER_DAY must be 1 or more"
+    )
+# Follows: shows per page of "Your shows", and the largest OPML file a
+# listener may upload to follow the shows of another app.
+ONDAS_FOLLOWS_PER_PAGE = 48
+ONDAS_OPML_MAX_BYTES = _env_int("ONDAS_OPML_MAX_BYTES", 1024 * 1024)
 
 # Production serving (ondas.ops): nginx in front, `ondas deploy nginx` renders
 # its site from these. With ONDAS_AUDIO_ACCEL_PREFIX set (e.g.
@@ -263,6 +283,13 @@ if ONDAS_AUDIO_ACCEL_PREFIX and not (
     raise ImproperlyConfigured(
         "ONDAS_AUDIO_ACCEL_PREFIX must start and end with '/', e.g. /_protected_media/"
     )
+# How long nginx may keep Ondas's yes to "may this listener hear this audio"
+# (per audio file and session) before asking again; 0 asks on every request.
+# A subscription that ends stops its audio within this many seconds. Books'
+# parts, metered against the listener's hours, are asked about every time.
+ONDAS_AUDIO_RIGHTS_TTL = _env_int("ONDAS_AUDIO_RIGHTS_TTL", 10)
+# Where nginx keeps those answers (`ondas deploy nginx` writes it in the site).
+ONDAS_NGINX_CACHE_DIR = env_str("ONDAS_NGINX_CACHE_DIR", "/var/cache/nginx/ondas")
 # Behind nginx (which sets X-Forwarded-Proto), Django must know the request
 # came over HTTPS: secure cookies, CSRF origins and absolute links depend on it.
 # Only set it when a proxy you run overwrites that header.
@@ -283,13 +310,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "ondas.ops.logging.RequestIdFilter"}},
-# How long nginx may keep Ondas's yes to "may this listener hear this audio"
-# (per audio file and session) before asking again; 0 asks on every request.
-# A subscription that ends stops its audio within this many seconds. Books'
-# parts, metered against the listener's hours, are asked about every time.
-ONDAS_AUDIO_RIGHTS_TTL = _env_int("ONDAS_AUDIO_RIGHTS_TTL", 10)
-# Where nginx keeps those answers (`ondas deploy nginx` writes it in the site).
-ONDAS_NGINX_CACHE_DIR = env_str("ONDAS_NGINX_CACHE_DIR", "/var/cache/nginx/ondas")
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"

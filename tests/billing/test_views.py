@@ -752,5 +752,6 @@ def test_show_page_asks_billing_once_whatever_the_number_of_episodes(
         assert client.get(url).status_code == 200
     billing = [q["sql"] for q in queries.captured_queries if "billing_" in q["sql"]]
     assert len(billing) == 1  # two exclusive episodes, one question
-    # show, categories, count, episodes, chapters, session, user, subscription
-    assert len(queries) == 8
+    # show, categories, count, episodes, chapters, session, user, subscription,
+    # whether the person follows the show
+    assert len(queries) == 9

@@ -153,10 +153,10 @@ def test_logs_during_a_request_carry_its_id(
     client: Client, caplog: pytest.LogCaptureFixture, audio_gone: int
 ) -> None:
     handler_filter = RequestIdFilter()
-    with caplog.at_level(logging.ERROR, logger="ondas.playback.views"):
+    with caplog.at_level(logging.ERROR, logger="ondas.playback.delivery"):
         caplog.handler.addFilter(handler_filter)
         client.get(f"/audio/{audio_gone}", HTTP_X_REQUEST_ID="trace-9")
-    records = [r for r in caplog.records if r.name == "ondas.playback.views"]
+    records = [r for r in caplog.records if r.name == "ondas.playback.delivery"]
     assert records and records[0].request_id == "trace-9"  # type: ignore[attr-defined]
 
 

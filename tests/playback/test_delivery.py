@@ -476,12 +476,12 @@ def test_audio_missing_on_disk_is_404_and_logged(
 ) -> None:
     os.remove(audio.file.path)
 
-    with caplog.at_level(logging.ERROR, logger="ondas.playback.views"):
+    with caplog.at_level(logging.ERROR, logger="ondas.playback.delivery"):
         response = getattr(client, method)(url, headers={"range": "bytes=0-9"})
 
     assert response.status_code == 404
     _assert_not_a_traceback(response.content)
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert [r.name for r in errors] == ["ondas.playback.views"]
+    assert [r.name for r in errors] == ["ondas.playback.delivery"]
     assert errors[0].args is not None
     assert errors[0].args[0] == audio.pk

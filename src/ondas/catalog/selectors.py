@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -149,6 +151,21 @@ def audio_file_get_with_access(*, audio_id: int) -> tuple[AudioFile, str] | None
     used_by_exclusive = bool(getattr(row, "used_by_exclusive", False))
     only_exclusive = used_by_exclusive and not used_by_free
     return row, Episode.Access.EXCLUSIVE if only_exclusive else Episode.Access.FREE
+
+
+def audio_file_get_for_show(
+    *, audio_id: int, show_id: int, now: datetime
+) -> AudioFile | None:
+    """Return the audio file if a published episode of the show uses it, else None.
+
+    What a private feed of the show may serve, whatever the episode's access.
+    """
+    if not 0 < audio_id < 2**63:
+        return None
+    used = Episode.objects.filter(
+        show_id=show_id, audio_id=audio_id, published_at__lte=now
+    )
+    return AudioFile.objects.filter(pk=audio_id, pk__in=used.values("audio_id")).first()
 
 
 # Audiobooks -------------------------------------------------------------------

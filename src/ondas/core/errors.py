@@ -55,6 +55,11 @@ class ErrorCode(StrEnum):
     FEED_REFRESH_NOT_PENDING = "feed_refresh_not_pending"
     FEED_APPROVAL_STALE = "feed_approval_stale"
     CHAPTERS_INVALID = "chapters_invalid"
+    FEED_IMPORT_FORBIDDEN = "feed_import_forbidden"
+    FEED_IMPORT_NOT_FOUND = "feed_import_not_found"
+    OPML_INVALID = "opml_invalid"
+    OPML_XML_FORBIDDEN = "opml_xml_forbidden"
+    OPML_TOO_LARGE = "opml_too_large"
     # billing
     SUBSCRIPTION_INVALID_TRANSITION = "subscription_invalid_transition"
     ALREADY_SUBSCRIBED = "already_subscribed"
@@ -65,6 +70,8 @@ class ErrorCode(StrEnum):
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_METHOD_REFUSED = "payment_method_refused"
     WEBHOOK_SIGNATURE_INVALID = "webhook_signature_invalid"
+    PRIVATE_FEED_NOT_FOUND = "private_feed_not_found"
+    PRIVATE_FEED_NEEDS_PLAN = "private_feed_needs_plan"
     # playback: metering and progress
     LISTENING_REPORT_REFUSED = "listening_report_refused"
     LISTENING_SESSION_SUPERSEDED = "listening_session_superseded"

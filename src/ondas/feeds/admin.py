@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from ondas.core.errors import OndasError
 from ondas.feeds.models import (
+    FeedImport,
     FeedPerson,
     FeedProfile,
     FeedRefresh,
@@ -167,3 +168,22 @@ class FeedPersonAdmin(admin.ModelAdmin[FeedPerson]):
     formfield_overrides = URL_FIELDS
     list_display = ["name", "role", "group", "show", "episode"]
     raw_id_fields = ["show", "episode"]
+
+
+@admin.register(FeedImport)
+class FeedImportAdmin(admin.ModelAdmin[FeedImport]):
+    """Imports asked for on the import page: a record, not something to edit."""
+
+    list_display = ["url", "status", "reason", "requested_by", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["url"]
+    list_select_related = ["requested_by"]
+    raw_id_fields = ["requested_by", "source"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: FeedImport | None = None
+    ) -> bool:
+        return False

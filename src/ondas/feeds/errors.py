@@ -6,6 +6,7 @@ unreachable server from a stale feed from a forbidden address.
 
 from __future__ import annotations
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from ondas.core.errors import ErrorCode, OndasError
@@ -253,4 +254,63 @@ class ChaptersInvalid(OndasError):
         super().__init__(
             _("The chapters could not be read: %(reason)s") % {"reason": reason},
             reason=reason,
+        )
+
+
+class FeedImportForbidden(OndasError):
+    code = ErrorCode.FEED_IMPORT_FORBIDDEN
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__(_("Only creators and staff can import shows from feeds."))
+
+
+class FeedImportNotFound(OndasError):
+    code = ErrorCode.FEED_IMPORT_NOT_FOUND
+    http_status = 404
+
+    def __init__(self, *, import_id: int) -> None:
+        super().__init__(_("There is no such import."), import_id=import_id)
+
+
+class OPMLError(OndasError):
+    """An OPML file a listener uploaded that Ondas will not read."""
+
+    http_status = 400
+
+
+class OPMLInvalid(OPMLError):
+    code = ErrorCode.OPML_INVALID
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(
+            _("This is not an OPML file Ondas can read: %(reason)s")
+            % {"reason": reason},
+            reason=reason,
+        )
+
+
+class OPMLXMLForbidden(OPMLError):
+    code = ErrorCode.OPML_XML_FORBIDDEN
+
+    def __init__(self, *, construct: str) -> None:
+        super().__init__(
+            _(
+                "The OPML file uses %(construct)s, which Ondas refuses to read "
+                "(it can be used to attack the server). Nothing was imported."
+            )
+            % {"construct": construct},
+            construct=construct,
+        )
+
+
+class OPMLTooLarge(OPMLError):
+    code = ErrorCode.OPML_TOO_LARGE
+    http_status = 413
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(
+            _("The OPML file is larger than %(limit)s. Nothing was imported.")
+            % {"limit": filesizeformat(limit)},
+            limit=limit,
         )

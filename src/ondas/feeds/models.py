@@ -203,3 +203,82 @@ class FeedPerson(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Follow(models.Model):
+    """A listener follows a show: it is on their "Your shows" page and in their OPML."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(_("followed since"))
+
+    class Meta:
+        verbose_name = _("follow")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "show"], name="feeds_follow_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.show_id}"
+
+
+class FeedImport(TimestampedModel):
+    """A request, made on the import page, to import a show from its feed.
+
+    The background task that runs it records here how it went, so the page can
+    say so: the show it created, or the refusal's code and message. A refused
+    import still names the URL, so nothing typed is lost. When the feed was
+    already imported, ``source`` is the existing one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to start")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Not imported")
+
+    url = models.URLField(_("feed URL"), max_length=2000)
+    # Kept only until the import has run: it proves ownership of a locked feed.
+    owner_email = models.EmailField(_("owner's email"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The language of the page it was asked from; the result is written in it.
+    language = models.CharField(max_length=16, blank=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    source = models.ForeignKey(
+        FeedSource,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="imports",
+    )
+    # An ErrorCode when the import failed; the message as the person saw it.
+    reason = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("feed import")
+        indexes = [
+            models.Index(
+                fields=["requested_by", "-created_at"], name="feeds_import_requester"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

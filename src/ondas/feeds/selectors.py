@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Lower
+from django.http.request import validate_host
+from django.urls import Resolver404, resolve
 from django.utils.timezone import now as timezone_now
 
+from ondas.accounts.models import User
 from ondas.catalog.errors import EpisodeNotFound
 from ondas.catalog.models import Chapter, Episode, Show, ShowCategory
-from ondas.feeds.errors import FeedSourceNotFound
-from ondas.feeds.models import FeedPerson, FeedProfile, FeedRefresh, FeedSource
+from ondas.catalog.selectors import show_list
+from ondas.feeds.errors import (
+    FeedImportForbidden,
+    FeedImportNotFound,
+    FeedSourceNotFound,
+)
+from ondas.feeds.models import (
+    FeedImport,
+    FeedPerson,
+    FeedProfile,
+    FeedRefresh,
+    FeedSource,
+    Follow,
+)
 
 # Bump when the feed's markup changes, so every validator changes with it.
 FEED_FORMAT_VERSION = "1"
@@ -24,15 +45,18 @@ class FeedValidators:
     last_modified: datetime
 
 
-def show_feed_episodes(*, show: Show, now: datetime | None = None) -> QuerySet[Episode]:
-    """Free, published episodes with audio (local or the publisher's), newest first."""
+def show_feed_episodes(
+    *, show: Show, now: datetime | None = None, include_exclusive: bool = False
+) -> QuerySet[Episode]:
+    """Free (or, for a private feed, all) published episodes with audio (local or
+    the publisher's), newest first."""
+    episodes = Episode.objects.filter(
+        show=show, published_at__lte=now or timezone_now()
+    )
+    if not include_exclusive:
+        episodes = episodes.filter(access=Episode.Access.FREE)
     return (
-        Episode.objects.filter(
-            show=show,
-            access=Episode.Access.FREE,
-            published_at__lte=now or timezone_now(),
-        )
-        .filter(Q(audio__isnull=False) | Q(remote__isnull=False))
+        episodes.filter(Q(audio__isnull=False) | Q(remote__isnull=False))
         .select_related("audio", "remote")
         .prefetch_related(
             Prefetch("chapters", queryset=Chapter.objects.order_by("start_seconds"))
@@ -100,20 +124,25 @@ def show_feed_validators(
     return FeedValidators(etag=f'"{digest}"', last_modified=last_modified)
 
 
-def episode_get_public(*, show_slug: str, episode_slug: str) -> Episode:
-    """A free episode with its chapters; raise EpisodeNotFound for any other."""
+def episode_get_public(
+    *,
+    show_slug: str,
+    episode_slug: str,
+    include_exclusive: bool = False,
+    now: datetime | None = None,
+) -> Episode:
+    """A published free episode (or any published one, for a private feed) with its
+    chapters; raise EpisodeNotFound for any other."""
+    episodes = Episode.objects.filter(published_at__lte=now or timezone_now())
+    if not include_exclusive:
+        episodes = episodes.filter(access=Episode.Access.FREE)
     try:
         return (
-            Episode.objects.select_related("show")
+            episodes.select_related("show")
             .prefetch_related(
                 Prefetch("chapters", queryset=Chapter.objects.order_by("start_seconds"))
             )
-            .get(
-                show__slug=show_slug,
-                slug=episode_slug,
-                access=Episode.Access.FREE,
-                published_at__lte=timezone_now(),
-            )
+            .get(show__slug=show_slug, slug=episode_slug)
         )
     except Episode.DoesNotExist:
         raise EpisodeNotFound(show_slug=show_slug, episode_slug=episode_slug) from None
@@ -150,3 +179,153 @@ def feed_source_list_due(*, now: datetime | None = None) -> QuerySet[FeedSource]
     return FeedSource.objects.filter(
         enabled=True, next_refresh_at__lte=now or timezone_now()
     ).order_by("next_refresh_at")
+
+
+# Follows ------------------------------------------------------------------
+
+
+def follow_exists(*, user: User, show: Show) -> bool:
+    """Whether the person follows the show."""
+    return Follow.objects.filter(user=user, show=show).exists()
+
+
+def _followed_show_ids(user: User) -> QuerySet[Follow, int]:
+    return Follow.objects.filter(user=user).values_list("show_id", flat=True)
+
+
+def follow_page_for_user(*, user: User, page_number: str | int | None) -> Page[Show]:
+    """One page of the shows the person follows, by title, with episode counts."""
+    shows = show_list().filter(pk__in=_followed_show_ids(user))
+    paginator = Paginator(shows, settings.ONDAS_FOLLOWS_PER_PAGE)
+    return paginator.get_page(page_number)
+
+
+def follow_list_shows(*, user: User) -> QuerySet[Show]:
+    """Every show the person follows, by title (for the OPML export)."""
+    return Show.objects.filter(pk__in=_followed_show_ids(user)).order_by("title", "pk")
+
+
+# Matching feed addresses to shows ----------------------------------------
+
+
+def feed_url_key(url: str) -> str:
+    """What two addresses of one feed have in common.
+
+    The scheme, a default port, the case of the host, a trailing slash and a
+    fragment do not tell feeds apart: ``HTTP://Example.com:80/feed/`` and
+    ``https://example.com/feed`` give the same key. The path and query do.
+    """
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{netloc}{parts.path.rstrip('/')}{query}"
+
+
+def _own_feed_slug(url: str) -> str | None:
+    """The show slug when ``url`` is this Ondas's public feed of a show.
+
+    That is ``/shows/<slug>/feed.xml`` on a host of this site (the host of
+    ``SITE_URL`` or one ``ALLOWED_HOSTS`` accepts): another Ondas's feed with
+    the same slug is another show.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    site_host = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    if host != site_host and not validate_host(host, settings.ALLOWED_HOSTS):
+        return None
+    path = parts.path.rstrip("/")
+    try:
+        match = resolve(path or "/")
+    except Resolver404:
+        return None
+    if match.view_name != "feeds:show-feed":
+        return None
+    slug = match.kwargs.get("show_slug")
+    return slug if isinstance(slug, str) else None
+
+
+def _stored_forms(key: str) -> list[str]:
+    """The lowercased ways a feed source's URL with this key may be stored."""
+    return [
+        f"{scheme}://{key}{slash}".lower()
+        for scheme in ("http", "https")
+        for slash in ("", "/")
+    ]
+
+
+# Keeps each IN (...) list well under every database's parameter limit.
+_MATCH_BATCH = 400
+
+
+def show_match_feed_urls(*, urls: Iterable[str]) -> dict[str, Show]:
+    """The shows of this catalog that these feed addresses stand for, by address.
+
+    An address stands for a show when it is the show's public feed here
+    (``/shows/<slug>/feed.xml`` on a host of this site, over either scheme) or the feed the
+    show was imported from (``FeedSource.url``); both compare by
+    :func:`feed_url_key`. Addresses that match nothing are left out.
+    """
+    wanted = list(dict.fromkeys(urls))
+    slugs = {url: slug for url in wanted if (slug := _own_feed_slug(url))}
+    by_slug = Show.objects.in_bulk(set(slugs.values()), field_name="slug")
+    found = {url: by_slug[s] for url, s in slugs.items() if s in by_slug}
+    keys: dict[str, list[str]] = {}
+    for url in wanted:
+        if url not in found:
+            keys.setdefault(feed_url_key(url), []).append(url)
+    forms = [form for key in keys for form in _stored_forms(key)]
+    for start in range(0, len(forms), _MATCH_BATCH):
+        sources = (
+            FeedSource.objects.annotate(url_lower=Lower("url"))
+            .filter(url_lower__in=forms[start : start + _MATCH_BATCH])
+            .select_related("show")
+        )
+        for source in sources:
+            for url in keys.get(feed_url_key(source.url), []):
+                found.setdefault(url, source.show)
+    return found
+
+
+# Feed imports from the import page ---------------------------------------
+
+
+def feed_import_allowed(*, user: User | AnonymousUser) -> bool:
+    """Whether the person may import shows from feeds: creators, staff, superusers."""
+    if not isinstance(user, User) or not user.is_active or user.is_deleted:
+        return False
+    return user.is_superuser or user.role in {User.Role.STAFF, User.Role.CREATOR}
+
+
+def _feed_imports_for(user: User) -> QuerySet[FeedImport]:
+    if not feed_import_allowed(user=user):
+        raise FeedImportForbidden()
+    return FeedImport.objects.select_related("source__show")
+
+
+def feed_import_list_for_user(*, user: User, limit: int = 20) -> QuerySet[FeedImport]:
+    """The person's latest imports, newest first; raise FeedImportForbidden."""
+    return (
+        _feed_imports_for(user)
+        .filter(requested_by=user)
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def feed_import_get_for_user(*, user: User, import_id: int) -> FeedImport:
+    """One import the person asked for (staff see every one).
+
+    Raise FeedImportForbidden for people who may not import, and
+    FeedImportNotFound for someone else's import or none.
+    """
+    imports = _feed_imports_for(user)
+    if not (user.is_superuser or user.role == User.Role.STAFF):
+        imports = imports.filter(requested_by=user)
+    try:
+        return imports.get(pk=import_id)
+    except FeedImport.DoesNotExist:
+        raise FeedImportNotFound(import_id=import_id) from None

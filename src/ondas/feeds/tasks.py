@@ -9,6 +9,7 @@ from django_tasks import task
 from ondas.core.errors import OndasError
 from ondas.feeds.models import FeedRefresh, FeedSource, RemoteEpisode
 from ondas.feeds.services.chapters import remote_episode_chapters_fetch
+from ondas.feeds.services.import_requests import feed_import_run
 from ondas.feeds.services.refresh import feed_source_claim_due, feed_source_refresh
 
 logger = logging.getLogger(__name__)
@@ -54,3 +55,10 @@ def remote_episode_chapters_fetch_task(*, remote_episode_id: int) -> int:
             exc.message,
         )
         return 0
+
+
+@task()
+def feed_import_run_task(*, feed_import_id: int) -> str:
+    """Run an import asked for on the import page; return its status."""
+    record = feed_import_run(feed_import_id=feed_import_id)
+    return record.status if record is not None else "gone"

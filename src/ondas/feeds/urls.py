@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ondas.feeds import views
+from ondas.feeds import private_views, views
 
 app_name = "feeds"
 
@@ -10,5 +10,26 @@ urlpatterns = [
         "shows/<slug:show_slug>/<slug:episode_slug>/chapters.json",
         views.episode_chapters_view,
         name="episode-chapters",
+    ),
+    # A subscriber's private feed: the token is their credential.
+    path(
+        "feeds/private/<str:token>/<slug:show_slug>.xml",
+        private_views.private_feed_view,
+        name="private-feed",
+    ),
+    path(
+        "feeds/private/<str:token>/<slug:show_slug>/<slug:episode_slug>/chapters.json",
+        private_views.private_episode_chapters_view,
+        name="private-episode-chapters",
+    ),
+    path(
+        "feeds/private/<slug:show_slug>/create/",
+        private_views.private_feed_create_view,
+        name="private-feed-create",
+    ),
+    path(
+        "feeds/private/<slug:show_slug>/regenerate/",
+        private_views.private_feed_regenerate_view,
+        name="private-feed-regenerate",
     ),
 ]

@@ -68,3 +68,19 @@ class AllowanceRequired(OndasError):
                 "and hours left this period."
             )
         )
+
+
+class PrivateFeedEnded(OndasError):
+    """Audio asked for through a private feed whose person may no longer listen."""
+
+    code = ErrorCode.SUBSCRIPTION_REQUIRED
+    http_status = 403
+
+    def __init__(self, *, plans_url: str) -> None:
+        super().__init__(
+            _(
+                "Your subscription has ended, so this private feed no longer plays. "
+                "Renew it at %(plans)s to listen again."
+            )
+            % {"plans": plans_url},
+        )

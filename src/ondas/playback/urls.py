@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from ondas.playback import views
+from ondas.playback import private_views, views
 
 
 class ExtensionConverter:
@@ -35,6 +35,12 @@ app_name = "playback"
 urlpatterns = [
     path("audio/<int:audio_id>", views.audio_view, name="audio"),
     path("audio/<int:audio_id>.<ext:ext>", views.audio_view, name="audio-ext"),
+    # A private feed's enclosures: the token stands in for the session.
+    path(
+        "audio/<int:audio_id>/k/<str:token>.<ext:ext>",
+        private_views.private_audio_view,
+        name="private-audio",
+    ),
     # nginx's question before it sends audio itself (auth_request).
     path("audio/<int:audio_id>/rights", views.audio_rights_view, name="audio-rights"),
     # The book player's JSON endpoints.

@@ -30,10 +30,9 @@ from ondas.catalog.selectors import (
 from ondas.core import clock
 from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
 from ondas.playback.access import book_access, may_play, progress_item_length
-from ondas.playback.delivery import accel_redirect, media_relative_path, serve_file
+from ondas.playback.delivery import audio_deliver, media_relative_path
 from ondas.playback.errors import (
     AllowanceRequired,
-    AudioMissingOnDisk,
     AudioNotFound,
     SubscriptionRequired,
 )
@@ -63,33 +62,9 @@ def audio_view(request: HttpRequest, audio_id: int, ext: str = "") -> HttpRespon
     audio, access = found
     if not may_play(user=request.user, access=access, now=clock.now()):
         return _refused(request, SubscriptionRequired(audio_id=audio_id))
-    cache_control = _audio_cache_control(access)
-    filename = audio.file.name.rsplit("/", 1)[-1]
-    try:
-        if settings.ONDAS_AUDIO_ACCEL_PREFIX:  # nginx sends the bytes
-            return accel_redirect(
-                path=audio.file.path,
-                media_root=str(settings.MEDIA_ROOT),
-                prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX,
-                content_type=audio.mime_type,
-                filename=filename,
-                cache_control=cache_control,
-            )
-        return serve_file(
-            request,
-            path=audio.file.path,
-            file_id=audio.pk,
-            content_type=audio.mime_type,
-            filename=filename,
-            cache_control=cache_control,
-        )
-    except FileNotFoundError:
-        # The row outlived its bytes: an operator must know, a listener must not
-        # see a traceback.
-        logger.error(
-            "Audio file %s is missing on disk at %s", audio.pk, audio.file.name
-        )
-        raise AudioMissingOnDisk(audio_id=audio_id) from None
+    return audio_deliver(
+        request, audio=audio, cache_control=_audio_cache_control(access)
+    )
 
 
 def _audio_cache_control(access: str) -> str:

@@ -19,4 +19,25 @@ urlpatterns = [
         views.audiobook_detail_view,
         name="audiobook-detail",
     ),
+    path("library/", views.library_view, name="library"),
+    path(
+        "library/ondas-shows.opml",
+        views.library_opml_export_view,
+        name="library-opml-export",
+    ),
+    path("library/import/", views.library_opml_import_view, name="library-opml-import"),
+    path(
+        "library/follow/<slug:show_slug>/", views.show_follow_view, name="show-follow"
+    ),
+    path(
+        "library/unfollow/<slug:show_slug>/",
+        views.show_unfollow_view,
+        name="show-unfollow",
+    ),
+    path("studio/import/", views.feed_import_view, name="feed-import"),
+    path(
+        "studio/import/<int:import_id>/",
+        views.feed_import_detail_view,
+        name="feed-import-detail",
+    ),
 ]

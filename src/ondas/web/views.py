@@ -1,16 +1,30 @@
-"""Pages: home, show, episode, and error pages. Views stay thin."""
+"""Pages: home, show, episode, your shows, feed imports, errors. Views stay thin."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django.views.static import serve
 
+from ondas.accounts.models import User
+from ondas.accounts.types import AuthedHttpRequest
 from ondas.catalog.selectors import (
     audiobook_get,
     audiobook_list,
@@ -20,7 +34,25 @@ from ondas.catalog.selectors import (
     show_list,
 )
 from ondas.core import clock
+from ondas.feeds.errors import OPMLError
+from ondas.feeds.private_selectors import private_feed_offered
+from ondas.feeds.selectors import (
+    feed_import_allowed,
+    feed_import_get_for_user,
+    feed_import_list_for_user,
+    follow_page_for_user,
+)
+from ondas.feeds.services.follows import follow_show, unfollow_show
+from ondas.feeds.services.import_requests import feed_import_request
+from ondas.feeds.services.opml import (
+    EXPORT_FILE_NAME,
+    OPML_CONTENT_TYPE,
+    OPMLImportResult,
+    follow_export_opml,
+    follow_import_opml,
+)
 from ondas.playback.access import book_access, episode_ids_locked
+from ondas.web.forms import FeedImportForm, OPMLImportForm
 
 # How many audiobooks the home page shows next to the shows.
 HOME_BOOKS = 6
@@ -41,10 +73,18 @@ def show_detail_view(request: HttpRequest, show_slug: str) -> HttpResponse:
     page = episode_page_for_show(show=show, page_number=request.GET.get("page"))
     # Exclusive episodes this person may not hear show the offer instead.
     locked = episode_ids_locked(user=request.user, episodes=page, now=clock.now())
+    private_feed = private_feed_offered(
+        user=request.user, episodes=page, locked_ids=locked
+    )
     return render(
         request,
         "ondas/show_detail.html",
-        {"show": show, "page": page, "locked_episode_ids": locked},
+        {
+            "show": show,
+            "page": page,
+            "locked_episode_ids": locked,
+            "private_feed_offered": private_feed,
+        },
     )
 
 
@@ -94,6 +134,128 @@ def artwork_view(request: HttpRequest, path: str) -> HttpResponseBase:
     )
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+# Following shows, and "Your shows" ----------------------------------------
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """The page the form was on, if it is on this site; else ``default``."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@require_POST
+def show_follow_view(request: HttpRequest, show_slug: str) -> HttpResponse:
+    show_url = reverse("web:show-detail", args=[show_slug])
+    if not isinstance(request.user, User):
+        return redirect_to_login(show_url)
+    show = show_get(slug=show_slug)
+    follow_show(user=request.user, show=show)
+    messages.success(request, _("You follow “%(show)s”.") % {"show": show.title})
+    return redirect(_back(request, show_url))
+
+
+@require_POST
+def show_unfollow_view(request: HttpRequest, show_slug: str) -> HttpResponse:
+    show_url = reverse("web:show-detail", args=[show_slug])
+    if not isinstance(request.user, User):
+        return redirect_to_login(show_url)
+    show = show_get(slug=show_slug)
+    unfollow_show(user=request.user, show=show)
+    messages.success(
+        request, _("You no longer follow “%(show)s”.") % {"show": show.title}
+    )
+    return redirect(_back(request, show_url))
+
+
+def _library(
+    request: AuthedHttpRequest,
+    *,
+    form: OPMLImportForm | None = None,
+    result: OPMLImportResult | None = None,
+    error: OPMLError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    page = follow_page_for_user(user=request.user, page_number=request.GET.get("page"))
+    context = {
+        "page": page,
+        "form": form or OPMLImportForm(),
+        "result": result,
+        "error": error,
+        "can_import_feeds": feed_import_allowed(user=request.user),
+    }
+    return render(request, "ondas/library.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_safe
+def library_view(request: AuthedHttpRequest) -> HttpResponse:
+    return _library(request)
+
+
+@never_cache
+@login_required
+@require_POST
+def library_opml_import_view(request: AuthedHttpRequest) -> HttpResponse:
+    form = OPMLImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _library(request, form=form, status=400)
+    try:
+        result = follow_import_opml(user=request.user, data=form.cleaned_data["opml"])
+    except OPMLError as exc:
+        return _library(request, error=exc, status=exc.http_status)
+    return _library(request, result=result)
+
+
+@never_cache
+@login_required
+@require_safe
+def library_opml_export_view(request: AuthedHttpRequest) -> HttpResponse:
+    base_url = request.build_absolute_uri("/")
+    body = follow_export_opml(user=request.user, base_url=base_url)
+    response = HttpResponse(body, content_type=OPML_CONTENT_TYPE)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{EXPORT_FILE_NAME}"'
+    )
+    return response
+
+
+# Importing a show from its feed (creators and staff) ----------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def feed_import_view(request: AuthedHttpRequest) -> HttpResponse:
+    # Raises FeedImportForbidden (403) for listeners.
+    imports = feed_import_list_for_user(user=request.user)
+    initial = {"url": request.GET.get("url", "")}
+    form = FeedImportForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        record = feed_import_request(
+            url=form.cleaned_data["url"],
+            owner_email=form.cleaned_data["owner_email"],
+            acting_user=request.user,
+            language=get_language(),
+        )
+        return redirect("web:feed-import-detail", import_id=record.pk)
+    context = {"form": form, "imports": imports}
+    status = 400 if form.errors else 200
+    return render(request, "ondas/feed_import.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_safe
+def feed_import_detail_view(request: AuthedHttpRequest, import_id: int) -> HttpResponse:
+    record = feed_import_get_for_user(user=request.user, import_id=import_id)
+    return render(request, "ondas/feed_import_detail.html", {"record": record})
 
 
 def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -1,10 +1,12 @@
-"""Ondas's public RSS feed of a show, for every podcast app.
+"""Ondas's RSS feeds of a show: the public one, and the builder private ones share.
 
 RSS 2.0 with Apple's required and recommended ``itunes:`` tags and the
 Podcasting 2.0 ``podcast:`` tags; chapters both inline (Podlove Simple
 Chapters) and as a ``podcast:chapters`` JSON file. Only free, published
-episodes appear. Enclosures are exact for audio Ondas stores (its size and
-type); an imported episode carries its publisher's enclosure as declared.
+episodes appear in the public feed (a subscriber's private feed,
+``services.private``, adds the exclusive ones). Enclosures are exact for
+audio Ondas stores (its size and type); an imported episode carries its
+publisher's enclosure as declared.
 
 The rendered document is cached under its ETag, which is derived from
 everything it shows (``selectors.show_feed_validators``): a change anywhere
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import io
 import mimetypes
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from xml.sax.xmlreader import AttributesImpl
 
 from django.core.cache import cache
@@ -23,7 +27,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import rfc2822_date
 from django.utils.xmlutils import SimplerXMLGenerator
 
-from ondas.catalog.models import Category, Episode, Show
+from ondas.catalog.models import AudioFile, Category, Episode, Show
 from ondas.feeds.models import FeedPerson, FeedProfile, FeedSource, RemoteEpisode
 from ondas.feeds.selectors import FeedValidators, show_feed_episodes
 from ondas.feeds.services.chapters import format_npt
@@ -58,6 +62,40 @@ def audio_extension(mime_type: str, file_name: str = "") -> str:
     return guessed.lstrip(".")[:5]
 
 
+@dataclass(frozen=True)
+class FeedLinks:
+    """Where a feed points: its own address, its enclosures, its chapter files.
+
+    Paths on this site; the renderer puts the site's address in front.
+    """
+
+    feed: str
+    audio: Callable[[AudioFile, str], str]  # (audio, file extension) → path
+    chapters: Callable[[Episode], str]
+
+
+def public_feed_links(show: Show) -> FeedLinks:
+    """The public feed's addresses: anyone may fetch them."""
+    return FeedLinks(
+        feed=reverse("feeds:show-feed", args=[show.slug]),
+        audio=lambda audio, ext: reverse("playback:audio-ext", args=[audio.pk, ext]),
+        chapters=lambda episode: reverse(
+            "feeds:episode-chapters", args=[show.slug, episode.slug]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FeedNotice:
+    """An item that is no episode: a word to the listener in place of episodes."""
+
+    guid: str
+    title: str
+    description: str
+    link: str
+    published_at: datetime
+
+
 def _remote(episode: Episode) -> RemoteEpisode | None:
     # A missing reverse one-to-one raises an AttributeError subclass.
     remote: RemoteEpisode | None = getattr(episode, "remote", None)
@@ -85,9 +123,13 @@ def _category(handler: SimplerXMLGenerator, category: Category) -> None:
 
 
 class _Renderer:
-    def __init__(self, *, show: Show, base_url: str) -> None:
+    def __init__(
+        self, *, show: Show, base_url: str, links: FeedLinks, private: bool
+    ) -> None:
         self.show = show
         self.base_url = base_url.rstrip("/")
+        self.links = links
+        self.private = private
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -108,7 +150,7 @@ class _Renderer:
     ) -> None:
         show = self.show
         show_url = self.url(reverse("web:show-detail", args=[show.slug]))
-        feed_url = self.url(reverse("feeds:show-feed", args=[show.slug]))
+        feed_url = self.url(self.links.feed)
         handler.addQuickElement("title", show.title)
         handler.addQuickElement("link", show_url)
         handler.addQuickElement("description", show.description or show.title)
@@ -139,6 +181,9 @@ class _Renderer:
             handler.endElement("itunes:owner")
         handler.addQuickElement("itunes:explicit", "true" if show.explicit else "false")
         handler.addQuickElement("itunes:type", show.kind)
+        if self.private:  # one person's feed: no directory may list it
+            handler.addQuickElement("itunes:block", "Yes")
+            handler.addQuickElement("podcast:block", "yes")
         for category in show.categories.select_related("parent").order_by(
             "showcategory__position"
         ):
@@ -171,7 +216,7 @@ class _Renderer:
             audio = episode.audio
             ext = audio_extension(audio.mime_type, str(audio.file.name))
             enclosure = {
-                "url": self.url(reverse("playback:audio-ext", args=[audio.pk, ext])),
+                "url": self.url(self.links.audio(audio, ext)),
                 "length": str(audio.size),
                 "type": audio.mime_type,
             }
@@ -209,14 +254,7 @@ class _Renderer:
             handler.addQuickElement(
                 "podcast:chapters",
                 None,
-                {
-                    "url": self.url(
-                        reverse(
-                            "feeds:episode-chapters", args=[show.slug, episode.slug]
-                        )
-                    ),
-                    "type": CHAPTERS_TYPE,
-                },
+                {"url": self.url(self.links.chapters(episode)), "type": CHAPTERS_TYPE},
             )
             handler.startElement("psc:chapters", AttributesImpl({"version": "1.2"}))
             for chapter in chapters:
@@ -243,14 +281,34 @@ class _Renderer:
             _person(handler, person)
         handler.endElement("item")
 
+    def notice(self, handler: SimplerXMLGenerator, notice: FeedNotice) -> None:
+        handler.startElement("item", AttributesImpl({}))
+        handler.addQuickElement("title", notice.title)
+        handler.addQuickElement("link", notice.link)
+        handler.addQuickElement("guid", notice.guid, {"isPermaLink": "false"})
+        handler.addQuickElement("pubDate", rfc2822_date(notice.published_at))
+        handler.addQuickElement("description", notice.description)
+        handler.addQuickElement("itunes:episodeType", "bonus")
+        handler.endElement("item")
 
-def _render(*, show: Show, base_url: str, validators: FeedValidators) -> bytes:
+
+def feed_render(
+    *,
+    show: Show,
+    base_url: str,
+    validators: FeedValidators,
+    episodes: Iterable[Episode],
+    links: FeedLinks,
+    private: bool = False,
+    notice: FeedNotice | None = None,
+) -> bytes:
+    """Render a feed of ``show`` with these episodes (and the notice, if any)."""
     profile = FeedProfile.objects.filter(show=show).first()
     source = FeedSource.objects.filter(show=show).first()
     people: dict[int | None, list[FeedPerson]] = {}
     for person in FeedPerson.objects.filter(show=show):
         people.setdefault(person.episode_id, []).append(person)
-    renderer = _Renderer(show=show, base_url=base_url)
+    renderer = _Renderer(show=show, base_url=base_url, links=links, private=private)
     out = io.StringIO()
     handler = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
     handler.startDocument()
@@ -275,7 +333,8 @@ def _render(*, show: Show, base_url: str, validators: FeedValidators) -> bytes:
         source=source,
         people=people.get(None, []),
     )
-    episodes: Iterable[Episode] = show_feed_episodes(show=show)
+    if notice is not None:
+        renderer.notice(handler, notice)
     for episode in episodes:
         renderer.item(handler, episode, people.get(episode.pk, []))
     handler.endElement("channel")
@@ -289,6 +348,12 @@ def show_feed_render(*, show: Show, base_url: str, validators: FeedValidators) -
     key = f"ondas:feeds:public:{validators.etag.strip(chr(34))}"
     body = cache.get(key)
     if not isinstance(body, bytes):
-        body = _render(show=show, base_url=base_url, validators=validators)
+        body = feed_render(
+            show=show,
+            base_url=base_url,
+            validators=validators,
+            episodes=show_feed_episodes(show=show),
+            links=public_feed_links(show),
+        )
         cache.set(key, body, CACHE_SECONDS)
     return body

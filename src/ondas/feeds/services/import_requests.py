@@ -1,0 +1,130 @@
+"""Imports asked for on the import page: recorded, run in the background, reported.
+
+``feed_import_request`` writes a ``FeedImport`` row and queues
+``feed_import_run_task``, which runs the same import as ``ondas feeds import``
+(``imports.feed_source_import``) and writes the outcome back on the row, so the
+page can show the new show or the refusal's message.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.timezone import now as timezone_now
+from django.utils.translation import gettext as _
+
+from ondas.accounts.models import User
+from ondas.core.errors import OndasError
+from ondas.feeds.errors import FeedAlreadyImported, FeedImportForbidden
+from ondas.feeds.models import FeedImport, FeedSource
+from ondas.feeds.selectors import feed_import_allowed
+from ondas.feeds.services.imports import feed_source_import
+
+logger = logging.getLogger(__name__)
+
+Status = FeedImport.Status
+# The reason recorded when the import broke on a bug rather than on the feed.
+INTERNAL_ERROR = "internal_error"
+
+
+def feed_import_request(
+    *, url: str, acting_user: User, owner_email: str = "", language: str = ""
+) -> FeedImport:
+    """Record a request to import the feed at ``url`` and queue it.
+
+    Raise FeedImportForbidden unless the person is a creator or staff.
+    ``language`` is the one the outcome's message is written in.
+    """
+    if not feed_import_allowed(user=acting_user):
+        raise FeedImportForbidden()
+    record = FeedImport(
+        url=url.strip(),
+        owner_email=owner_email.strip(),
+        requested_by=acting_user,
+        language=language[:16],
+    )
+    record.full_clean(exclude=["requested_by", "source"])
+    record.save()
+    record_id = record.pk
+
+    def enqueue() -> None:
+        from ondas.feeds.tasks import feed_import_run_task
+
+        feed_import_run_task.enqueue(feed_import_id=record_id)
+
+    transaction.on_commit(enqueue)
+    logger.info("Feed import %s queued by user %s", record.pk, acting_user.pk)
+    return record
+
+
+def feed_import_run(
+    *, feed_import_id: int, now: datetime | None = None
+) -> FeedImport | None:
+    """Run a queued import once and record how it went.
+
+    Only a pending import runs: a task delivered twice finds it claimed and
+    changes nothing. Returns the row, or None if it is gone.
+    """
+    started = now or timezone_now()
+    claimed = FeedImport.objects.filter(
+        pk=feed_import_id, status=Status.PENDING
+    ).update(status=Status.RUNNING, started_at=started, updated_at=started)
+    record = (
+        FeedImport.objects.select_related("requested_by")
+        .filter(pk=feed_import_id)
+        .first()
+    )
+    if record is None or not claimed:
+        return record
+    with translation.override(record.language or settings.LANGUAGE_CODE):
+        _import(record)
+    record.finished_at = timezone_now()
+    record.owner_email = ""  # needed only to prove ownership of a locked feed
+    record.save(
+        update_fields=[
+            "status",
+            "source",
+            "reason",
+            "message",
+            "owner_email",
+            "finished_at",
+            "updated_at",
+        ]
+    )
+    logger.info("Feed import %s: %s %s", record.pk, record.status, record.reason or "")
+    return record
+
+
+def _import(record: FeedImport) -> None:
+    try:
+        record.source = feed_source_import(
+            url=record.url,
+            acting_user=record.requested_by,
+            owner_email=record.owner_email,
+        )
+        record.status = Status.DONE
+    except FeedAlreadyImported as exc:
+        _failed(record, exc)
+        record.source = FeedSource.objects.filter(url=record.url).first()
+    except OndasError as exc:
+        _failed(record, exc)
+    except Exception:
+        # Not the feed's fault: log the traceback, and still finish the row so
+        # the page does not say "importing" forever.
+        logger.exception("Feed import %s broke", record.pk)
+        record.status = Status.FAILED
+        record.reason = INTERNAL_ERROR
+        record.message = _(
+            "The import stopped because of an error in Ondas; the server's log "
+            "has the details. Nothing was imported."
+        )
+
+
+def _failed(record: FeedImport, error: OndasError) -> None:
+    record.status = Status.FAILED
+    record.reason = str(error.code)
+    record.message = error.message

@@ -1,0 +1,49 @@
+"""Audio through a private feed: podcast apps carry a token, not a session.
+
+Every request resolves the token (billing), checks that the audio belongs to
+a published episode of the key's show (catalog), counts the request towards
+sharing detection (billing), and asks ``access.may_play`` whether the key's
+person may hear exclusive episodes now: a private feed is what a plan with
+exclusive shows gives, so when it ends, every enclosure stops playing at
+once, free episodes' too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+
+from ondas.billing.errors import PrivateFeedNotFound
+from ondas.billing.selectors import feed_key_get_by_token
+from ondas.billing.services import feed_key_use_record
+from ondas.catalog.models import AudioFile, Episode
+from ondas.catalog.selectors import audio_file_get_for_show
+from ondas.playback.access import may_play
+from ondas.playback.errors import AudioNotFound, PrivateFeedEnded
+
+# One listener's audio: no shared cache keeps it, and apps ask again each time.
+CACHE_CONTROL = "private, no-cache"
+
+
+def private_audio_get(
+    *, audio_id: int, token: str, client_ip: str, app: str, now: datetime
+) -> AudioFile:
+    """Return the audio file a private feed's enclosure may send now.
+
+    Raise PrivateFeedNotFound for an unknown or revoked token (or one this
+    request made reset as shared), AudioNotFound for audio that is not the
+    show's, and PrivateFeedEnded when the person may no longer listen.
+    """
+    key = feed_key_get_by_token(token=token)
+    audio = audio_file_get_for_show(audio_id=audio_id, show_id=key.show_id, now=now)
+    if audio is None:
+        raise AudioNotFound(audio_id=audio_id)
+    key = feed_key_use_record(key=key, client_ip=client_ip, app=app, now=now)
+    if not key.is_live:
+        raise PrivateFeedNotFound
+    if not may_play(user=key.user, access=Episode.Access.EXCLUSIVE, now=now):
+        plans = settings.SITE_URL + reverse("billing:plans")
+        raise PrivateFeedEnded(plans_url=plans)
+    return audio

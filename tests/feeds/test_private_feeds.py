@@ -1,0 +1,319 @@
+"""A subscriber's private feed: what podcast apps read back, and when it stops."""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
+
+import feedparser  # type: ignore[import-untyped]
+import podcastparser  # type: ignore[import-untyped]
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django.fixtures import Settings
+
+from ondas.accounts.models import User
+from ondas.billing.models import Plan, PrivateFeedKey, PrivateFeedKeyUse
+from ondas.billing.services import (
+    feed_key_regenerate,
+    subscription_advance,
+    subscription_cancel,
+)
+from ondas.catalog.models import Episode, Show
+from ondas.core import clock
+from tests.accounts.factories import user_make
+from tests.billing.private_feeds import exclusive_plan_make, key_make, subscribe
+
+from .test_publish import NS, _npt
+
+BASE = "http://testserver"
+
+
+@pytest.fixture
+def plan(db: None) -> Plan:
+    return exclusive_plan_make()
+
+
+@pytest.fixture
+def listener(db: None) -> User:
+    return user_make(email="oyente@example.com")
+
+
+@pytest.fixture
+def app(client: Client, settings: Settings) -> Client:
+    """A podcast app: no session, and (here) English."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def keyed(listener: User, plan: Plan, small_show: Show) -> tuple[PrivateFeedKey, str]:
+    subscribe(listener, plan)
+    return key_make(listener, small_show)
+
+
+def feed_url(token: str, show: Show) -> str:
+    return reverse("feeds:private-feed", args=[token, show.slug])
+
+
+def enclosure_url(token: str, episode: Episode) -> str:
+    assert episode.audio is not None
+    return reverse("playback:private-audio", args=[episode.audio.pk, token, "mp3"])
+
+
+def _catalog(show: Show, token: str) -> list[dict[str, object]]:
+    """What the private feed must carry: every published episode with audio."""
+    rows = []
+    episodes = (
+        Episode.objects.filter(
+            show=show, audio__isnull=False, published_at__lte=datetime.now(tz=UTC)
+        )
+        .select_related("audio")
+        .order_by("-published_at")
+    )
+    for episode in episodes:
+        assert episode.audio is not None
+        rows.append(
+            {
+                "guid": episode.guid,
+                "title": episode.title,
+                "url": f"{BASE}/audio/{episode.audio.pk}/k/{token}.mp3",
+                "length": episode.audio.size,
+                "type": episode.audio.mime_type,
+                "duration": round(episode.duration_seconds),
+                "published": int(episode.published_at.timestamp()),
+                "chapters": [
+                    (c.start_seconds, c.title)
+                    for c in episode.chapters.order_by("start_seconds")
+                ],
+            }
+        )
+    return rows
+
+
+def test_round_trip_podcastparser_and_feedparser(
+    app: Client, small_show: Show, keyed: tuple[PrivateFeedKey, str]
+) -> None:
+    """Both parsers read back every published episode, exclusive ones included,
+    with the token in each enclosure."""
+    _key, token = keyed
+    response = app.get(feed_url(token, small_show))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
+    expected = _catalog(small_show, token)
+    assert [e["guid"] for e in expected] == ["small-3", "small-2", "small-1", "small-0"]
+    assert Episode.objects.get(guid="small-3").is_exclusive
+
+    parsed = podcastparser.parse(
+        BASE + feed_url(token, small_show), io.BytesIO(response.content)
+    )
+    by_podcastparser = [
+        {
+            "guid": e["guid"],
+            "title": e["title"],
+            "url": e["enclosures"][0]["url"],
+            "length": e["enclosures"][0]["file_size"],
+            "type": e["enclosures"][0]["mime_type"],
+            "duration": e["total_time"],
+            "published": e["published"],
+            "chapters": [
+                (float(c["start"]), c["title"]) for c in e.get("chapters", [])
+            ],
+        }
+        for e in parsed["episodes"]
+    ]
+    # podcastparser keeps whole seconds of Podlove times.
+    for row in expected:
+        row_pp = next(r for r in by_podcastparser if r["guid"] == row["guid"])
+        assert row_pp["chapters"] == [(float(int(s)), t) for s, t in row["chapters"]]  # type: ignore[attr-defined]
+        row_pp["chapters"] = row["chapters"]
+    assert by_podcastparser == expected
+    assert parsed["title"] == small_show.title
+
+    fp = feedparser.parse(response.content)
+    assert not fp.bozo, fp.bozo_exception
+    by_feedparser = [
+        {
+            "guid": e.id,
+            "title": e.title,
+            "url": e.enclosures[0].href,
+            "length": int(e.enclosures[0].length),
+            "type": e.enclosures[0].type,
+            "duration": int(e.itunes_duration),
+            "published": int(calendar.timegm(e.published_parsed)),
+            "chapters": [
+                (float(_npt(c.start)), c.title)
+                for c in e.get("psc_chapters", {}).get("chapters", [])
+            ],
+        }
+        for e in fp.entries
+    ]
+    assert by_feedparser == expected
+    assert fp.feed.itunes_block == 1  # feedparser reads "Yes" as 1
+
+
+def test_private_feed_is_blocked_private_and_validated(
+    app: Client, small_show: Show, keyed: tuple[PrivateFeedKey, str]
+) -> None:
+    _key, token = keyed
+    url = feed_url(token, small_show)
+    response = app.get(url)
+    root = ElementTree.fromstring(response.content)
+
+    assert root.findtext("channel/itunes:block", namespaces=NS) == "Yes"
+    assert root.findtext("channel/podcast:block", namespaces=NS) == "yes"
+    self_link = root.find("channel/atom:link", NS)
+    assert self_link is not None and self_link.get("href") == BASE + url
+    assert response["Cache-Control"] == "private, no-cache"
+    assert app.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    lm = response["Last-Modified"]
+    assert app.get(url, HTTP_IF_MODIFIED_SINCE=lm).status_code == 304
+
+    # The exclusive episode's chapters file is there through the token only.
+    chapters = root.find("channel/item/podcast:chapters", NS)
+    assert chapters is not None
+    chapters_url = chapters.get("url", "")
+    assert token in chapters_url
+    document = app.get(chapters_url.removeprefix(BASE))
+    assert document.status_code == 200
+    assert [c["title"] for c in json.loads(document.content)["chapters"]] == [
+        "Hola",
+        "Medio",
+        "Fin",
+    ]
+    public = reverse(
+        "feeds:episode-chapters", args=[small_show.slug, "capitulo-3-y-mas"]
+    )
+    assert app.get(public).status_code == 404
+
+
+def test_public_feed_keeps_exclusive_episodes_out_and_is_not_blocked(
+    app: Client, small_show: Show, keyed: tuple[PrivateFeedKey, str]
+) -> None:
+    body = app.get(reverse("feeds:show-feed", args=[small_show.slug])).content
+    root = ElementTree.fromstring(body)
+    assert [i.findtext("guid") for i in root.iter("item")] == [
+        "small-2",
+        "small-1",
+        "small-0",
+    ]
+    assert root.find("channel/itunes:block", NS) is None
+    assert keyed[1].encode() not in body
+
+
+def test_token_has_256_bits_and_the_database_holds_no_token(
+    small_show: Show, keyed: tuple[PrivateFeedKey, str]
+) -> None:
+    key, token = keyed
+    assert len(base64.urlsafe_b64decode(token + "=")) * 8 == 256
+    row = PrivateFeedKey.objects.filter(pk=key.pk).values().get()
+    assert all(token not in str(value) for value in row.values())
+    uses = PrivateFeedKeyUse.objects.filter(key=key).values()
+    assert all(token not in str(value) for use in uses for value in use.values())
+
+
+def test_unknown_token_and_another_shows_address_look_the_same(
+    app: Client, small_show: Show, keyed: tuple[PrivateFeedKey, str]
+) -> None:
+    _key, token = keyed
+    other = Show.objects.create(title="Otro", slug="otro", author="Ana", language="es")
+    answers = [
+        app.get(feed_url("A" * 43, small_show)),
+        app.get(feed_url(token[:-1], small_show)),
+        app.get(feed_url(token, other)),
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    for answer in answers:
+        text = answer.content.decode()
+        assert "This private feed address does not work" in text
+        assert small_show.title not in text  # nothing about whose key it is
+
+
+def test_regenerating_kills_the_old_feed_and_enclosures_at_once(
+    app: Client, listener: User, small_show: Show, keyed: tuple[PrivateFeedKey, str]
+) -> None:
+    _key, old = keyed
+    exclusive = Episode.objects.get(guid="small-3")
+    assert (
+        app.get(enclosure_url(old, exclusive), HTTP_RANGE="bytes=0-1").status_code
+        == 206
+    )
+
+    new_key = feed_key_regenerate(user=listener, show=small_show, now=clock.now())
+    new = new_key.token()
+    assert new is not None and new != old
+
+    assert app.get(feed_url(old, small_show)).status_code == 404
+    assert app.get(enclosure_url(old, exclusive)).status_code == 404
+    assert app.get(feed_url(new, small_show)).status_code == 200
+    assert (
+        app.get(enclosure_url(new, exclusive), HTTP_RANGE="bytes=0-1").status_code
+        == 206
+    )
+
+
+def _items(client: Client, url: str) -> list[ElementTree.Element]:
+    response = client.get(url)
+    assert response.status_code == 200
+    return list(ElementTree.fromstring(response.content).iter("item"))
+
+
+def test_subscription_end_stops_audio_at_once_and_the_feed_says_how_to_renew(
+    app: Client,
+    settings: Settings,
+    listener: User,
+    plan: Plan,
+    small_show: Show,
+) -> None:
+    sub = subscribe(listener, plan)
+    _key, token = key_make(listener, small_show)
+    subscription_cancel(subscription=sub, acting_user=listener, now=clock.now())
+    url = feed_url(token, small_show)
+    free = Episode.objects.get(guid="small-1")
+    etag = app.get(url)["ETag"]
+
+    # No billing run yet: the period's end alone ends the right to listen.
+    settings.ONDAS_CLOCK_SHIFT = (
+        sub.current_period_end - datetime.now(tz=UTC) + timedelta(minutes=1)
+    )
+    refused = app.get(enclosure_url(token, free))
+    assert refused.status_code == 403
+    assert refused["Content-Type"] == "text/plain; charset=utf-8"
+    assert b"/plans/" in refused.content
+
+    changed = app.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    items = list(ElementTree.fromstring(changed.content).iter("item"))
+    assert len(items) == 1
+    assert items[0].findtext("title") == "Your subscription has ended"
+    assert items[0].findtext("link") == f"{BASE}/plans/"
+    assert f"{BASE}/plans/" in (items[0].findtext("description") or "")
+    assert items[0].find("enclosure") is None
+    parsed = podcastparser.parse(BASE + url, io.BytesIO(changed.content))
+    assert [e["title"] for e in parsed["episodes"]] == ["Your subscription has ended"]
+
+    # Renewing brings the episodes back, at the same address.
+    subscription_advance(subscription=sub, now=clock.now())
+    subscribe(listener, plan)
+    assert len(_items(app, url)) == 4
+    assert (
+        app.get(enclosure_url(token, free), HTTP_RANGE="bytes=0-1").status_code == 206
+    )
+
+
+def test_secret_key_rotation_keeps_the_address_working_but_unshowable(
+    app: Client, settings: Settings, small_show: Show, keyed: tuple[PrivateFeedKey, str]
+) -> None:
+    key, token = keyed
+    old_secret = settings.SECRET_KEY
+    settings.SECRET_KEY = "a brand new secret key, rotated"
+
+    assert PrivateFeedKey.objects.get(pk=key.pk).token() is None
+    assert app.get(feed_url(token, small_show)).status_code == 200
+
+    settings.SECRET_KEY_FALLBACKS = [old_secret]
+    assert PrivateFeedKey.objects.get(pk=key.pk).token() == token
