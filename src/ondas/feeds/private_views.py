@@ -7,15 +7,11 @@ address, are all the same 404 (billing's PrivateFeedNotFound).
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -23,44 +19,18 @@ from ondas.accounts.types import AuthedHttpRequest
 from ondas.billing.services import feed_key_create, feed_key_regenerate
 from ondas.catalog.selectors import show_get
 from ondas.core import clock
-from ondas.feeds.selectors import (
-    FeedValidators,
-    episode_chapters_validators,
-    episode_get_public,
-)
-from ondas.feeds.services.chapters import chapters_to_json
+from ondas.feeds.responses import chapters_response, not_modified, validated
+from ondas.feeds.selectors import episode_chapters_validators, episode_get_public
 from ondas.feeds.services.private import (
     private_feed_open,
     private_feed_render,
     private_feed_validators,
 )
-from ondas.feeds.services.publish import CHAPTERS_TYPE
 
 # One person's copy: apps may keep it, shared caches may not, and every use
 # asks again (cheaply: 304), so a replaced address or an ended subscription
 # shows at once.
 CACHE_CONTROL = "private, no-cache"
-
-
-def _validated(
-    response: HttpResponseBase, validators: FeedValidators
-) -> HttpResponseBase:
-    response.headers["ETag"] = validators.etag
-    response.headers["Last-Modified"] = http_date(validators.last_modified.timestamp())
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def _not_modified(
-    request: HttpRequest, validators: FeedValidators
-) -> HttpResponseBase | None:
-    response = get_conditional_response(
-        request,
-        etag=validators.etag,
-        last_modified=int(validators.last_modified.timestamp()),
-    )
-    return _validated(response, validators) if response is not None else None
 
 
 @require_safe
@@ -78,13 +48,16 @@ def private_feed_view(
     )
     base_url = request.build_absolute_uri("/").rstrip("/")
     validators = private_feed_validators(feed=feed, base_url=base_url, now=now)
-    if (cached := _not_modified(request, validators)) is not None:
+    cached = not_modified(
+        request, validators, cache_control=CACHE_CONTROL, private=True
+    )
+    if cached is not None:
         return cached
     body = private_feed_render(
         feed=feed, base_url=base_url, validators=validators, now=now
     )
     response = HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
-    return _validated(response, validators)
+    return validated(response, validators, cache_control=CACHE_CONTROL, private=True)
 
 
 @require_safe
@@ -106,13 +79,17 @@ def private_episode_chapters_view(
         now=now,
     )
     validators = episode_chapters_validators(episode=episode)
-    if (cached := _not_modified(request, validators)) is not None:
-        return cached
-    document = chapters_to_json(episode.chapters.all())
-    response = HttpResponse(
-        json.dumps(document, ensure_ascii=False), content_type=CHAPTERS_TYPE
+    cached = not_modified(
+        request, validators, cache_control=CACHE_CONTROL, private=True
     )
-    return _validated(response, validators)
+    if cached is not None:
+        return cached
+    return validated(
+        chapters_response(episode),
+        validators,
+        cache_control=CACHE_CONTROL,
+        private=True,
+    )
 
 
 def _to_account(show_slug: str) -> HttpResponse:
