@@ -27,6 +27,7 @@ from ondas.catalog.models import Episode, Show
 from ondas.core import clock
 from tests.accounts.factories import user_make
 from tests.billing.private_feeds import exclusive_plan_make, key_make, subscribe
+from tests.feeds.test_publish import catalog_rows
 
 from .test_publish import NS, _npt
 
@@ -65,36 +66,6 @@ def enclosure_url(token: str, episode: Episode) -> str:
     return reverse("playback:private-audio", args=[episode.audio.pk, token, "mp3"])
 
 
-def _catalog(show: Show, token: str) -> list[dict[str, object]]:
-    """What the private feed must carry: every published episode with audio."""
-    rows = []
-    episodes = (
-        Episode.objects.filter(
-            show=show, audio__isnull=False, published_at__lte=datetime.now(tz=UTC)
-        )
-        .select_related("audio")
-        .order_by("-published_at")
-    )
-    for episode in episodes:
-        assert episode.audio is not None
-        rows.append(
-            {
-                "guid": episode.guid,
-                "title": episode.title,
-                "url": f"{BASE}/audio/{episode.audio.pk}/k/{token}.mp3",
-                "length": episode.audio.size,
-                "type": episode.audio.mime_type,
-                "duration": round(episode.duration_seconds),
-                "published": int(episode.published_at.timestamp()),
-                "chapters": [
-                    (c.start_seconds, c.title)
-                    for c in episode.chapters.order_by("start_seconds")
-                ],
-            }
-        )
-    return rows
-
-
 def test_round_trip_podcastparser_and_feedparser(
     app: Client, small_show: Show, keyed: tuple[PrivateFeedKey, str]
 ) -> None:
@@ -104,7 +75,7 @@ def test_round_trip_podcastparser_and_feedparser(
     response = app.get(feed_url(token, small_show))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
-    expected = _catalog(small_show, token)
+    expected = catalog_rows(small_show, private_token=token)
     assert [e["guid"] for e in expected] == ["small-3", "small-2", "small-1", "small-0"]
     assert Episode.objects.get(guid="small-3").is_exclusive
 

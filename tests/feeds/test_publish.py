@@ -37,26 +37,32 @@ def _feed_url(show: Show) -> str:
     return reverse("feeds:show-feed", args=[show.slug])
 
 
-def _catalog(show: Show) -> list[dict[str, object]]:
-    """What the feed must carry: free, published episodes with audio."""
-    rows = []
-    episodes = (
-        Episode.objects.filter(
-            show=show,
-            access=Episode.Access.FREE,
-            audio__isnull=False,
-            published_at__lte=datetime.now(tz=UTC),
-        )
-        .select_related("audio")
-        .order_by("-published_at")
+def catalog_rows(
+    show: Show, *, private_token: str | None = None
+) -> list[dict[str, object]]:
+    """What a feed of ``show`` must carry: its published episodes with audio.
+
+    The public feed has the free ones, enclosures at ``/audio/<id>.mp3``; a
+    private feed (``private_token``) every one, through the token.
+    """
+    episodes = Episode.objects.filter(
+        show=show, audio__isnull=False, published_at__lte=datetime.now(tz=UTC)
     )
-    for episode in episodes:
+    if private_token is None:
+        episodes = episodes.filter(access=Episode.Access.FREE)
+    rows = []
+    for episode in episodes.select_related("audio").order_by("-published_at"):
         assert episode.audio is not None
+        audio = f"{BASE}/audio/{episode.audio.pk}"
         rows.append(
             {
                 "guid": episode.guid,
                 "title": episode.title,
-                "url": f"{BASE}/audio/{episode.audio.pk}.mp3",
+                "url": (
+                    f"{audio}.mp3"
+                    if private_token is None
+                    else f"{audio}/k/{private_token}.mp3"
+                ),
                 "length": episode.audio.size,
                 "type": episode.audio.mime_type,
                 "duration": round(episode.duration_seconds),
@@ -77,7 +83,7 @@ def test_round_trip_podcastparser_and_feedparser(
     response = client.get(_feed_url(small_show))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
-    expected = _catalog(small_show)
+    expected = catalog_rows(small_show)
     assert [e["guid"] for e in expected] == ["small-2", "small-1", "small-0"]
 
     parsed = podcastparser.parse(
