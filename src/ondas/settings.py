@@ -246,6 +246,11 @@ ONDAS_FEEDS_MAX_BYTES = _env_int("ONDAS_FEEDS_MAX_BYTES", 32 * 1024 * 1024)
 ONDAS_FEEDS_MAX_REDIRECTS = _env_int("ONDAS_FEEDS_MAX_REDIRECTS", 5)
 ONDAS_FEEDS_REFRESH_MINUTES = _env_int("ONDAS_FEEDS_REFRESH_MINUTES", 60)
 ONDAS_FEEDS_MAX_BACKOFF_MINUTES = _env_int("ONDAS_FEEDS_MAX_BACKOFF_MINUTES", 1440)
+# An import asked for on the import page that is still waiting or running this
+# long after it was asked for (or started) is shown as failed: its worker died.
+ONDAS_FEED_IMPORT_TIMEOUT_MINUTES = _env_int("ONDAS_FEED_IMPORT_TIMEOUT_MINUTES", 15)
+if ONDAS_FEED_IMPORT_TIMEOUT_MINUTES < 1:
+    raise ImproperlyConfigured("ONDAS_FEED_IMPORT_TIMEOUT_MINUTES must be 1 or more")
 # A refresh that would mark more than this share of a show's episodes missing
 # waits for a person to approve it in the admin.
 ONDAS_FEEDS_MAX_REMOVAL_PERCENT = float(

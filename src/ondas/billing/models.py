@@ -322,6 +322,7 @@ class PrivateFeedKey(models.Model):
         CREATED = "created", _("Created")
         REGENERATED = "regenerated", _("Regenerated")
         RESET_SHARED = "reset_shared", _("Reset after sharing")
+        STAFF_REPLACED = "staff_replaced", _("Replaced by staff")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

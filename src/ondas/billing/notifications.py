@@ -50,12 +50,35 @@ def _private_feed_shared(*, key_id: int, reset: bool) -> None:
     _send(to=key.user.email, subject=subject, body=(seen + "\n\n" + then) % facts)
 
 
+def _private_feed_replaced(*, key_id: int) -> None:
+    key = PrivateFeedKey.objects.select_related("user", "show").get(pk=key_id)
+    if not key.user.is_active:
+        return
+    facts = {
+        "show": key.show.title,
+        "account": settings.SITE_URL + reverse("accounts:account") + "#private-feeds",
+    }
+    body = _(
+        "We replaced the address of your private feed of %(show)s: the old one "
+        "no longer works. Copy the new one from your account page into your "
+        "podcast app: %(account)s"
+    )
+    _send(
+        to=key.user.email,
+        subject=_("We replaced the address of your private feed"),
+        body=body % facts,
+    )
+
+
 @task()
 def send_billing_email_task(*, kind: str, object_id: int) -> None:
     """Render and send one billing email in the storefront's language."""
     with translation.override(settings.LANGUAGE_CODE):
         if kind in ("private_feed_reset", "private_feed_flagged"):
             _private_feed_shared(key_id=object_id, reset=kind == "private_feed_reset")
+            return
+        if kind == "private_feed_replaced":
+            _private_feed_replaced(key_id=object_id)
             return
         if kind == "receipt":
             entry = LedgerEntry.objects.select_related("user").get(pk=object_id)
@@ -129,3 +152,8 @@ def cancellation_confirmed(*, subscription_id: int) -> None:
 
 def private_feed_shared(*, key_id: int, reset: bool) -> None:
     _enqueue("private_feed_reset" if reset else "private_feed_flagged", key_id)
+
+
+def private_feed_replaced(*, key_id: int) -> None:
+    """Tell the person staff replaced their key; ``key_id`` is the new key."""
+    _enqueue("private_feed_replaced", key_id)

@@ -35,6 +35,13 @@ class PrivateFeedRow:
             and self.key.origin == PrivateFeedKey.Origin.RESET_SHARED
         )
 
+    @property
+    def replaced_by_staff(self) -> bool:
+        return (
+            self.key is not None
+            and self.key.origin == PrivateFeedKey.Origin.STAFF_REPLACED
+        )
+
 
 @dataclass(frozen=True)
 class PrivateFeedOverview:

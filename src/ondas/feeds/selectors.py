@@ -5,22 +5,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.http.request import validate_host
 from django.urls import Resolver404, resolve
 from django.utils.timezone import now as timezone_now
+from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
 from ondas.catalog.errors import EpisodeNotFound
 from ondas.catalog.models import Chapter, Episode, Show, ShowCategory
 from ondas.catalog.selectors import show_list
+from ondas.core import clock
 from ondas.feeds.errors import (
     FeedImportForbidden,
     FeedImportNotFound,
@@ -301,31 +303,82 @@ def feed_import_allowed(*, user: User | AnonymousUser) -> bool:
     return user.is_superuser or user.role in {User.Role.STAFF, User.Role.CREATOR}
 
 
+# The reason of an import still waiting or running after
+# ONDAS_FEED_IMPORT_TIMEOUT_MINUTES: most likely its worker died mid-run.
+FEED_IMPORT_TIMED_OUT = "import_timed_out"
+
+
+def feed_import_timed_out_message() -> str:
+    """The message of an import that stopped without finishing, translated."""
+    return _("This import stopped without finishing; try again.")
+
+
+def feed_imports_overdue(*, now: datetime) -> QuerySet[FeedImport]:
+    """Imports still pending or running ONDAS_FEED_IMPORT_TIMEOUT_MINUTES after
+    they started (or, never started, were asked for)."""
+    cutoff = now - timedelta(minutes=settings.ONDAS_FEED_IMPORT_TIMEOUT_MINUTES)
+    return (
+        FeedImport.objects.filter(
+            status__in=[FeedImport.Status.PENDING, FeedImport.Status.RUNNING]
+        )
+        .alias(since=Coalesce("started_at", "created_at"))
+        .filter(since__lt=cutoff)
+    )
+
+
+def _as_shown(record: FeedImport, *, now: datetime) -> FeedImport:
+    """Show an overdue import as the failure it is, before any sweep writes it.
+
+    Changes the instance in memory only (selectors never write), so the page
+    stops reloading itself as soon as the limit passes.
+    """
+    if record.is_finished:
+        return record
+    since = record.started_at or record.created_at
+    limit = timedelta(minutes=settings.ONDAS_FEED_IMPORT_TIMEOUT_MINUTES)
+    if now - since > limit:
+        record.status = FeedImport.Status.FAILED
+        record.reason = FEED_IMPORT_TIMED_OUT
+        record.message = feed_import_timed_out_message()
+    return record
+
+
 def _feed_imports_for(user: User) -> QuerySet[FeedImport]:
     if not feed_import_allowed(user=user):
         raise FeedImportForbidden()
     return FeedImport.objects.select_related("source__show")
 
 
-def feed_import_list_for_user(*, user: User, limit: int = 20) -> QuerySet[FeedImport]:
-    """The person's latest imports, newest first; raise FeedImportForbidden."""
-    return (
+def feed_import_list_for_user(
+    *, user: User, limit: int = 20, now: datetime | None = None
+) -> list[FeedImport]:
+    """The person's latest imports, newest first; raise FeedImportForbidden.
+
+    Overdue ones read as failed (``_as_shown``).
+    """
+    now = now or clock.now()
+    records = (
         _feed_imports_for(user)
         .filter(requested_by=user)
         .order_by("-created_at", "-pk")[:limit]
     )
+    return [_as_shown(record, now=now) for record in records]
 
 
-def feed_import_get_for_user(*, user: User, import_id: int) -> FeedImport:
+def feed_import_get_for_user(
+    *, user: User, import_id: int, now: datetime | None = None
+) -> FeedImport:
     """One import the person asked for (staff see every one).
 
     Raise FeedImportForbidden for people who may not import, and
-    FeedImportNotFound for someone else's import or none.
+    FeedImportNotFound for someone else's import or none. One still pending or
+    running past ONDAS_FEED_IMPORT_TIMEOUT_MINUTES reads as failed.
     """
     imports = _feed_imports_for(user)
     if not (user.is_superuser or user.role == User.Role.STAFF):
         imports = imports.filter(requested_by=user)
     try:
-        return imports.get(pk=import_id)
+        record = imports.get(pk=import_id)
     except FeedImport.DoesNotExist:
         raise FeedImportNotFound(import_id=import_id) from None
+    return _as_shown(record, now=now or clock.now())

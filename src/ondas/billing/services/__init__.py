@@ -3,6 +3,7 @@
 from ondas.billing.services.feedkeys import (
     feed_key_create,
     feed_key_regenerate,
+    feed_key_revoke_and_replace,
     feed_key_use_record,
     feed_key_uses_prune,
     feed_keys_delete_for_user,
@@ -30,6 +31,7 @@ __all__ = [
     "billing_run",
     "feed_key_create",
     "feed_key_regenerate",
+    "feed_key_revoke_and_replace",
     "feed_key_use_record",
     "feed_key_uses_prune",
     "feed_keys_delete_for_user",

@@ -105,6 +105,30 @@ def feed_key_regenerate(*, user: User, show: Show, now: datetime) -> PrivateFeed
     return key
 
 
+@transaction.atomic
+def feed_key_revoke_and_replace(
+    *, key: PrivateFeedKey, acting_user: User, now: datetime
+) -> PrivateFeedKey:
+    """Replace a person's key on staff's say; return the new key.
+
+    The old address stops working at once; the person is told by email to
+    copy the new one from their account page. Raise PrivateFeedNotFound when
+    ``key`` is already revoked.
+    """
+    locked = PrivateFeedKey.objects.select_for_update().get(pk=key.pk)
+    if locked.revoked_at is not None:
+        raise PrivateFeedNotFound
+    successor = _key_replace(locked, origin=Origin.STAFF_REPLACED, now=now)
+    notifications.private_feed_replaced(key_id=successor.pk)
+    logger.warning(
+        "Private feed key %s replaced by %s by staff user %s",
+        locked.pk,
+        successor.pk,
+        acting_user.pk,
+    )
+    return successor
+
+
 def _seen(key: PrivateFeedKey, day: date) -> set[tuple[str, str]]:
     return set(
         PrivateFeedKeyUse.objects.filter(key=key, day=day).values_list("kind", "digest")

@@ -3,7 +3,8 @@
 ``feed_import_request`` writes a ``FeedImport`` row and queues
 ``feed_import_run_task``, which runs the same import as ``ondas feeds import``
 (``imports.feed_source_import``) and writes the outcome back on the row, so the
-page can show the new show or the refusal's message.
+page can show the new show or the refusal's message. ``feed_imports_expire``
+(run by ``ondas feeds refresh --due``) fails the imports whose worker died.
 """
 
 from __future__ import annotations
@@ -14,14 +15,19 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
-from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
+from ondas.core import clock
 from ondas.core.errors import OndasError
 from ondas.feeds.errors import FeedAlreadyImported, FeedImportForbidden
 from ondas.feeds.models import FeedImport, FeedSource
-from ondas.feeds.selectors import feed_import_allowed
+from ondas.feeds.selectors import (
+    FEED_IMPORT_TIMED_OUT,
+    feed_import_allowed,
+    feed_import_timed_out_message,
+    feed_imports_overdue,
+)
 from ondas.feeds.services.imports import feed_source_import
 
 logger = logging.getLogger(__name__)
@@ -68,8 +74,13 @@ def feed_import_run(
 
     Only a pending import runs: a task delivered twice finds it claimed and
     changes nothing. Returns the row, or None if it is gone.
+
+    An import that ran past ONDAS_FEED_IMPORT_TIMEOUT_MINUTES and was marked
+    failed by ``feed_imports_expire`` still has its outcome written when it
+    finishes after all: the row then says what really happened (the show was
+    imported, or why not) rather than a guess that the worker died.
     """
-    started = now or timezone_now()
+    started = now or clock.now()
     claimed = FeedImport.objects.filter(
         pk=feed_import_id, status=Status.PENDING
     ).update(status=Status.RUNNING, started_at=started, updated_at=started)
@@ -82,7 +93,7 @@ def feed_import_run(
         return record
     with translation.override(record.language or settings.LANGUAGE_CODE):
         _import(record)
-    record.finished_at = timezone_now()
+    record.finished_at = clock.now()
     record.owner_email = ""  # needed only to prove ownership of a locked feed
     record.save(
         update_fields=[
@@ -128,3 +139,30 @@ def _failed(record: FeedImport, error: OndasError) -> None:
     record.status = Status.FAILED
     record.reason = str(error.code)
     record.message = error.message
+
+
+def feed_imports_expire(*, now: datetime) -> int:
+    """Fail every import still pending or running past
+    ONDAS_FEED_IMPORT_TIMEOUT_MINUTES; return how many.
+
+    Its worker most likely died, and the page would wait forever. A pending
+    one failed here never runs; a running one that finishes after all writes
+    its own outcome over this one (``feed_import_run``).
+    """
+    expired = 0
+    for record in feed_imports_overdue(now=now).order_by("pk"):
+        with translation.override(record.language or settings.LANGUAGE_CODE):
+            message = feed_import_timed_out_message()
+        # Only if it is still as read: a task may have finished meanwhile.
+        failed = FeedImport.objects.filter(pk=record.pk, status=record.status).update(
+            status=Status.FAILED,
+            reason=FEED_IMPORT_TIMED_OUT,
+            message=message,
+            owner_email="",
+            finished_at=now,
+            updated_at=now,
+        )
+        if failed:
+            logger.warning("Feed import %s stopped without finishing", record.pk)
+        expired += failed
+    return expired

@@ -1,7 +1,8 @@
 """`ondas manage feeds_refresh_due`: for cron or a systemd timer, every minute or so.
 
 Claims every feed whose refresh time has come and queues its refresh for
-`ondas worker`; with ``--inline`` refreshes them in this process instead.
+`ondas worker`; with ``--inline`` refreshes them in this process instead. First
+fails the imports from the import page that never finished (their worker died).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from ondas.core import clock
 from ondas.feeds.models import FeedSource
+from ondas.feeds.services.import_requests import feed_imports_expire
 from ondas.feeds.services.refresh import feed_source_claim_due, feed_source_refresh
 from ondas.feeds.tasks import feed_source_refresh_task
 
@@ -25,6 +28,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        expired = feed_imports_expire(now=clock.now())
+        if expired:
+            self.stdout.write(f"{expired} import(s) stopped without finishing.")
         claimed = feed_source_claim_due(limit=options["limit"])
         for source_id in claimed:
             if options["inline"]:
