@@ -166,6 +166,10 @@ server {
         proxy_cache ondas_rights;
         proxy_cache_key "$ondas_audio $cookie_{{ session_cookie }}";
         proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
+        # Kept answers are small files: keep them open between requests
+        # rather than opening one for every range a player asks for.
+        open_file_cache max=10000 inactive=30s;
+        open_file_cache_valid 2s;
     }
 
     location @ondas {
