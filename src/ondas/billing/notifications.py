@@ -22,14 +22,23 @@ def _send(*, to: str, subject: str, body: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
-def _private_feed_shared(*, key_id: int, reset: bool) -> None:
+def _private_feed_owner(key_id: int) -> tuple[PrivateFeedKey, dict[str, str]] | None:
+    """The key with what its emails say (the show, where to copy the address),
+    or None when its owner can no longer be written to."""
     key = PrivateFeedKey.objects.select_related("user", "show").get(pk=key_id)
     if not key.user.is_active:
-        return
+        return None
     facts = {
         "show": key.show.title,
         "account": settings.SITE_URL + reverse("accounts:account") + "#private-feeds",
     }
+    return key, facts
+
+
+def _private_feed_shared(*, key_id: int, reset: bool) -> None:
+    if (owner := _private_feed_owner(key_id)) is None:
+        return
+    key, facts = owner
     seen = _(
         "Today your private feed of %(show)s was used from more places, or by "
         "more apps, than one person's devices would use."
@@ -51,13 +60,9 @@ def _private_feed_shared(*, key_id: int, reset: bool) -> None:
 
 
 def _private_feed_replaced(*, key_id: int) -> None:
-    key = PrivateFeedKey.objects.select_related("user", "show").get(pk=key_id)
-    if not key.user.is_active:
+    if (owner := _private_feed_owner(key_id)) is None:
         return
-    facts = {
-        "show": key.show.title,
-        "account": settings.SITE_URL + reverse("accounts:account") + "#private-feeds",
-    }
+    key, facts = owner
     body = _(
         "We replaced the address of your private feed of %(show)s: the old one "
         "no longer works. Copy the new one from your account page into your "
