@@ -235,3 +235,8 @@ def test_anonymous_free_and_missing_audio_through_nginx(
 
         unknown, _ = listener.get("/audio/999999.mp3")
         assert unknown.status == 404
+
+        # Only nginx asks the question; a client asking it gets nothing.
+        asked, body = listener.get(site.audio_path.replace(".mp3", "/rights"))
+        assert asked.status == 404
+        assert asked.getheader("X-Ondas-File") is None

@@ -176,6 +176,11 @@ server {
         proxy_pass http://ondas_app;
     }
 
+    # The rights question is nginx's own: from outside it does not exist.
+    location ~ "^/audio/[0-9]+/rights$" {
+        internal;
+    }
+
     # Audio bytes by X-Accel-Redirect from Ondas, never by a client's URL;
     # the Cache-Control and Content-Type Ondas chose come along.
     location ^~ {{ accel_prefix }} {
