@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import http.client
 import os
-import random
 import re
 import shutil
-import signal
-import socket
 import stat
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,25 +22,17 @@ import pytest
 from gunicorn.workers.gthread import PollableMethodQueue, ThreadWorker
 
 from ondas.ops.serve import OndasThreadWorker
+from tests.ops.conftest import ONDAS, free_port, make_site, stop_group, wait_for_port
 
 pytestmark = pytest.mark.slow
 
 MIB = 1 << 20
 SIZE = 3 * MIB + 12_345
-ONDAS = str(Path(sys.executable).with_name("ondas"))
 # 4242 sendfile(9, 10, [1048576] => [2097152], 1048576) = 1048576
 SENDFILE_RE = re.compile(
     r"sendfile\((?P<out>\d+), (?P<in>\d+), \[(?P<offset>\d+)\](?: => \[\d+\])?, "
     r"(?P<count>\d+)\)\s+= (?P<result>-?\d+)"
 )
-CREATE_AUDIO = """
-import io, pathlib
-from ondas.catalog.services import audio_file_create
-data = pathlib.Path({source!r}).read_bytes()
-audio = audio_file_create(name="ranges.mp3", content=io.BytesIO(data),
-                          mime_type="audio/mpeg", duration_seconds=60.0)
-print("AUDIO_ID=%d" % audio.pk)
-"""
 
 
 @dataclass(frozen=True)
@@ -57,43 +44,6 @@ class Server:
     stop: object  # a callable that stops strace and Gunicorn, then returns
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"ondas serve exited early with status {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"ondas serve did not listen on 127.0.0.1:{port} in time")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop strace and every process under it: TERM, then KILL after 10 s."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        except ProcessLookupError:
-            pass
-    # Gunicorn's workers may outlive strace by a moment; the group must be empty.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     strace = shutil.which("strace")
@@ -102,39 +52,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
             "strace is not installed: `make test` installs it (apt-get install "
             "strace); this test proves sendfile and must not be skipped"
         )
-    data = random.Random(7).randbytes(SIZE)
-    source = tmp_path / "source.bin"
-    source.write_bytes(data)
-    # With ONDAS_SECRET_KEY set, nothing else creates the data directory.
-    (tmp_path / "data").mkdir()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("ONDAS_") and key != "DATABASE_URL"
-    }
-    env |= {
-        "ONDAS_DATA_DIR": str(tmp_path / "data"),
-        "ONDAS_MEDIA_ROOT": str(tmp_path / "media"),
-        "ONDAS_SECRET_KEY": "sendfile-test-not-secret",
-        "ONDAS_LOG_LEVEL": "WARNING",
-    }
-    subprocess.run(
-        [ONDAS, "manage", "migrate", "--noinput", "-v", "0"],
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    created = subprocess.run(
-        [ONDAS, "manage", "shell", "-c", CREATE_AUDIO.format(source=str(source))],
-        env=env,
-        check=True,
-        timeout=60,
-        capture_output=True,
-        text=True,
-    )
-    match = re.search(r"AUDIO_ID=(\d+)", created.stdout)
-    assert match is not None, created.stdout + created.stderr
-    port = _free_port()
+    site = make_site(tmp_path, size=SIZE)
+    env = site.env
+    port = free_port()
     strace_log = tmp_path / "strace.txt"
     proc = subprocess.Popen(
         [
@@ -164,16 +84,16 @@ def server(tmp_path: Path) -> Iterator[Server]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for_port(port, proc, time.monotonic() + 30)
+        wait_for_port(port, proc, timeout=30)
         yield Server(
             port=port,
-            audio_id=int(match.group(1)),
-            data=data,
+            audio_id=site.audio_id,
+            data=site.data,
             strace_log=strace_log,
-            stop=lambda: _stop(proc),
+            stop=lambda: stop_group(proc, timeout=10),
         )
     finally:
-        _stop(proc)
+        stop_group(proc, timeout=10)
 
 
 def _sendfile_calls(log: Path) -> list[tuple[int, int, int]]:
