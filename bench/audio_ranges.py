@@ -71,12 +71,15 @@ http {{
 }}
 """
 
-# Each wrk thread has its own Lua state; seed each differently.
+# Random chunk-aligned ranges (or the whole file when chunk >= size), with a
+# Cookie header when one is given. Each wrk thread has its own Lua state;
+# seed each differently.
 WRK_LUA = """\
 local size = {size}
 local chunk = {chunk}
 local chunks = math.floor(size / chunk)
 local path = "{path}"
+local cookie = "{cookie}"
 local counter = 0
 
 function setup(thread)
@@ -90,8 +93,10 @@ end
 
 function request()
   local start = math.random(0, chunks - 1) * chunk
-  local range = "bytes=" .. start .. "-" .. (start + chunk - 1)
-  return wrk.format("GET", path, {{["Range"] = range}})
+  local headers = {{["Range"] = "bytes=" .. start .. "-" .. (start + chunk - 1)}}
+  if chunk >= size then headers = {{}} end
+  if cookie ~= "" then headers["Cookie"] = cookie end
+  return wrk.format("GET", path, headers)
 end
 """
 
@@ -329,7 +334,9 @@ def _start_nginx(stack: ExitStack, tmp: Path, data: bytes, size: int) -> Target:
     conf = tmp / "nginx.conf"
     conf.write_text(NGINX_CONF.format(tmp=tmp, port=port))
     script = tmp / "nginx.lua"
-    script.write_text(WRK_LUA.format(size=size, chunk=MIB, path="/bench.mp3"))
+    script.write_text(
+        WRK_LUA.format(size=size, chunk=MIB, path="/bench.mp3", cookie="")
+    )
     argv = [NGINX, "-p", str(tmp), "-e", str(tmp / "nginx-error.log"), "-c", str(conf)]
     proc = stack.enter_context(
         _running(argv, env=None, port=port, log=tmp / "nginx.out")
@@ -350,7 +357,7 @@ def _start_ondas(
 ) -> Target:
     port = _free_port()
     script = tmp / "ondas.lua"
-    script.write_text(WRK_LUA.format(size=len(data), chunk=MIB, path=path))
+    script.write_text(WRK_LUA.format(size=len(data), chunk=MIB, path=path, cookie=""))
     argv = [ONDAS, "serve", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--workers", str(workers), "--threads", str(threads)]
     log = tmp / f"ondas-{threads}.out"
@@ -372,7 +379,9 @@ def _start_bare(
     """Gunicorn with no Django: the most any app under it can do here."""
     port = _free_port()
     script = tmp / "bare.lua"
-    script.write_text(WRK_LUA.format(size=len(data), chunk=MIB, path="/bare.mp3"))
+    script.write_text(
+        WRK_LUA.format(size=len(data), chunk=MIB, path="/bare.mp3", cookie="")
+    )
     argv = [str(Path(sys.executable).with_name("gunicorn")), "--chdir", str(BENCH)]
     argv += ["-k", "gthread", "--workers", str(workers), "--threads", str(threads)]
     argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]

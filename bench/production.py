@@ -57,6 +57,7 @@ from audio_ranges import (  # noqa: E402 - the harness this builds on
     NGINX,
     ONDAS,
     WRK,
+    WRK_LUA,
     _free_port,
     _make_audio,
     _ondas_env,
@@ -89,32 +90,6 @@ http {{
 }}
 """
 
-# A subscriber asking for exclusive audio: the session cookie rides along.
-WRK_LUA = """\
-local size = {size}
-local chunk = {chunk}
-local chunks = math.floor(size / chunk)
-local path = "{path}"
-local cookie = "{cookie}"
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("id", counter)
-end
-
-function init(args)
-  math.randomseed(os.time() * 1000 + id)
-end
-
-function request()
-  local start = math.random(0, chunks - 1) * chunk
-  local headers = {{["Range"] = "bytes=" .. start .. "-" .. (start + chunk - 1)}}
-  if chunk >= size then headers = {{}} end
-  if cookie ~= "" then headers["Cookie"] = cookie end
-  return wrk.format("GET", path, headers)
-end
-"""
 
 SETUP = """
 import io, pathlib
