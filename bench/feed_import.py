@@ -137,10 +137,10 @@ def main() -> int:
     from django.core.management import call_command
     from django.test import Client
 
-    from ondas.feeds.services.fetch import fetch_url
-    from ondas.feeds.services.imports import feed_source_import
-    from ondas.feeds.services.parse import feed_parse
-    from ondas.feeds.services.refresh import feed_source_refresh
+    from ondas.ingest.fetch import fetch_url
+    from ondas.ingest.parse import feed_parse
+    from ondas.ingest.services.imports import feed_source_import
+    from ondas.ingest.services.refresh import feed_source_refresh
 
     call_command("migrate", verbosity=0)
     server = Server()

@@ -1,6 +1,9 @@
 """Fail when the code breaks the rules of ../shared/DESIGN.md and STYLE.md.
 
-- imports only point down the layers (faces → features → billing → domain → core);
+- imports only point down the layers (faces → features → sources → billing →
+  domain → core), and never sideways between two apps of one layer below the
+  faces;
+- no import cycle between modules, counting imports inside functions;
 - views stay thin: no ORM managers, saves or transactions in views.py;
 - selectors only read: they import no services;
 - no module grows past the size where it should become a package;
@@ -17,16 +20,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "ondas"
 
+# Each app's layer; an import may only point to a lower number.
 LAYERS: dict[str, int] = {
-    "web": 4,
-    "api": 4,
-    "ops": 4,
-    "studio": 3,
-    "feeds": 3,
-    "playback": 3,
+    # faces
+    "web": 5,
+    "api": 5,
+    "ops": 5,
+    # features
+    "studio": 4,
+    "analytics": 4,
+    "search": 4,
+    "feeds": 4,
+    "library": 4,
+    "playback": 4,
+    # what features lean on: imported shows, feed credentials
+    "ingest": 3,
+    "feedkeys": 3,
+    # the right to listen
     "billing": 2,
+    # domain
     "accounts": 1,
     "catalog": 1,
+    # ground
     "core": 0,
 }
 FACES = {"web", "api", "ops"}
@@ -49,8 +64,90 @@ def _imported_apps(tree: ast.AST) -> set[str]:
     return apps
 
 
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports_of(module: str, path: Path, tree: ast.AST, known: set[str]) -> set[str]:
+    """The Ondas modules ``module`` imports, anywhere in its body."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        for name in names:
+            while name and name not in known:
+                name = name.rpartition(".")[0]
+            # A module's own package (its __init__) is not an edge back.
+            if name and name != module and not module.startswith(name + "."):
+                found.add(name)
+    return found
+
+
+def import_cycles(trees: dict[Path, ast.AST]) -> list[list[str]]:
+    """Every set of modules that import each other, directly or round about."""
+    names = {path: _module_name(path) for path in trees}
+    known = set(names.values())
+    graph = {
+        names[path]: _imports_of(names[path], path, tree, known)
+        for path, tree in trees.items()
+    }
+    # Tarjan's strongly connected components, iterative (no recursion limit).
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            child = next(edges, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+    return cycles
+
+
 def check() -> list[str]:
     problems: list[str] = []
+    trees: dict[Path, ast.AST] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE)
         text = path.read_text()
@@ -59,8 +156,9 @@ def check() -> list[str]:
             if re.match(r"\d{4}_(auto_|merge_)", path.name):
                 problems.append(f"{rel}: name migrations with --name <model>_<change>")
             continue
+        tree = trees[path] = ast.parse(text)
         if app in LAYERS:
-            for other in _imported_apps(ast.parse(text)) - {app}:
+            for other in _imported_apps(tree) - {app}:
                 same_layer = LAYERS[other] == LAYERS[app]
                 if LAYERS[other] > LAYERS[app] or (same_layer and app not in FACES):
                     problems.append(f"{rel}: {app} may not import ondas.{other}")
@@ -77,6 +175,11 @@ def check() -> list[str]:
         lines = text.count("\n")
         if lines > MAX_LINES:
             problems.append(f"{rel}: {lines} lines; split it into a package")
+    for cycle in import_cycles(trees):
+        problems.append(
+            "import cycle: " + " <-> ".join(cycle) + " (put a task beside the "
+            "service it runs, or enqueue by name)"
+        )
     return problems
 
 

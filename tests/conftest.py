@@ -14,9 +14,14 @@ from django.utils import translation
 from playwright.sync_api import Browser, sync_playwright
 from pytest_django.fixtures import Settings
 
+from ondas.accounts.models import User
+from ondas.billing.models import Plan, Subscription
+from ondas.billing.services import subscription_cancel
 from ondas.catalog.models import Episode, Show
 from ondas.ops import demo
 from ondas.ops.demo_audio import encode_tone_mp3
+from tests.support.billing import T0, premium_plan_make, subscribe
+from tests.support.feeds import FeedServer, small_show_make
 
 _MP3_CACHE: dict[tuple[int, tuple[int, ...]], bytes] = {}
 
@@ -115,3 +120,65 @@ def browser() -> Iterator[Browser]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+# Shared by several apps' tests ------------------------------------------------
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English, the source language, so tests can read them.
+
+    Directories whose tests all read English turn it on for every test in
+    their conftest.py.
+    """
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 serving what the test sets."""
+    server = FeedServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def allow_loopback(settings: Settings) -> None:
+    """Tests allow-list 127.0.0.1 explicitly, as an operator would."""
+    settings.ONDAS_FEEDS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.ONDAS_FEEDS_ALLOWED_HOSTS = []
+    settings.ONDAS_FEEDS_TIMEOUT = 2.0
+
+
+@pytest.fixture
+def small_show(db: None) -> Show:
+    """A show with three free episodes with audio and chapters, one exclusive,
+    one without audio, one scheduled for later, people and a funding link."""
+    return small_show_make()
+
+
+@pytest.fixture
+def premium(db: None) -> Plan:
+    """The storefront's plan: 99 MXN a month, a 7-day trial, 20 book hours."""
+    return premium_plan_make()
+
+
+@pytest.fixture
+def user(db: None) -> User:
+    return User.objects.create_user("ana@example.com", "a long pass phrase")
+
+
+@pytest.fixture
+def subscription(user: User, premium: Plan) -> Subscription:
+    """``user`` on Premium, trialing since T0 with the good test card."""
+    return subscribe(user, premium, now=T0)
+
+
+@pytest.fixture
+def cancelled_subscription(subscription: Subscription, user: User) -> Subscription:
+    return subscription_cancel(subscription=subscription, acting_user=user, now=T0)

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("ondas.ops.urls")),
     path("", include("ondas.playback.urls")),
     path("", include("ondas.billing.urls")),
+    path("", include("ondas.feedkeys.urls")),
     path("", include("ondas.feeds.urls")),
     path("", include("ondas.web.urls")),
 ]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
-from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
@@ -24,10 +22,8 @@ def quick_hashing(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """Messages in English, the source language, so tests can read them."""
-    with translation.override("en"):
-        yield
+def _english(english: None) -> None:
+    """Every test here reads English messages."""
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ from ondas.billing.services import (
     subscription_resume,
     subscription_start,
 )
-from tests.billing.conftest import FAILS_RENEWAL, GOOD_CARD, T0
+from tests.support.billing import FAILS_RENEWAL, GOOD_CARD, T0
 
 Status = Subscription.Status
 CARDS = [GOOD_CARD, FAILS_RENEWAL, "5555 5555 5555 4444"]

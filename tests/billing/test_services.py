@@ -28,7 +28,7 @@ from ondas.billing.services import (
     subscription_start,
 )
 from ondas.core.errors import ErrorCode
-from tests.billing.conftest import DECLINED, FAILS_RENEWAL, GOOD_CARD, T0
+from tests.support.billing import DECLINED, FAILS_RENEWAL, GOOD_CARD, T0
 
 Status = Subscription.Status
 DAY = timedelta(days=1)

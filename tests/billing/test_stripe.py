@@ -28,8 +28,8 @@ from ondas.billing.services import (
     subscription_checkout_url,
 )
 from ondas.core.errors import ErrorCode
-from tests.billing.conftest import T0
 from tests.billing.stripe_standin import StripeStandIn, stripe_standin
+from tests.support.billing import T0
 
 SECRET = "whsec_test_only"
 PERIOD_START = int(T0.timestamp())

@@ -28,9 +28,9 @@ from ondas.billing.services import (
 )
 from ondas.catalog.models import Episode, Show
 from ondas.core import clock
-from tests.billing.conftest import DECLINED, FAILS_RENEWAL, GOOD_CARD
 from tests.billing.stripe_standin import StripeStandIn, stripe_standin
 from tests.billing.test_stripe import SECRET, sign
+from tests.support.billing import DECLINED, FAILS_RENEWAL, GOOD_CARD
 
 pytestmark = pytest.mark.django_db
 

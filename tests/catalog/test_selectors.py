@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytest_django import DjangoAssertNumQueries
 
+from ondas.catalog.chapters import ChapterInput
 from ondas.catalog.errors import EpisodeNotFound, ShowNotFound
 from ondas.catalog.models import Episode, Show
 from ondas.catalog.selectors import (
@@ -12,7 +13,7 @@ from ondas.catalog.selectors import (
     show_get,
     show_list,
 )
-from ondas.catalog.services import ChapterInput, episode_create, show_create
+from ondas.catalog.services import episode_create, show_create
 from ondas.core.errors import ErrorCode
 
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from ondas.catalog.chapters import ChapterInput
 from ondas.catalog.errors import InvalidChapter, UnknownCategory
 from ondas.catalog.models import Category, Chapter, Show
 from ondas.catalog.services import (
-    ChapterInput,
     audio_file_create,
     category_resolve,
     episode_chapters_replace,

@@ -13,7 +13,7 @@ from pytest_django.live_server_helper import LiveServer
 from ondas.accounts.models import User
 from ondas.catalog.models import Show
 from tests.accounts.factories import PASSWORD, user_make
-from tests.billing.private_feeds import exclusive_plan_make, subscribe
+from tests.support.private_feeds import exclusive_plan_make, subscribe
 from tests.web.test_browser import context, page  # noqa: F401 - fixtures, used by name
 
 pytestmark = pytest.mark.browser

@@ -15,17 +15,15 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
-from ondas.billing.models import Plan, PrivateFeedKey, PrivateFeedKeyUse
-from ondas.billing.services import (
-    feed_key_regenerate,
-    subscription_advance,
-    subscription_cancel,
-)
+from ondas.billing.models import Plan
+from ondas.billing.services import subscription_advance, subscription_cancel
 from ondas.catalog.models import Episode, Show
 from ondas.core import clock
+from ondas.feedkeys.models import PrivateFeedKey, PrivateFeedKeyUse
+from ondas.feedkeys.services import feed_key_regenerate
 from tests.accounts.factories import user_make
-from tests.billing.private_feeds import exclusive_plan_make, key_make, subscribe
 from tests.feeds.test_publish import assert_parsers_read, catalog_rows
+from tests.support.private_feeds import exclusive_plan_make, key_make, subscribe
 
 from .test_publish import NS
 

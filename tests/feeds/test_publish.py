@@ -17,13 +17,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ondas.catalog.models import Episode, Show
-from ondas.catalog.services import ChapterInput, episode_chapters_replace
-from ondas.feeds.models import FeedPerson, FeedSource
-from ondas.feeds.services.imports import feed_source_import
-
-from .conftest import FeedServer, Reply
-from .factories import fake_items, rss
+from ondas.catalog.chapters import ChapterInput
+from ondas.catalog.models import Episode, FeedPerson, Show
+from ondas.catalog.services import episode_chapters_replace
+from ondas.ingest.models import FeedSource
+from ondas.ingest.services.imports import feed_source_import
+from tests.ingest.factories import fake_items, rss
+from tests.support.feeds import FeedServer, Reply
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",

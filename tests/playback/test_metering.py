@@ -13,10 +13,10 @@ from ondas.accounts.models import User
 from ondas.billing.models import Plan
 from ondas.billing.providers.offline import payment_method_from_test_card
 from ondas.billing.services import billing_run, plan_create, subscription_start
+from ondas.catalog.chapters import ChapterInput
 from ondas.catalog.models import Audiobook
 from ondas.catalog.services import (
     AudiobookPartInput,
-    ChapterInput,
     audio_file_create,
     audiobook_create,
 )

@@ -18,11 +18,12 @@ from pytest_django import DjangoCaptureOnCommitCallbacks as CaptureOnCommit
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
-from ondas.billing.models import Plan, PrivateFeedKey, PrivateFeedKeyUse
+from ondas.billing.models import Plan
 from ondas.catalog.models import Episode, Show
 from ondas.catalog.services import audio_file_create, episode_create, show_create
+from ondas.feedkeys.models import PrivateFeedKey, PrivateFeedKeyUse
 from tests.accounts.factories import user_make
-from tests.billing.private_feeds import exclusive_plan_make, key_make, subscribe
+from tests.support.private_feeds import exclusive_plan_make, key_make, subscribe
 
 SIZE = 4_000
 AUDIO = random.Random(20251127).randbytes(SIZE)

@@ -11,7 +11,7 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from ondas.catalog.services import show_create
-from ondas.feeds.models import Follow
+from ondas.library.models import Follow
 from tests.accounts.factories import PASSWORD, user_make
 from tests.web.test_browser import context, page  # noqa: F401 - fixtures, by name
 

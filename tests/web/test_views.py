@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
+from ondas.catalog.chapters import ChapterInput
 from ondas.catalog.models import Episode, Show
-from ondas.catalog.services import ChapterInput, episode_create, show_create
+from ondas.catalog.services import episode_create, show_create
 from ondas.web.views import server_error_view
 
 pytestmark = pytest.mark.django_db

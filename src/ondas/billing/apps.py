@@ -43,14 +43,10 @@ def _end_subscription(*, user: object, now: object, **kwargs: object) -> None:
     from datetime import datetime
 
     from ondas.accounts.models import User
-    from ondas.billing.services import (
-        feed_keys_delete_for_user,
-        subscription_end_for_deleted_user,
-    )
+    from ondas.billing.services import subscription_end_for_deleted_user
 
     assert isinstance(user, User) and isinstance(now, datetime)
     subscription_end_for_deleted_user(user=user, now=now)
-    feed_keys_delete_for_user(user=user)
 
 
 # The account page's sections (ondas.accounts.sections): what they show.

@@ -94,29 +94,3 @@ class WebhookPayloadInvalid(OndasError):
 
     def __init__(self) -> None:
         super().__init__(_("The webhook body is not an event we can read."))
-
-
-class PrivateFeedNotFound(OndasError):
-    """An unknown, replaced or mistyped private feed address: all look alike."""
-
-    code = ErrorCode.PRIVATE_FEED_NOT_FOUND
-    http_status = 404
-
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "This private feed address does not work: it may have been "
-                "replaced by a new one. Copy your current address from your "
-                "account page."
-            )
-        )
-
-
-class PrivateFeedNeedsPlan(OndasError):
-    code = ErrorCode.PRIVATE_FEED_NEEDS_PLAN
-    http_status = 403
-
-    def __init__(self) -> None:
-        super().__init__(
-            _("Private feeds come with a plan that includes the exclusive shows.")
-        )

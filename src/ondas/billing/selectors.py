@@ -12,20 +12,17 @@ from django.db import connection
 from django.db.models import QuerySet, Sum
 
 from ondas.accounts.models import User
-from ondas.billing.digests import keyed_digest
 from ondas.billing.errors import (
     PlanNotOffered,
-    PrivateFeedNotFound,
     SubscriptionNotFound,
 )
-from ondas.billing.feedtokens import token_hash, token_is_well_formed
 from ondas.billing.models import (
     LedgerEntry,
     Plan,
-    PrivateFeedKey,
     Subscription,
     TrialClaim,
 )
+from ondas.core.digests import keyed_digest
 
 Status = Subscription.Status
 
@@ -276,31 +273,3 @@ def ledger_balance_minor(*, currency: str) -> int:
         - int(totals.get(LedgerEntry.Kind.REFUND, 0))
         - int(totals.get(LedgerEntry.Kind.CREDIT, 0))
     )
-
-
-# Private feed keys ----------------------------------------------------------
-
-
-def feed_key_get_by_token(*, token: str) -> PrivateFeedKey:
-    """Return the live key of ``token``, with its person and show.
-
-    Raise PrivateFeedNotFound for a token that is malformed, unknown or
-    revoked: a caller cannot tell which.
-    """
-    if not token_is_well_formed(token):
-        raise PrivateFeedNotFound
-    key = (
-        PrivateFeedKey.objects.select_related("user", "show")
-        .filter(token_hash=token_hash(token), revoked_at__isnull=True)
-        .first()
-    )
-    if key is None:
-        raise PrivateFeedNotFound
-    return key
-
-
-def feed_key_list_for_user(*, user: User) -> QuerySet[PrivateFeedKey]:
-    """The person's live keys, with their shows."""
-    return PrivateFeedKey.objects.filter(
-        user=user, revoked_at__isnull=True
-    ).select_related("show")

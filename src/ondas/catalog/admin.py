@@ -5,9 +5,12 @@ from ondas.catalog.models import (
     Category,
     Chapter,
     Episode,
+    FeedPerson,
+    FeedProfile,
     Show,
     ShowCategory,
 )
+from ondas.core.admin import URL_FIELDS
 
 
 class ShowCategoryInline(admin.TabularInline[ShowCategory, Show]):
@@ -48,3 +51,17 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 @admin.register(AudioFile)
 class AudioFileAdmin(admin.ModelAdmin[AudioFile]):
     list_display = ["file", "mime_type", "size", "duration_seconds"]
+
+
+@admin.register(FeedProfile)
+class FeedProfileAdmin(admin.ModelAdmin[FeedProfile]):
+    formfield_overrides = URL_FIELDS
+    list_display = ["show", "owner_name", "owner_email", "locked"]
+    raw_id_fields = ["show"]
+
+
+@admin.register(FeedPerson)
+class FeedPersonAdmin(admin.ModelAdmin[FeedPerson]):
+    formfield_overrides = URL_FIELDS
+    list_display = ["name", "role", "group", "show", "episode"]
+    raw_id_fields = ["show", "episode"]

@@ -40,3 +40,14 @@ class InvalidChapter(OndasError):
 
     def __init__(self, *, start_seconds: float, reason: str) -> None:
         super().__init__(reason, start_seconds=start_seconds)
+
+
+class ChaptersInvalid(OndasError):
+    code = ErrorCode.CHAPTERS_INVALID
+    http_status = 422
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(
+            _("The chapters could not be read: %(reason)s") % {"reason": reason},
+            reason=reason,
+        )

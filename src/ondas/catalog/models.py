@@ -276,3 +276,46 @@ class AudiobookChapter(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FeedProfile(TimestampedModel):
+    """What Ondas's public feed says about a show beyond the catalog."""
+
+    show = models.OneToOneField(
+        Show, on_delete=models.CASCADE, related_name="feed_profile"
+    )
+    owner_name = models.CharField(_("owner's name"), max_length=255, blank=True)
+    owner_email = models.EmailField(_("owner's email"), blank=True)
+    # podcast:locked — ask other platforms not to import the feed.
+    locked = models.BooleanField(_("locked against imports"), default=True)
+    funding_url = models.URLField(_("funding link"), max_length=2000, blank=True)
+    funding_text = models.CharField(_("funding text"), max_length=128, blank=True)
+    copyright = models.CharField(_("copyright"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("feed profile")
+
+    def __str__(self) -> str:
+        return str(self.show_id)
+
+
+class FeedPerson(TimestampedModel):
+    """A podcast:person of a show, or of one episode (which then replaces the show's)."""
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="+")
+    episode = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=128)
+    role = models.CharField(_("role"), max_length=64, default="host")
+    group = models.CharField(_("group"), max_length=64, default="cast")
+    href = models.URLField(_("link"), max_length=2000, blank=True)
+    img = models.URLField(_("picture"), max_length=2000, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("person")
+
+    def __str__(self) -> str:
+        return self.name

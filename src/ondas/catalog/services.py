@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ondas.catalog.apple_categories import APPLE_CATEGORIES
+from ondas.catalog.chapters import ChapterInput, chapters_from_id3, chapters_normalise
 from ondas.catalog.errors import InvalidChapter, UnknownCategory
 from ondas.catalog.models import (
     Audiobook,
@@ -57,14 +58,6 @@ def sanitize_html(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     ).strip()
-
-
-@dataclass(frozen=True)
-class ChapterInput:
-    start_seconds: float
-    title: str
-    url: str = ""
-    image: str = ""
 
 
 def category_sync_apple() -> int:
@@ -237,6 +230,24 @@ def episode_chapters_replace(
             )
             for c in sorted(chapters, key=lambda c: c.start_seconds)
         )
+
+
+def episode_chapters_from_audio(*, episode: Episode) -> list[ChapterInput]:
+    """Replace the episode's chapters with those in its MP3's ID3 tags, if any.
+
+    Returns the chapters found; an episode without audio or without CHAP
+    frames keeps the chapters it has.
+    """
+    if episode.audio is None:
+        return []
+    with episode.audio.file.open("rb") as fh:
+        chapters = chapters_normalise(
+            chapters_from_id3(fh), duration_seconds=episode.duration_seconds
+        )
+    if chapters:
+        episode_chapters_replace(episode=episode, chapters=chapters)
+        logger.info("Episode %s: %s chapters from ID3", episode.pk, len(chapters))
+    return chapters
 
 
 @dataclass(frozen=True)

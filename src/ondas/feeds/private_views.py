@@ -1,31 +1,23 @@
-"""A subscriber's private feed and its chapter files, and the account page's
-buttons that make or replace its address. Views stay thin.
+"""A subscriber's private feed and its chapter files. Views stay thin.
 
 Unknown, replaced and mistyped tokens, and a token with another show's
-address, are all the same 404 (billing's PrivateFeedNotFound).
+address, are all the same 404 (feedkeys' PrivateFeedNotFound). The buttons that
+make or replace the address are feedkeys' own views.
 """
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
-from ondas.accounts.types import AuthedHttpRequest
-from ondas.billing.services import feed_key_create, feed_key_regenerate
-from ondas.catalog.selectors import show_get
 from ondas.core import clock
-from ondas.feeds.responses import chapters_response, not_modified, validated
-from ondas.feeds.selectors import episode_chapters_validators, episode_get_public
-from ondas.feeds.services.private import (
+from ondas.feeds.private import (
     private_feed_open,
     private_feed_render,
     private_feed_validators,
 )
+from ondas.feeds.responses import chapters_response, not_modified, validated
+from ondas.feeds.selectors import episode_chapters_validators, episode_get_public
 
 # One person's copy: apps may keep it, shared caches may not, and every use
 # asks again (cheaply: 304), so a replaced address or an ended subscription
@@ -90,44 +82,3 @@ def private_episode_chapters_view(
         cache_control=CACHE_CONTROL,
         private=True,
     )
-
-
-def _to_account(show_slug: str) -> HttpResponse:
-    return redirect(reverse("accounts:account") + f"#private-feed-{show_slug}")
-
-
-@login_required
-@require_POST
-def private_feed_create_view(
-    request: AuthedHttpRequest, show_slug: str
-) -> HttpResponse:
-    show = show_get(slug=show_slug)
-    # PrivateFeedNeedsPlan (403) when the plan does not include exclusive shows.
-    feed_key_create(user=request.user, show=show, now=clock.now())
-    messages.success(
-        request,
-        _(
-            "Your private feed of %(show)s is ready: copy its address into your podcast app."
-        )
-        % {"show": show.title},
-    )
-    return _to_account(show.slug)
-
-
-@login_required
-@require_POST
-def private_feed_regenerate_view(
-    request: AuthedHttpRequest, show_slug: str
-) -> HttpResponse:
-    show = show_get(slug=show_slug)
-    # PrivateFeedNotFound (404) when the person has no feed of this show.
-    feed_key_regenerate(user=request.user, show=show, now=clock.now())
-    messages.success(
-        request,
-        _(
-            "Your private feed of %(show)s has a new address, below. The old one "
-            "no longer works: put the new one in your podcast app."
-        )
-        % {"show": show.title},
-    )
-    return _to_account(show.slug)

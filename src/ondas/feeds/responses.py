@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from ondas.catalog.chapters import chapters_to_json
 from ondas.catalog.models import Episode
+from ondas.feeds.render import CHAPTERS_TYPE
 from ondas.feeds.selectors import FeedValidators
-from ondas.feeds.services.chapters import chapters_to_json
-from ondas.feeds.services.publish import CHAPTERS_TYPE
 
 
 def validated(

@@ -22,14 +22,4 @@ urlpatterns = [
         private_views.private_episode_chapters_view,
         name="private-episode-chapters",
     ),
-    path(
-        "feeds/private/<slug:show_slug>/create/",
-        private_views.private_feed_create_view,
-        name="private-feed-create",
-    ),
-    path(
-        "feeds/private/<slug:show_slug>/regenerate/",
-        private_views.private_feed_regenerate_view,
-        name="private-feed-regenerate",
-    ),
 ]

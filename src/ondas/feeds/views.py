@@ -6,13 +6,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from ondas.catalog.selectors import show_get
+from ondas.feeds.render import show_feed_render
 from ondas.feeds.responses import chapters_response, not_modified, validated
 from ondas.feeds.selectors import (
     episode_chapters_validators,
     episode_get_public,
     show_feed_validators,
 )
-from ondas.feeds.services.publish import show_feed_render
 
 # Apps and caches may keep a copy, but must ask (cheaply: 304) before using it.
 CACHE_CONTROL = "public, no-cache"

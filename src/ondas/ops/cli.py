@@ -94,12 +94,25 @@ def _cmd_manage(args: argparse.Namespace) -> int:
 
 
 def _cmd_billing(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
+    _setup_django()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
 
     extra = ["--now", args.now] if args.now else []
-    execute_from_command_line(["ondas billing", "billing_run", *extra])
-    return 0
+    status = 0
+    try:
+        call_command("billing_run", *extra)
+    except CommandError as exc:
+        print(f"ondas billing run: {exc}", file=sys.stderr)
+        status = 1
+    # The same periodic job forgets private-feed uses and keys past keeping;
+    # a subscription that failed above must not keep that from happening.
+    try:
+        call_command("feedkeys_prune", *extra)
+    except CommandError as exc:
+        print(f"ondas billing run: {exc}", file=sys.stderr)
+        status = 1
+    return status
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:

@@ -19,10 +19,10 @@ from django.db import transaction
 
 from ondas.billing.models import Plan
 from ondas.billing.services import plan_create
+from ondas.catalog.chapters import ChapterInput
 from ondas.catalog.models import Audiobook, AudioFile, Episode, Show
 from ondas.catalog.services import (
     AudiobookPartInput,
-    ChapterInput,
     audio_file_create,
     audiobook_create,
     episode_create,

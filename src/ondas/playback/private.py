@@ -15,11 +15,11 @@ from datetime import datetime
 from django.conf import settings
 from django.urls import reverse
 
-from ondas.billing.errors import PrivateFeedNotFound
-from ondas.billing.selectors import feed_key_get_by_token
-from ondas.billing.services import feed_key_use_record
 from ondas.catalog.models import AudioFile, Episode
 from ondas.catalog.selectors import audio_file_get_for_show
+from ondas.feedkeys.errors import PrivateFeedNotFound
+from ondas.feedkeys.selectors import feed_key_get_by_token
+from ondas.feedkeys.services import feed_key_use_record
 from ondas.playback.access import may_play
 from ondas.playback.errors import AudioNotFound, PrivateFeedEnded
 

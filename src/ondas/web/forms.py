@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ondas.feeds.errors import OPMLTooLarge
+from ondas.library.errors import OPMLTooLarge
 
 
 class OPMLImportForm(forms.Form):

@@ -34,22 +34,21 @@ from ondas.catalog.selectors import (
     show_list,
 )
 from ondas.core import clock
-from ondas.feeds.errors import OPMLError
-from ondas.feeds.private_selectors import private_feed_offered
-from ondas.feeds.selectors import (
+from ondas.feedkeys.selectors import private_feed_offered
+from ondas.ingest.selectors import (
     feed_import_allowed,
     feed_import_get_for_user,
     feed_import_list_for_user,
-    follow_page_for_user,
 )
-from ondas.feeds.services.follows import follow_show, unfollow_show
-from ondas.feeds.services.import_requests import feed_import_request
-from ondas.feeds.services.opml import (
-    EXPORT_FILE_NAME,
-    OPML_CONTENT_TYPE,
+from ondas.ingest.services.import_requests import feed_import_request
+from ondas.library.errors import OPMLError
+from ondas.library.opml import EXPORT_FILE_NAME, OPML_CONTENT_TYPE
+from ondas.library.selectors import follow_export_opml, follow_page_for_user
+from ondas.library.services import (
     OPMLImportResult,
-    follow_export_opml,
     follow_import_opml,
+    follow_show,
+    unfollow_show,
 )
 from ondas.playback.access import book_access, episode_ids_locked
 from ondas.web.forms import FeedImportForm, OPMLImportForm

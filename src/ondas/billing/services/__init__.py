@@ -1,13 +1,5 @@
 """Billing's write operations, one module per family (STYLE.md, layers)."""
 
-from ondas.billing.services.feedkeys import (
-    feed_key_create,
-    feed_key_regenerate,
-    feed_key_revoke_and_replace,
-    feed_key_use_record,
-    feed_key_uses_prune,
-    feed_keys_delete_for_user,
-)
 from ondas.billing.services.ledger import ledger_record_charge, ledger_record_refund
 from ondas.billing.services.renewals import (
     BillingRunReport,
@@ -29,12 +21,6 @@ from ondas.billing.services.subscriptions import (
 __all__ = [
     "BillingRunReport",
     "billing_run",
-    "feed_key_create",
-    "feed_key_regenerate",
-    "feed_key_revoke_and_replace",
-    "feed_key_use_record",
-    "feed_key_uses_prune",
-    "feed_keys_delete_for_user",
     "ledger_record_charge",
     "ledger_record_refund",
     "plan_create",

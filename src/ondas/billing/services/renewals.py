@@ -19,7 +19,6 @@ from ondas.billing import lifecycle, notifications
 from ondas.billing.errors import InvalidTransition
 from ondas.billing.models import PaymentAttempt, Subscription, SubscriptionEvent
 from ondas.billing.periods import period_end
-from ondas.billing.services.feedkeys import feed_key_uses_prune
 from ondas.billing.services.ledger import ledger_record_charge
 from ondas.billing.services.subscriptions import _charge, _locked
 
@@ -137,7 +136,6 @@ def subscription_record_offline_payment(
 class BillingRunReport:
     advanced: int = 0
     reminders: int = 0
-    pruned: int = 0  # private feed uses and keys past keeping
     errors: list[str] = field(default_factory=list)
 
 
@@ -161,7 +159,6 @@ def billing_run(*, now: datetime) -> BillingRunReport:
             logger.exception("Billing run failed for subscription %s", sub.pk)
             report.errors.append(f"{sub.pk}: {exc}")
     report.reminders = trial_reminders_send(now=now)
-    report.pruned = feed_key_uses_prune(now=now)
     return report
 
 

@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 
 from ondas.accounts.models import User
 from ondas.billing import lifecycle
-from ondas.billing.digests import keyed_digest
 from ondas.billing.errors import InvalidTransition, WebhookSignatureInvalid
 from ondas.billing.models import (
     LedgerEntry,
@@ -31,6 +30,7 @@ from ondas.billing.models import (
 )
 from ondas.billing.providers.stripe import verify_webhook
 from ondas.billing.services.ledger import ledger_record_charge, ledger_record_refund
+from ondas.core.digests import keyed_digest
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from django.db import transaction
 
 from ondas.accounts.models import User
 from ondas.billing import lifecycle, notifications
-from ondas.billing.digests import keyed_digest
 from ondas.billing.errors import (
     AlreadySubscribed,
     PaymentDeclined,
@@ -34,6 +33,7 @@ from ondas.billing.providers import PaymentMethod, get_provider
 from ondas.billing.providers.stripe import StripeProvider
 from ondas.billing.selectors import trial_available
 from ondas.billing.services.ledger import ledger_record_charge
+from ondas.core.digests import keyed_digest
 
 logger = logging.getLogger(__name__)
 

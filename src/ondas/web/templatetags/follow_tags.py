@@ -7,7 +7,7 @@ from django.template.context import Context
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Show
-from ondas.feeds.selectors import follow_exists
+from ondas.library.selectors import follow_exists
 
 register = template.Library()
 

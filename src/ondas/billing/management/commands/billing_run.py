@@ -7,13 +7,12 @@ charge has an idempotency key).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ondas.billing.services import billing_run
-from ondas.core.clock import now as clock_now
+from ondas.core.commands import now_option
 
 
 class Command(BaseCommand):
@@ -26,16 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        now = clock_now()
-        if options["now"]:
-            try:
-                now = datetime.fromisoformat(options["now"])
-            except ValueError as exc:
-                raise CommandError(f"--now: {exc}") from None
-            if now.tzinfo is None:
-                raise CommandError(
-                    "--now needs a time zone, e.g. 2026-01-01T00:00+00:00"
-                )
+        now = now_option(options["now"])
         report = billing_run(now=now)
         self.stdout.write(
             f"advanced {report.advanced} subscription(s), "

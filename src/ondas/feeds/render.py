@@ -1,0 +1,366 @@
+"""Ondas's RSS feeds of a show: the public one, and the builder private ones share.
+
+RSS 2.0 with Apple's required and recommended ``itunes:`` tags and the
+Podcasting 2.0 ``podcast:`` tags; chapters both inline (Podlove Simple
+Chapters) and as a ``podcast:chapters`` JSON file. Only free, published
+episodes appear in the public feed (a subscriber's private feed,
+``services.private``, adds the exclusive ones). Enclosures are exact for
+audio Ondas stores (its size and type); an imported episode carries its
+publisher's enclosure as declared.
+
+The rendered document is cached under its ETag, which is derived from
+everything it shows (``selectors.show_feed_validators``): a change anywhere
+makes a new ETag, so a cached copy is never served after a change.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.xmlreader import AttributesImpl
+
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils.feedgenerator import rfc2822_date
+from django.utils.xmlutils import SimplerXMLGenerator
+
+from ondas.catalog.chapters import format_npt
+from ondas.catalog.models import (
+    AudioFile,
+    Category,
+    Episode,
+    FeedPerson,
+    FeedProfile,
+    Show,
+)
+from ondas.feeds.selectors import FeedValidators, show_feed_episodes
+from ondas.ingest.models import FeedSource, RemoteEpisode
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+PSC_NS = "http://podlove.org/simple-chapters"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+CHAPTERS_TYPE = "application/json+chapters"
+CACHE_SECONDS = 24 * 60 * 60
+_EXTENSIONS = {
+    "audio/mpeg": "mp3",
+    "audio/mp4": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/aac": "aac",
+    "audio/ogg": "ogg",
+    "audio/opus": "opus",
+    "audio/flac": "flac",
+    "audio/wav": "wav",
+}
+
+
+def audio_extension(mime_type: str, file_name: str = "") -> str:
+    """The file extension podcast apps expect for ``mime_type``."""
+    if mime_type in _EXTENSIONS:
+        return _EXTENSIONS[mime_type]
+    suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if suffix.isalnum() and len(suffix) <= 5:
+        return suffix
+    guessed = mimetypes.guess_extension(mime_type) or ".mp3"
+    return guessed.lstrip(".")[:5]
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """Where a feed points: its own address, its enclosures, its chapter files.
+
+    Paths on this site; the renderer puts the site's address in front.
+    """
+
+    feed: str
+    audio: Callable[[AudioFile, str], str]  # (audio, file extension) → path
+    chapters: Callable[[Episode], str]
+
+
+def public_feed_links(show: Show) -> FeedLinks:
+    """The public feed's addresses: anyone may fetch them."""
+    return FeedLinks(
+        feed=reverse("feeds:show-feed", args=[show.slug]),
+        audio=lambda audio, ext: reverse("playback:audio-ext", args=[audio.pk, ext]),
+        chapters=lambda episode: reverse(
+            "feeds:episode-chapters", args=[show.slug, episode.slug]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FeedNotice:
+    """An item that is no episode: a word to the listener in place of episodes."""
+
+    guid: str
+    title: str
+    description: str
+    link: str
+    published_at: datetime
+
+
+def _remote(episode: Episode) -> RemoteEpisode | None:
+    # A missing reverse one-to-one raises an AttributeError subclass.
+    remote: RemoteEpisode | None = getattr(episode, "remote", None)
+    return remote
+
+
+def _person(handler: SimplerXMLGenerator, person: FeedPerson) -> None:
+    attrs = {"role": person.role, "group": person.group}
+    if person.href:
+        attrs["href"] = person.href
+    if person.img:
+        attrs["img"] = person.img
+    handler.addQuickElement("podcast:person", person.name, attrs)
+
+
+def _category(handler: SimplerXMLGenerator, category: Category) -> None:
+    if category.parent is None:
+        handler.addQuickElement("itunes:category", None, {"text": category.name})
+        return
+    handler.startElement(
+        "itunes:category", AttributesImpl({"text": category.parent.name})
+    )
+    handler.addQuickElement("itunes:category", None, {"text": category.name})
+    handler.endElement("itunes:category")
+
+
+class _Renderer:
+    def __init__(
+        self, *, show: Show, base_url: str, links: FeedLinks, private: bool
+    ) -> None:
+        self.show = show
+        self.base_url = base_url.rstrip("/")
+        self.links = links
+        self.private = private
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def artwork_url(self, source: FeedSource | None) -> str:
+        if self.show.artwork:
+            return self.url(self.show.artwork.url)
+        return source.remote_image_url if source is not None else ""
+
+    def channel(
+        self,
+        handler: SimplerXMLGenerator,
+        *,
+        validators: FeedValidators,
+        profile: FeedProfile | None,
+        source: FeedSource | None,
+        people: list[FeedPerson],
+    ) -> None:
+        show = self.show
+        show_url = self.url(reverse("web:show-detail", args=[show.slug]))
+        feed_url = self.url(self.links.feed)
+        handler.addQuickElement("title", show.title)
+        handler.addQuickElement("link", show_url)
+        handler.addQuickElement("description", show.description or show.title)
+        handler.addQuickElement("language", show.language)
+        handler.addQuickElement(
+            "atom:link",
+            None,
+            {"href": feed_url, "rel": "self", "type": "application/rss+xml"},
+        )
+        handler.addQuickElement("lastBuildDate", rfc2822_date(validators.last_modified))
+        handler.addQuickElement("generator", "Ondas")
+        if profile is not None and profile.copyright:
+            handler.addQuickElement("copyright", profile.copyright)
+        artwork = self.artwork_url(source)
+        if artwork:
+            handler.startElement("image", AttributesImpl({}))
+            handler.addQuickElement("url", artwork)
+            handler.addQuickElement("title", show.title)
+            handler.addQuickElement("link", show_url)
+            handler.endElement("image")
+            handler.addQuickElement("itunes:image", None, {"href": artwork})
+        handler.addQuickElement("itunes:author", show.author)
+        if profile is not None and (profile.owner_name or profile.owner_email):
+            handler.startElement("itunes:owner", AttributesImpl({}))
+            handler.addQuickElement("itunes:name", profile.owner_name or show.author)
+            if profile.owner_email:
+                handler.addQuickElement("itunes:email", profile.owner_email)
+            handler.endElement("itunes:owner")
+        handler.addQuickElement("itunes:explicit", "true" if show.explicit else "false")
+        handler.addQuickElement("itunes:type", show.kind)
+        if self.private:  # one person's feed: no directory may list it
+            handler.addQuickElement("itunes:block", "Yes")
+            handler.addQuickElement("podcast:block", "yes")
+        for category in show.categories.select_related("parent").order_by(
+            "showcategory__position"
+        ):
+            _category(handler, category)
+        handler.addQuickElement("podcast:guid", str(show.guid))
+        locked = profile.locked if profile is not None else True
+        lock_attrs = (
+            {"owner": profile.owner_email} if profile and profile.owner_email else {}
+        )
+        handler.addQuickElement("podcast:locked", "yes" if locked else "no", lock_attrs)
+        if profile is not None and profile.funding_url:
+            handler.addQuickElement(
+                "podcast:funding",
+                profile.funding_text or profile.funding_url,
+                {"url": profile.funding_url},
+            )
+        handler.addQuickElement("podcast:medium", "podcast")
+        for person in people:
+            _person(handler, person)
+
+    def item(
+        self,
+        handler: SimplerXMLGenerator,
+        episode: Episode,
+        people: list[FeedPerson],
+    ) -> None:
+        show = self.show
+        remote = _remote(episode)
+        if episode.audio is not None:
+            audio = episode.audio
+            ext = audio_extension(audio.mime_type, str(audio.file.name))
+            enclosure = {
+                "url": self.url(self.links.audio(audio, ext)),
+                "length": str(audio.size),
+                "type": audio.mime_type,
+            }
+        else:
+            assert remote is not None  # show_feed_episodes guarantees one of them
+            enclosure = {
+                "url": remote.enclosure_url,
+                "length": str(remote.enclosure_length),
+                "type": remote.enclosure_type,
+            }
+        handler.startElement("item", AttributesImpl({}))
+        handler.addQuickElement("title", episode.title)
+        handler.addQuickElement(
+            "link",
+            self.url(reverse("web:episode-detail", args=[show.slug, episode.slug])),
+        )
+        handler.addQuickElement("guid", episode.guid, {"isPermaLink": "false"})
+        handler.addQuickElement("pubDate", rfc2822_date(episode.published_at))
+        description = episode.description or episode.title
+        handler.addQuickElement("description", description)
+        if "<" in description:
+            handler.addQuickElement("content:encoded", description)
+        handler.addQuickElement("enclosure", None, enclosure)
+        handler.addQuickElement("itunes:duration", str(round(episode.duration_seconds)))
+        handler.addQuickElement("itunes:episodeType", episode.kind)
+        handler.addQuickElement("itunes:explicit", "true" if show.explicit else "false")
+        if episode.season is not None:
+            handler.addQuickElement("itunes:season", str(episode.season))
+            handler.addQuickElement("podcast:season", str(episode.season))
+        if episode.number is not None:
+            handler.addQuickElement("itunes:episode", str(episode.number))
+            handler.addQuickElement("podcast:episode", str(episode.number))
+        chapters = list(episode.chapters.all())
+        if chapters:
+            handler.addQuickElement(
+                "podcast:chapters",
+                None,
+                {"url": self.url(self.links.chapters(episode)), "type": CHAPTERS_TYPE},
+            )
+            handler.startElement("psc:chapters", AttributesImpl({"version": "1.2"}))
+            for chapter in chapters:
+                attrs = {
+                    "start": format_npt(chapter.start_seconds),
+                    "title": chapter.title,
+                }
+                if chapter.url:
+                    attrs["href"] = chapter.url
+                if chapter.image:
+                    attrs["image"] = chapter.image
+                handler.addQuickElement("psc:chapter", None, attrs)
+            handler.endElement("psc:chapters")
+        if remote is not None and remote.transcript_url:
+            handler.addQuickElement(
+                "podcast:transcript",
+                None,
+                {
+                    "url": remote.transcript_url,
+                    "type": remote.transcript_type or "text/plain",
+                },
+            )
+        for person in people:
+            _person(handler, person)
+        handler.endElement("item")
+
+    def notice(self, handler: SimplerXMLGenerator, notice: FeedNotice) -> None:
+        handler.startElement("item", AttributesImpl({}))
+        handler.addQuickElement("title", notice.title)
+        handler.addQuickElement("link", notice.link)
+        handler.addQuickElement("guid", notice.guid, {"isPermaLink": "false"})
+        handler.addQuickElement("pubDate", rfc2822_date(notice.published_at))
+        handler.addQuickElement("description", notice.description)
+        handler.addQuickElement("itunes:episodeType", "bonus")
+        handler.endElement("item")
+
+
+def feed_render(
+    *,
+    show: Show,
+    base_url: str,
+    validators: FeedValidators,
+    episodes: Iterable[Episode],
+    links: FeedLinks,
+    private: bool = False,
+    notice: FeedNotice | None = None,
+) -> bytes:
+    """Render a feed of ``show`` with these episodes (and the notice, if any)."""
+    profile = FeedProfile.objects.filter(show=show).first()
+    source = FeedSource.objects.filter(show=show).first()
+    people: dict[int | None, list[FeedPerson]] = {}
+    for person in FeedPerson.objects.filter(show=show):
+        people.setdefault(person.episode_id, []).append(person)
+    renderer = _Renderer(show=show, base_url=base_url, links=links, private=private)
+    out = io.StringIO()
+    handler = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+    handler.startDocument()
+    handler.startElement(
+        "rss",
+        AttributesImpl(
+            {
+                "version": "2.0",
+                "xmlns:itunes": ITUNES_NS,
+                "xmlns:podcast": PODCAST_NS,
+                "xmlns:psc": PSC_NS,
+                "xmlns:atom": ATOM_NS,
+                "xmlns:content": CONTENT_NS,
+            },
+        ),
+    )
+    handler.startElement("channel", AttributesImpl({}))
+    renderer.channel(
+        handler,
+        validators=validators,
+        profile=profile,
+        source=source,
+        people=people.get(None, []),
+    )
+    if notice is not None:
+        renderer.notice(handler, notice)
+    for episode in episodes:
+        renderer.item(handler, episode, people.get(episode.pk, []))
+    handler.endElement("channel")
+    handler.endElement("rss")
+    handler.endDocument()
+    return out.getvalue().encode("utf-8")
+
+
+def show_feed_render(*, show: Show, base_url: str, validators: FeedValidators) -> bytes:
+    """Return the show's public feed, from the cache while nothing changed."""
+    key = f"ondas:feeds:public:{validators.etag.strip(chr(34))}"
+    body = cache.get(key)
+    if not isinstance(body, bytes):
+        body = feed_render(
+            show=show,
+            base_url=base_url,
+            validators=validators,
+            episodes=show_feed_episodes(show=show),
+            links=public_feed_links(show),
+        )
+        cache.set(key, body, CACHE_SECONDS)
+    return body

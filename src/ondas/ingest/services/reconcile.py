@@ -1,0 +1,371 @@
+"""Bring a show's catalog in line with a parsed feed, without ever deleting.
+
+``reconcile_plan`` compares; ``reconcile_apply`` writes. Callers hold the
+source's row lock and one transaction around both (see ``refresh``), so two
+refreshes of one show cannot interleave, and a plan is applied against the
+state it was computed from.
+
+- A new GUID becomes a catalog episode (``catalog.services.episode_create``)
+  with a ``RemoteEpisode`` holding the publisher's enclosure.
+- A known GUID whose item changed updates the episode in place; its slug, and
+  so its address, stays.
+- A known GUID the feed no longer lists is marked missing (``missing_since``),
+  never deleted; it is restored if it comes back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from ondas.catalog.chapters import (
+    ChapterInput,
+    chapters_from_description,
+    chapters_normalise,
+)
+from ondas.catalog.models import Chapter, Episode, FeedPerson, FeedProfile, Show
+from ondas.catalog.services import episode_chapters_replace, sanitize_html
+from ondas.ingest.models import FeedSource, RemoteEpisode
+from ondas.ingest.parse import ParsedFeed, ParsedItem, ParsedPerson
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+# How many GUIDs of each kind an audit row lists.
+DETAIL_LIMIT = 50
+
+
+def catalog_guid(guid: str) -> str:
+    """The GUID as the catalog stores it (255 characters at most)."""
+    if len(guid) <= 255:
+        return guid
+    return "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
+
+
+@dataclass
+class ReconcilePlan:
+    new: list[ParsedItem] = field(default_factory=list)
+    changed: list[tuple[Episode, ParsedItem]] = field(default_factory=list)
+    seen: list[Episode] = field(default_factory=list)
+    restored: list[Episode] = field(default_factory=list)
+    missing: list[Episode] = field(default_factory=list)
+    active_before: int = 0
+
+    def removal_share(self) -> float:
+        """The share of the show's present episodes this plan would mark missing."""
+        if not self.active_before:
+            return 0.0
+        return len(self.missing) / self.active_before
+
+    def details(self) -> dict[str, list[str]]:
+        return {
+            "added": [i.guid for i in self.new[:DETAIL_LIMIT]],
+            "updated": [e.guid for e, _i in self.changed[:DETAIL_LIMIT]],
+            "missing": [e.guid for e in self.missing[:DETAIL_LIMIT]],
+            "restored": [e.guid for e in self.restored[:DETAIL_LIMIT]],
+        }
+
+
+def _remote(episode: Episode) -> RemoteEpisode | None:
+    # A missing reverse one-to-one raises an AttributeError subclass.
+    remote: RemoteEpisode | None = getattr(episode, "remote", None)
+    return remote
+
+
+def reconcile_plan(*, show: Show, feed: ParsedFeed) -> ReconcilePlan:
+    """Compare the feed with the show's catalog; change nothing."""
+    plan = ReconcilePlan()
+    episodes = {
+        e.guid: e for e in Episode.objects.filter(show=show).select_related("remote")
+    }
+    in_feed: set[str] = set()
+    for item in feed.items:
+        guid = catalog_guid(item.guid)
+        in_feed.add(guid)
+        episode = episodes.get(guid)
+        if episode is None:
+            plan.new.append(item)
+            continue
+        remote = _remote(episode)
+        if remote is None or remote.item_sha256 != item.digest():
+            plan.changed.append((episode, item))
+        else:
+            plan.seen.append(episode)
+        if remote is not None and remote.missing_since is not None:
+            plan.restored.append(episode)
+    for guid, episode in episodes.items():
+        remote = _remote(episode)
+        if remote is None or remote.missing_since is not None:
+            continue
+        plan.active_before += 1
+        if guid not in in_feed:
+            plan.missing.append(episode)
+    return plan
+
+
+def _unique_slug(title: str, guid: str, taken: set[str]) -> str:
+    base = slugify(title)[:110] or slugify(guid)[:110] or "episode"
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    taken.add(slug)
+    return slug
+
+
+def item_chapters(item: ParsedItem) -> tuple[list[ChapterInput], str]:
+    """The item's own chapters (Podlove first, then the description) and their origin.
+
+    JSON chapters (``podcast:chapters``) need a fetch; a task adds them later.
+    """
+    if item.chapters:
+        return chapters_normalise(
+            item.chapters, duration_seconds=item.duration_seconds
+        ), "psc"
+    found = chapters_from_description(
+        item.description, duration_seconds=item.duration_seconds
+    )
+    return found, "description" if found else ""
+
+
+def _remote_fields(item: ParsedItem) -> dict[str, object]:
+    return {
+        "enclosure_url": item.enclosure_url,
+        "enclosure_length": item.enclosure_length,
+        "enclosure_type": item.enclosure_type or "audio/mpeg",
+        "link": item.link,
+        "chapters_url": item.chapters_url,
+        "transcript_url": item.transcript_url,
+        "transcript_type": item.transcript_type,
+        "item_sha256": item.digest(),
+    }
+
+
+def _title(item: ParsedItem) -> str:
+    return (item.title or item.enclosure_url.rsplit("/", 1)[-1] or item.guid)[:255]
+
+
+BATCH = 500
+
+
+def _create_many(
+    *,
+    source: FeedSource,
+    items: Sequence[ParsedItem],
+    published_fallback: datetime,
+    slugs: set[str],
+    now: datetime,
+) -> list[RemoteEpisode]:
+    """Create episodes for new items, a batch of rows per table.
+
+    The same rules as ``catalog.services.episode_create`` — sanitised
+    description, ``full_clean`` on every row, chapters inside the episode and
+    at distinct starts — in bulk, because a first import of a large show is
+    thousands of episodes (one by one took 6 ms each; see bench/feed_import.py).
+    Uniqueness is settled before the insert: GUIDs are new to the show (the
+    plan) and distinct in the feed (the parser), slugs come from ``slugs``.
+    """
+    show = source.show
+    episodes: list[Episode] = []
+    for item in items:
+        episode = Episode(
+            show=show,
+            guid=catalog_guid(item.guid),
+            title=_title(item),
+            slug=_unique_slug(item.title, item.guid, slugs),
+            description=sanitize_html(item.description),
+            published_at=item.published_at or published_fallback,
+            duration_seconds=item.duration_seconds,
+            season=item.season,
+            number=item.number,
+            kind=item.kind,
+            access=Episode.Access.FREE,
+        )
+        episode.full_clean(validate_unique=False, validate_constraints=False)
+        episodes.append(episode)
+    Episode.objects.bulk_create(episodes, batch_size=BATCH)
+    chapters: list[Chapter] = []
+    remotes: list[RemoteEpisode] = []
+    people: list[FeedPerson] = []
+    for episode, item in zip(episodes, items, strict=True):
+        found, origin = item_chapters(item)
+        chapters += [
+            Chapter(
+                episode=episode,
+                start_seconds=c.start_seconds,
+                title=c.title,
+                url=c.url,
+                image=c.image,
+            )
+            for c in found
+        ]
+        remote = RemoteEpisode(
+            episode=episode,
+            source=source,
+            chapters_origin=origin,
+            last_seen_at=now,
+            **_remote_fields(item),
+        )
+        # Its URLs were checked by the parser (clean_url); nothing else varies.
+        remotes.append(remote)
+        people += _people(show=show, episode=episode, persons=item.persons)
+    Chapter.objects.bulk_create(chapters, batch_size=BATCH)
+    RemoteEpisode.objects.bulk_create(remotes, batch_size=BATCH)
+    FeedPerson.objects.bulk_create(people, batch_size=BATCH)
+    return remotes
+
+
+def _update(
+    *, source: FeedSource, episode: Episode, item: ParsedItem, now: datetime
+) -> RemoteEpisode:
+    episode.title = _title(item)
+    episode.description = sanitize_html(item.description)
+    if item.published_at is not None:
+        episode.published_at = item.published_at
+    episode.duration_seconds = item.duration_seconds
+    episode.season = item.season
+    episode.number = item.number
+    episode.kind = item.kind
+    episode.full_clean(validate_unique=False, validate_constraints=False)
+    episode.save(
+        update_fields=[
+            "title",
+            "description",
+            "published_at",
+            "duration_seconds",
+            "season",
+            "number",
+            "kind",
+            "updated_at",
+        ]
+    )
+    remote = _remote(episode)
+    if remote is None:
+        remote = RemoteEpisode(episode=episode, source=source, last_seen_at=now)
+    keep_json = (
+        remote.chapters_origin == "json"
+        and item.chapters_url
+        and item.chapters_url == remote.chapters_url
+    )
+    for name, value in _remote_fields(item).items():
+        setattr(remote, name, value)
+    remote.last_seen_at = now
+    remote.missing_since = None
+    if not keep_json:
+        # Until a changed chapters file is fetched, the item's own chapters stand.
+        chapters, origin = item_chapters(item)
+        episode_chapters_replace(episode=episode, chapters=chapters)
+        remote.chapters_origin = origin
+    remote.full_clean(exclude=["episode", "source"])
+    remote.save()
+    _persons_replace(show=source.show, episode=episode, persons=item.persons)
+    return remote
+
+
+def _persons_replace(
+    *,
+    show: Show,
+    episode: Episode | None,
+    persons: Sequence[ParsedPerson],
+    fresh: bool = False,
+) -> None:
+    if not fresh:
+        FeedPerson.objects.filter(show=show, episode=episode).delete()
+    if persons:
+        FeedPerson.objects.bulk_create(
+            _people(show=show, episode=episode, persons=persons)
+        )
+
+
+def _people(
+    *, show: Show, episode: Episode | None, persons: Sequence[ParsedPerson]
+) -> list[FeedPerson]:
+    return [
+        FeedPerson(
+            show=show,
+            episode=episode,
+            name=p.name,
+            role=p.role,
+            group=p.group,
+            href=p.href,
+            img=p.img,
+            position=n,
+        )
+        for n, p in enumerate(persons)
+    ]
+
+
+def show_profile_apply(*, show: Show, feed: ParsedFeed) -> FeedProfile:
+    """Keep what the feed says about its owner, lock and funding, and its people."""
+    profile, _created = FeedProfile.objects.get_or_create(show=show)
+    profile.owner_name = feed.owner_name[:255]
+    profile.owner_email = feed.owner_email
+    profile.locked = feed.locked
+    profile.funding_url = feed.funding_url
+    profile.funding_text = feed.funding_text[:128]
+    profile.copyright = feed.copyright[:255]
+    profile.full_clean(exclude=["show"])
+    profile.save()
+    _persons_replace(show=show, episode=None, persons=feed.persons)
+    return profile
+
+
+def reconcile_apply(
+    *,
+    source: FeedSource,
+    feed: ParsedFeed,
+    plan: ReconcilePlan,
+    now: datetime,
+    on_progress: Progress | None = None,
+) -> list[RemoteEpisode]:
+    """Apply ``plan``; return the remote episodes whose JSON chapters need fetching.
+
+    Must run inside the caller's transaction, with the source row locked.
+    """
+    assert transaction.get_connection().in_atomic_block
+    needs_chapters: list[RemoteEpisode] = []
+    slugs = set(Episode.objects.filter(show=source.show).values_list("slug", flat=True))
+    total = len(plan.new) + len(plan.changed)
+    done = 0
+    fallback = feed.build_date or now
+    for start in range(0, len(plan.new), BATCH):
+        batch = plan.new[start : start + BATCH]
+        remotes = _create_many(
+            source=source,
+            items=batch,
+            published_fallback=fallback,
+            slugs=slugs,
+            now=now,
+        )
+        needs_chapters += [r for r in remotes if r.chapters_url]
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done, total)
+    for episode, item in plan.changed:
+        before = _remote(episode)
+        old_url = before.chapters_url if before is not None else ""
+        remote = _update(source=source, episode=episode, item=item, now=now)
+        if remote.chapters_url and remote.chapters_url != old_url:
+            needs_chapters.append(remote)
+        done += 1
+        if on_progress is not None and (done % 50 == 0 or done == total):
+            on_progress(done, total)
+    RemoteEpisode.objects.filter(episode__in=[e.pk for e in plan.seen]).update(
+        last_seen_at=now, missing_since=None
+    )
+    RemoteEpisode.objects.filter(episode__in=[e.pk for e in plan.missing]).update(
+        missing_since=now
+    )
+    if plan.missing:
+        logger.warning(
+            "Feed %s: %s episode(s) no longer listed, marked missing",
+            source.pk,
+            len(plan.missing),
+        )
+    return needs_chapters

@@ -1,0 +1,344 @@
+"""Refresh a show from its feed, and let a person decide the changes held back.
+
+The rules, from the AWS us-east-1 outage of October 2025 (a delayed process
+applied an old DNS plan over a newer one, and a clean-up then emptied it):
+
+- the decision to apply is taken under the source's row lock, against the
+  state last applied, in the same transaction as the writes;
+- a feed older than the one applied (``lastBuildDate``, newest item date) is
+  refused; the same content (digest) is a no-op;
+- an empty, truncated or unparsable body, an HTTP error, a DNS failure or a
+  timeout changes nothing in the catalog;
+- episodes a feed stops listing are marked missing, never deleted; more than
+  ``ONDAS_FEEDS_MAX_REMOVAL_PERCENT`` of them at once is held for a person;
+- approving a held change re-checks that nothing newer was applied meanwhile;
+- every attempt writes a ``FeedRefresh`` row saying what changed, or why not.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.timezone import now as timezone_now
+from django_tasks import task
+
+from ondas.catalog.models import Show
+from ondas.catalog.services import sanitize_html
+from ondas.ingest.errors import (
+    FeedApprovalStale,
+    FeedEmpty,
+    FeedError,
+    FeedMassRemovalHeld,
+    FeedOlder,
+    FeedRefreshNotPending,
+)
+from ondas.ingest.fetch import FetchResult, fetch_url
+from ondas.ingest.models import FeedRefresh, FeedSource
+from ondas.ingest.parse import ParsedFeed, feed_parse
+from ondas.ingest.services.audit import (
+    Attempt,
+    applied_state_record,
+    audit_write,
+    chapters_enqueue,
+    show_language,
+    source_schedule,
+)
+from ondas.ingest.services.reconcile import (
+    reconcile_apply,
+    reconcile_plan,
+    show_profile_apply,
+)
+
+logger = logging.getLogger(__name__)
+
+Outcome = FeedRefresh.Outcome
+Trigger = FeedRefresh.Trigger
+# A claimed source is not handed out again for this long (the refresh itself
+# then sets the real next time).
+CLAIM_LEASE = timedelta(minutes=15)
+
+
+def _older(source: FeedSource, feed: ParsedFeed) -> FeedOlder | None:
+    """Refuse a feed that is behind what was applied."""
+    pairs = [
+        (feed.build_date, source.applied_build_date),
+        (feed.newest_item_at, source.applied_newest_item_at),
+    ]
+    for fetched, applied in pairs:
+        if fetched is not None and applied is not None and fetched < applied:
+            return FeedOlder(fetched=fetched.isoformat(), applied=applied.isoformat())
+    return None
+
+
+def _show_fields_apply(show: Show, feed: ParsedFeed) -> None:
+    """Follow the publisher's title, author, description, flags on refresh."""
+    show.title = (feed.title or show.title)[:255]
+    show.author = (feed.author or show.author)[:255]
+    show.description = sanitize_html(feed.description)
+    show.explicit = feed.explicit
+    show.kind = feed.kind if feed.kind in Show.Kind.values else show.kind
+    show.language = show_language(feed.language, default=show.language)
+    show.full_clean(exclude=["artwork", "slug"])
+    show.save(
+        update_fields=[
+            "title",
+            "author",
+            "description",
+            "explicit",
+            "kind",
+            "language",
+            "updated_at",
+        ]
+    )
+
+
+def _apply_or_hold(
+    source: FeedSource,
+    attempt: Attempt,
+    feed: ParsedFeed,
+    *,
+    now: datetime,
+    guard_removals: bool,
+) -> FeedRefresh:
+    """Decide and act under the row lock; return the audit row."""
+    assert attempt.fetch is not None
+    if not feed.items:
+        source_schedule(source, ok=False, now=now)
+        source.save()
+        return audit_write(
+            source,
+            attempt,
+            outcome=Outcome.REFUSED,
+            now=now,
+            feed=feed,
+            error=FeedEmpty(),
+        )
+    older = _older(source, feed)
+    if older is not None:
+        source_schedule(source, ok=True, now=now)
+        source.save()
+        return audit_write(
+            source, attempt, outcome=Outcome.REFUSED, now=now, feed=feed, error=older
+        )
+    source.etag = attempt.fetch.etag
+    source.last_modified = attempt.fetch.last_modified
+    if feed.content_sha256 == source.applied_content_sha256:
+        source_schedule(source, ok=True, now=now)
+        source.save()
+        return audit_write(
+            source, attempt, outcome=Outcome.UNCHANGED, now=now, feed=feed
+        )
+    plan = reconcile_plan(show=source.show, feed=feed)
+    limit = settings.ONDAS_FEEDS_MAX_REMOVAL_PERCENT / 100
+    if guard_removals and plan.removal_share() > limit:
+        # Validators are forgotten so the next fetch is a full one.
+        source.etag = source.last_modified = ""
+        source_schedule(source, ok=True, now=now)
+        source.save()
+        pending = source.refreshes.filter(
+            decision=FeedRefresh.Decision.PENDING, content_sha256=feed.content_sha256
+        ).first()
+        return audit_write(
+            source,
+            attempt,
+            outcome=Outcome.HELD,
+            now=now,
+            feed=feed,
+            missing=len(plan.missing),
+            added=len(plan.new),
+            updated=len(plan.changed),
+            details=plan.details()
+            | {"share_missing": round(plan.removal_share(), 4)}
+            | ({"same_as": pending.pk} if pending else {}),
+            held_body=None if pending else attempt.fetch.body,
+            base_content_sha256=source.applied_content_sha256,
+            decision="" if pending else FeedRefresh.Decision.PENDING,
+            error=FeedMassRemovalHeld(
+                missing=len(plan.missing), present=plan.active_before
+            ),
+        )
+    _show_fields_apply(source.show, feed)
+    show_profile_apply(show=source.show, feed=feed)
+    needs = reconcile_apply(source=source, feed=feed, plan=plan, now=now)
+    applied_state_record(source, feed)
+    if attempt.fetch.permanent_redirect and attempt.fetch.url != source.url:
+        if not FeedSource.objects.filter(url=attempt.fetch.url).exists():
+            source.url = attempt.fetch.url
+    source_schedule(source, ok=True, now=now)
+    source.save()
+    chapters_enqueue(needs)
+    return audit_write(
+        source,
+        attempt,
+        outcome=Outcome.APPLIED,
+        now=now,
+        feed=feed,
+        added=len(plan.new),
+        updated=len(plan.changed),
+        missing=len(plan.missing),
+        restored=len(plan.restored),
+        details=plan.details(),
+    )
+
+
+def feed_source_refresh(
+    *,
+    source: FeedSource,
+    trigger: str = Trigger.SCHEDULE,
+    now: datetime | None = None,
+) -> FeedRefresh:
+    """Fetch the source's feed and apply it if it is safe; return the audit row.
+
+    Never raises for a bad feed or an unreachable server: the audit row says
+    why nothing changed, and the source backs off.
+    """
+    started = now or timezone_now()
+    attempt = Attempt(started, trigger)
+    try:
+        fetch = fetch_url(
+            source.url, etag=source.etag, last_modified=source.last_modified
+        )
+        attempt = Attempt(started, trigger, fetch)
+        feed = None if fetch.not_modified else feed_parse(fetch.body, url=fetch.url)
+    except FeedError as exc:
+        with transaction.atomic(durable=True):
+            locked = FeedSource.objects.select_for_update().get(pk=source.pk)
+            current = now or timezone_now()
+            source_schedule(locked, ok=False, now=current)
+            locked.save()
+            return audit_write(
+                locked, attempt, outcome=Outcome.FAILED, now=current, error=exc
+            )
+    with transaction.atomic(durable=True):
+        locked = (
+            FeedSource.objects.select_for_update()
+            .select_related("show")
+            .get(pk=source.pk)
+        )
+        current = now or timezone_now()
+        if feed is None:
+            source_schedule(locked, ok=True, now=current)
+            locked.save()
+            return audit_write(
+                locked, attempt, outcome=Outcome.NOT_MODIFIED, now=current
+            )
+        return _apply_or_hold(locked, attempt, feed, now=current, guard_removals=True)
+
+
+def feed_refresh_approve(
+    *, refresh: FeedRefresh, acting_user: AbstractBaseUser, now: datetime | None = None
+) -> FeedRefresh:
+    """Apply a held refresh; return the new audit row.
+
+    Raises FeedApprovalStale (and rejects the held refresh) when another
+    version of the feed was applied after it was held.
+    """
+    current = now or timezone_now()
+    with transaction.atomic(durable=True):
+        held = FeedRefresh.objects.select_for_update().get(pk=refresh.pk)
+        if held.decision != FeedRefresh.Decision.PENDING or held.held_body is None:
+            raise FeedRefreshNotPending(refresh_id=held.pk)
+        source = (
+            FeedSource.objects.select_for_update()
+            .select_related("show")
+            .get(pk=held.source_id)
+        )
+        held.decided_by = acting_user  # type: ignore[assignment]
+        held.decided_at = current
+        stale = source.applied_content_sha256 != held.base_content_sha256
+        body = bytes(held.held_body)
+        held.held_body = None
+        held.decision = (
+            FeedRefresh.Decision.REJECTED if stale else FeedRefresh.Decision.APPROVED
+        )
+        held.save(update_fields=["decided_by", "decided_at", "held_body", "decision"])
+        if not stale:
+            feed = feed_parse(body, url=source.url)
+            fetch = FetchResult(source.url, 200, body, "", "", "")
+            row = _apply_or_hold(
+                source,
+                Attempt(current, Trigger.APPROVAL, fetch),
+                feed,
+                now=current,
+                guard_removals=False,
+            )
+            row.details = row.details | {"approved_refresh": held.pk}
+            row.save(update_fields=["details"])
+            logger.info(
+                "Feed %s: held refresh %s approved by user %s",
+                source.pk,
+                held.pk,
+                acting_user.pk,
+            )
+            return row
+    raise FeedApprovalStale(refresh_id=held.pk)
+
+
+def feed_refresh_reject(
+    *, refresh: FeedRefresh, acting_user: AbstractBaseUser, now: datetime | None = None
+) -> FeedRefresh:
+    """Discard a held refresh; the catalog stays as it is."""
+    with transaction.atomic(durable=True):
+        held = FeedRefresh.objects.select_for_update().get(pk=refresh.pk)
+        if held.decision != FeedRefresh.Decision.PENDING:
+            raise FeedRefreshNotPending(refresh_id=held.pk)
+        held.decision = FeedRefresh.Decision.REJECTED
+        held.decided_by = acting_user  # type: ignore[assignment]
+        held.decided_at = now or timezone_now()
+        held.held_body = None
+        held.save(update_fields=["decided_by", "decided_at", "held_body", "decision"])
+    logger.info(
+        "Feed %s: held refresh %s rejected by user %s",
+        held.source_id,
+        held.pk,
+        acting_user.pk,
+    )
+    return held
+
+
+def feed_source_claim_due(
+    *, now: datetime | None = None, limit: int = 100
+) -> list[int]:
+    """Claim sources whose refresh is due; return their ids.
+
+    A claim moves ``next_refresh_at`` forward by a lease with a conditional
+    update, so two schedulers running at once never claim the same source.
+    """
+    current = now or timezone_now()
+    claimed: list[int] = []
+    due = (
+        FeedSource.objects.filter(enabled=True, next_refresh_at__lte=current)
+        .order_by("next_refresh_at")
+        .values_list("pk", "next_refresh_at")[:limit]
+    )
+    for pk, next_at in list(due):
+        won = FeedSource.objects.filter(pk=pk, next_refresh_at=next_at).update(
+            next_refresh_at=current + CLAIM_LEASE
+        )
+        if won:
+            claimed.append(pk)
+    return claimed
+
+
+@task()
+def feed_source_refresh_task(*, source_id: int, trigger: str = "schedule") -> str:
+    """Refresh one feed; return the outcome written to its audit row."""
+    source = FeedSource.objects.filter(pk=source_id).first()
+    if source is None:
+        logger.warning("Feed %s vanished before its refresh", source_id)
+        return "gone"
+    row: FeedRefresh = feed_source_refresh(source=source, trigger=trigger)
+    return row.outcome
+
+
+@task()
+def feed_source_refresh_due_task(*, limit: int = 100) -> int:
+    """Claim every feed whose refresh is due and queue a refresh for each."""
+    claimed = feed_source_claim_due(limit=limit)
+    for source_id in claimed:
+        feed_source_refresh_task.enqueue(source_id=source_id)
+    return len(claimed)

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LibraryConfig(AppConfig):
+    name = "ondas.library"
+    label = "library"
+    verbose_name = _("Libraries")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ondas.accounts.signals import user_deleting
+
+        user_deleting.connect(_forget_follows, dispatch_uid="library.forget-follows")
+
+
+def _forget_follows(*, user: object, **kwargs: object) -> None:
+    """A deleted account keeps no list of the shows its person followed."""
+    from ondas.accounts.models import User
+    from ondas.library.services import follow_delete_for_user
+
+    assert isinstance(user, User)
+    follow_delete_for_user(user=user)
