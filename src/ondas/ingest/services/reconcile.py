@@ -5,8 +5,9 @@ source's row lock and one transaction around both (see ``refresh``), so two
 refreshes of one show cannot interleave, and a plan is applied against the
 state it was computed from.
 
-- A new GUID becomes a catalog episode (``catalog.services.episode_create``)
-  with a ``RemoteEpisode`` holding the publisher's enclosure.
+- A new GUID becomes a catalog episode (``catalog.services.episodes_create_many``)
+  with a ``RemoteEpisode`` holding the publisher's enclosure. Catalog rows are
+  written by catalog services; this module writes only ingest's own.
 - A known GUID whose item changed updates the episode in place; its slug, and
   so its address, stays.
 - A known GUID the feed no longer lists is marked missing (``missing_since``),
@@ -29,8 +30,17 @@ from ondas.catalog.chapters import (
     chapters_from_description,
     chapters_normalise,
 )
-from ondas.catalog.models import Chapter, Episode, FeedPerson, FeedProfile, Show
-from ondas.catalog.services import episode_chapters_replace, sanitize_html
+from ondas.catalog.models import Episode, FeedProfile, Show
+from ondas.catalog.services import (
+    BATCH,
+    EpisodeInput,
+    PersonInput,
+    episode_chapters_replace,
+    episode_update_from_feed,
+    episodes_create_many,
+    feed_persons_replace,
+    feed_profile_save,
+)
 from ondas.ingest.models import FeedSource, RemoteEpisode
 from ondas.ingest.parse import ParsedFeed, ParsedItem, ParsedPerson
 
@@ -147,11 +157,33 @@ def _remote_fields(item: ParsedItem) -> dict[str, object]:
     }
 
 
-def _title(item: ParsedItem) -> str:
-    return (item.title or item.enclosure_url.rsplit("/", 1)[-1] or item.guid)[:255]
+def _persons(persons: Sequence[ParsedPerson]) -> tuple[PersonInput, ...]:
+    return tuple(
+        PersonInput(name=p.name, role=p.role, group=p.group, href=p.href, img=p.img)
+        for p in persons
+    )
 
 
-BATCH = 500
+def _episode_input(
+    item: ParsedItem,
+    *,
+    slug: str,
+    published_at: datetime | None,
+    chapters: Sequence[ChapterInput] = (),
+) -> EpisodeInput:
+    return EpisodeInput(
+        guid=catalog_guid(item.guid),
+        title=(item.title or item.enclosure_url.rsplit("/", 1)[-1] or item.guid)[:255],
+        slug=slug,
+        description=item.description,
+        published_at=published_at,
+        duration_seconds=item.duration_seconds,
+        season=item.season,
+        number=item.number,
+        kind=item.kind,
+        chapters=chapters,
+        persons=_persons(item.persons),
+    )
 
 
 def _create_many(
@@ -162,88 +194,48 @@ def _create_many(
     slugs: set[str],
     now: datetime,
 ) -> list[RemoteEpisode]:
-    """Create episodes for new items, a batch of rows per table.
+    """Create episodes for new items (the catalog writes them, in bulk), and
+    the remote episode that says where each one's audio is.
 
-    The same rules as ``catalog.services.episode_create`` — sanitised
-    description, ``full_clean`` on every row, chapters inside the episode and
-    at distinct starts — in bulk, because a first import of a large show is
-    thousands of episodes (one by one took 6 ms each; see bench/feed_import.py).
-    Uniqueness is settled before the insert: GUIDs are new to the show (the
-    plan) and distinct in the feed (the parser), slugs come from ``slugs``.
+    Uniqueness is settled before: GUIDs are new to the show (the plan) and
+    distinct in the feed (the parser), slugs come from ``slugs``.
     """
-    show = source.show
-    episodes: list[Episode] = []
-    for item in items:
-        episode = Episode(
-            show=show,
-            guid=catalog_guid(item.guid),
-            title=_title(item),
-            slug=_unique_slug(item.title, item.guid, slugs),
-            description=sanitize_html(item.description),
-            published_at=item.published_at or published_fallback,
-            duration_seconds=item.duration_seconds,
-            season=item.season,
-            number=item.number,
-            kind=item.kind,
-            access=Episode.Access.FREE,
-        )
-        episode.full_clean(validate_unique=False, validate_constraints=False)
-        episodes.append(episode)
-    Episode.objects.bulk_create(episodes, batch_size=BATCH)
-    chapters: list[Chapter] = []
-    remotes: list[RemoteEpisode] = []
-    people: list[FeedPerson] = []
-    for episode, item in zip(episodes, items, strict=True):
-        found, origin = item_chapters(item)
-        chapters += [
-            Chapter(
-                episode=episode,
-                start_seconds=c.start_seconds,
-                title=c.title,
-                url=c.url,
-                image=c.image,
+    found = [item_chapters(item) for item in items]
+    episodes = episodes_create_many(
+        show=source.show,
+        inputs=[
+            _episode_input(
+                item,
+                slug=_unique_slug(item.title, item.guid, slugs),
+                published_at=item.published_at or published_fallback,
+                chapters=chapters,
             )
-            for c in found
-        ]
-        remote = RemoteEpisode(
+            for item, (chapters, _origin) in zip(items, found, strict=True)
+        ],
+    )
+    remotes = [
+        # Its URLs were checked by the parser (clean_url); nothing else varies.
+        RemoteEpisode(
             episode=episode,
             source=source,
             chapters_origin=origin,
             last_seen_at=now,
             **_remote_fields(item),
         )
-        # Its URLs were checked by the parser (clean_url); nothing else varies.
-        remotes.append(remote)
-        people += _people(show=show, episode=episode, persons=item.persons)
-    Chapter.objects.bulk_create(chapters, batch_size=BATCH)
+        for episode, item, (_chapters, origin) in zip(
+            episodes, items, found, strict=True
+        )
+    ]
     RemoteEpisode.objects.bulk_create(remotes, batch_size=BATCH)
-    FeedPerson.objects.bulk_create(people, batch_size=BATCH)
     return remotes
 
 
 def _update(
     *, source: FeedSource, episode: Episode, item: ParsedItem, now: datetime
 ) -> RemoteEpisode:
-    episode.title = _title(item)
-    episode.description = sanitize_html(item.description)
-    if item.published_at is not None:
-        episode.published_at = item.published_at
-    episode.duration_seconds = item.duration_seconds
-    episode.season = item.season
-    episode.number = item.number
-    episode.kind = item.kind
-    episode.full_clean(validate_unique=False, validate_constraints=False)
-    episode.save(
-        update_fields=[
-            "title",
-            "description",
-            "published_at",
-            "duration_seconds",
-            "season",
-            "number",
-            "kind",
-            "updated_at",
-        ]
+    episode_update_from_feed(
+        episode=episode,
+        item=_episode_input(item, slug=episode.slug, published_at=item.published_at),
     )
     remote = _remote(episode)
     if remote is None:
@@ -264,55 +256,21 @@ def _update(
         remote.chapters_origin = origin
     remote.full_clean(exclude=["episode", "source"])
     remote.save()
-    _persons_replace(show=source.show, episode=episode, persons=item.persons)
     return remote
-
-
-def _persons_replace(
-    *,
-    show: Show,
-    episode: Episode | None,
-    persons: Sequence[ParsedPerson],
-    fresh: bool = False,
-) -> None:
-    if not fresh:
-        FeedPerson.objects.filter(show=show, episode=episode).delete()
-    if persons:
-        FeedPerson.objects.bulk_create(
-            _people(show=show, episode=episode, persons=persons)
-        )
-
-
-def _people(
-    *, show: Show, episode: Episode | None, persons: Sequence[ParsedPerson]
-) -> list[FeedPerson]:
-    return [
-        FeedPerson(
-            show=show,
-            episode=episode,
-            name=p.name,
-            role=p.role,
-            group=p.group,
-            href=p.href,
-            img=p.img,
-            position=n,
-        )
-        for n, p in enumerate(persons)
-    ]
 
 
 def show_profile_apply(*, show: Show, feed: ParsedFeed) -> FeedProfile:
     """Keep what the feed says about its owner, lock and funding, and its people."""
-    profile, _created = FeedProfile.objects.get_or_create(show=show)
-    profile.owner_name = feed.owner_name[:255]
-    profile.owner_email = feed.owner_email
-    profile.locked = feed.locked
-    profile.funding_url = feed.funding_url
-    profile.funding_text = feed.funding_text[:128]
-    profile.copyright = feed.copyright[:255]
-    profile.full_clean(exclude=["show"])
-    profile.save()
-    _persons_replace(show=show, episode=None, persons=feed.persons)
+    profile = feed_profile_save(
+        show=show,
+        owner_name=feed.owner_name,
+        owner_email=feed.owner_email,
+        locked=feed.locked,
+        funding_url=feed.funding_url,
+        funding_text=feed.funding_text,
+        copyright=feed.copyright,
+    )
+    feed_persons_replace(show=show, episode=None, persons=_persons(feed.persons))
     return profile
 
 

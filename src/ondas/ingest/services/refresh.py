@@ -18,7 +18,9 @@ applied an old DNS plan over a newer one, and a clean-up then emptied it):
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,8 +28,7 @@ from django.db import transaction
 from django.utils.timezone import now as timezone_now
 from django_tasks import task
 
-from ondas.catalog.models import Show
-from ondas.catalog.services import sanitize_html
+from ondas.catalog.services import show_update_from_feed
 from ondas.ingest.errors import (
     FeedApprovalStale,
     FeedEmpty,
@@ -48,6 +49,7 @@ from ondas.ingest.services.audit import (
     source_schedule,
 )
 from ondas.ingest.services.reconcile import (
+    ReconcilePlan,
     reconcile_apply,
     reconcile_plan,
     show_profile_apply,
@@ -74,26 +76,105 @@ def _older(source: FeedSource, feed: ParsedFeed) -> FeedOlder | None:
     return None
 
 
-def _show_fields_apply(show: Show, feed: ParsedFeed) -> None:
-    """Follow the publisher's title, author, description, flags on refresh."""
-    show.title = (feed.title or show.title)[:255]
-    show.author = (feed.author or show.author)[:255]
-    show.description = sanitize_html(feed.description)
-    show.explicit = feed.explicit
-    show.kind = feed.kind if feed.kind in Show.Kind.values else show.kind
-    show.language = show_language(feed.language, default=show.language)
-    show.full_clean(exclude=["artwork", "slug"])
-    show.save(
-        update_fields=[
-            "title",
-            "author",
-            "description",
-            "explicit",
-            "kind",
-            "language",
-            "updated_at",
-        ]
+class _Validators(Enum):
+    """What a refresh does with the HTTP validators of the response it read."""
+
+    KEEP = "keep"  # a refused body: ask for it in full next time too
+    STORE = "store"  # applied or unchanged: the next fetch may be conditional
+    FORGET = "forget"  # held: the next fetch is a full one
+
+
+@dataclass(frozen=True)
+class _Decision:
+    outcome: str
+    ok: bool = True  # counted as a success for the schedule (no backoff)
+    validators: _Validators = _Validators.STORE
+    error: FeedError | None = None
+    plan: ReconcilePlan | None = None  # made only when the feed is new
+
+
+def _decide(source: FeedSource, feed: ParsedFeed, *, guard_removals: bool) -> _Decision:
+    """What to do with ``feed``, against what was applied last; changes nothing.
+
+    The cheap refusals come first: only a feed with new content is compared
+    episode by episode with the catalog.
+    """
+    if not feed.items:
+        return _Decision(
+            Outcome.REFUSED, ok=False, validators=_Validators.KEEP, error=FeedEmpty()
+        )
+    older = _older(source, feed)
+    if older is not None:
+        return _Decision(Outcome.REFUSED, validators=_Validators.KEEP, error=older)
+    if feed.content_sha256 == source.applied_content_sha256:
+        return _Decision(Outcome.UNCHANGED)
+    plan = reconcile_plan(show=source.show, feed=feed)
+    limit = settings.ONDAS_FEEDS_MAX_REMOVAL_PERCENT / 100
+    if guard_removals and plan.removal_share() > limit:
+        error = FeedMassRemovalHeld(
+            missing=len(plan.missing), present=plan.active_before
+        )
+        return _Decision(
+            Outcome.HELD, validators=_Validators.FORGET, error=error, plan=plan
+        )
+    return _Decision(Outcome.APPLIED, plan=plan)
+
+
+def _held_fields(
+    source: FeedSource, attempt: Attempt, feed: ParsedFeed, plan: ReconcilePlan
+) -> dict[str, object]:
+    """The audit row of a held refresh keeps the body for a person to decide on
+    (unless the same content is already waiting)."""
+    assert attempt.fetch is not None
+    pending = source.refreshes.filter(
+        decision=FeedRefresh.Decision.PENDING, content_sha256=feed.content_sha256
+    ).first()
+    return {
+        "missing": len(plan.missing),
+        "added": len(plan.new),
+        "updated": len(plan.changed),
+        "details": plan.details()
+        | {"share_missing": round(plan.removal_share(), 4)}
+        | ({"same_as": pending.pk} if pending else {}),
+        "held_body": None if pending else attempt.fetch.body,
+        "base_content_sha256": source.applied_content_sha256,
+        "decision": "" if pending else FeedRefresh.Decision.PENDING,
+    }
+
+
+def _apply(
+    source: FeedSource,
+    attempt: Attempt,
+    feed: ParsedFeed,
+    plan: ReconcilePlan,
+    *,
+    now: datetime,
+) -> dict[str, object]:
+    """Write the plan: the show, its profile and people, its episodes."""
+    assert attempt.fetch is not None
+    show_update_from_feed(
+        show=source.show,
+        title=feed.title,
+        author=feed.author,
+        description=feed.description,
+        explicit=feed.explicit,
+        kind=feed.kind,
+        language=show_language(feed.language, default=source.show.language),
     )
+    show_profile_apply(show=source.show, feed=feed)
+    needs = reconcile_apply(source=source, feed=feed, plan=plan, now=now)
+    applied_state_record(source, feed)
+    if attempt.fetch.permanent_redirect and attempt.fetch.url != source.url:
+        if not FeedSource.objects.filter(url=attempt.fetch.url).exists():
+            source.url = attempt.fetch.url
+    chapters_enqueue(needs)
+    return {
+        "added": len(plan.new),
+        "updated": len(plan.changed),
+        "missing": len(plan.missing),
+        "restored": len(plan.restored),
+        "details": plan.details(),
+    }
 
 
 def _apply_or_hold(
@@ -104,84 +185,32 @@ def _apply_or_hold(
     now: datetime,
     guard_removals: bool,
 ) -> FeedRefresh:
-    """Decide and act under the row lock; return the audit row."""
+    """Plan, decide and act under the row lock; schedule, and write the audit row.
+
+    Every outcome leaves through the same three steps at the end.
+    """
     assert attempt.fetch is not None
-    if not feed.items:
-        source_schedule(source, ok=False, now=now)
-        source.save()
-        return audit_write(
-            source,
-            attempt,
-            outcome=Outcome.REFUSED,
-            now=now,
-            feed=feed,
-            error=FeedEmpty(),
-        )
-    older = _older(source, feed)
-    if older is not None:
-        source_schedule(source, ok=True, now=now)
-        source.save()
-        return audit_write(
-            source, attempt, outcome=Outcome.REFUSED, now=now, feed=feed, error=older
-        )
-    source.etag = attempt.fetch.etag
-    source.last_modified = attempt.fetch.last_modified
-    if feed.content_sha256 == source.applied_content_sha256:
-        source_schedule(source, ok=True, now=now)
-        source.save()
-        return audit_write(
-            source, attempt, outcome=Outcome.UNCHANGED, now=now, feed=feed
-        )
-    plan = reconcile_plan(show=source.show, feed=feed)
-    limit = settings.ONDAS_FEEDS_MAX_REMOVAL_PERCENT / 100
-    if guard_removals and plan.removal_share() > limit:
-        # Validators are forgotten so the next fetch is a full one.
+    decision = _decide(source, feed, guard_removals=guard_removals)
+    fields: dict[str, object] = {}
+    if decision.plan is not None and decision.outcome == Outcome.APPLIED:
+        fields = _apply(source, attempt, feed, decision.plan, now=now)
+    elif decision.plan is not None and decision.outcome == Outcome.HELD:
+        fields = _held_fields(source, attempt, feed, decision.plan)
+    if decision.validators is _Validators.STORE:
+        source.etag = attempt.fetch.etag
+        source.last_modified = attempt.fetch.last_modified
+    elif decision.validators is _Validators.FORGET:
         source.etag = source.last_modified = ""
-        source_schedule(source, ok=True, now=now)
-        source.save()
-        pending = source.refreshes.filter(
-            decision=FeedRefresh.Decision.PENDING, content_sha256=feed.content_sha256
-        ).first()
-        return audit_write(
-            source,
-            attempt,
-            outcome=Outcome.HELD,
-            now=now,
-            feed=feed,
-            missing=len(plan.missing),
-            added=len(plan.new),
-            updated=len(plan.changed),
-            details=plan.details()
-            | {"share_missing": round(plan.removal_share(), 4)}
-            | ({"same_as": pending.pk} if pending else {}),
-            held_body=None if pending else attempt.fetch.body,
-            base_content_sha256=source.applied_content_sha256,
-            decision="" if pending else FeedRefresh.Decision.PENDING,
-            error=FeedMassRemovalHeld(
-                missing=len(plan.missing), present=plan.active_before
-            ),
-        )
-    _show_fields_apply(source.show, feed)
-    show_profile_apply(show=source.show, feed=feed)
-    needs = reconcile_apply(source=source, feed=feed, plan=plan, now=now)
-    applied_state_record(source, feed)
-    if attempt.fetch.permanent_redirect and attempt.fetch.url != source.url:
-        if not FeedSource.objects.filter(url=attempt.fetch.url).exists():
-            source.url = attempt.fetch.url
-    source_schedule(source, ok=True, now=now)
+    source_schedule(source, ok=decision.ok, now=now)
     source.save()
-    chapters_enqueue(needs)
     return audit_write(
         source,
         attempt,
-        outcome=Outcome.APPLIED,
+        outcome=decision.outcome,
         now=now,
         feed=feed,
-        added=len(plan.new),
-        updated=len(plan.changed),
-        missing=len(plan.missing),
-        restored=len(plan.restored),
-        details=plan.details(),
+        error=decision.error,
+        **fields,
     )
 
 

@@ -1,4 +1,7 @@
-"""Operations that change the catalog. Each runs in one transaction."""
+"""Operations that change the catalog. Each runs in one transaction.
+
+Writes for imported shows live in ``imported`` and are re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-import nh3
 from django.core.files import File
 from django.db import transaction
 from django.utils.text import slugify
@@ -29,35 +31,33 @@ from ondas.catalog.models import (
     Show,
     ShowCategory,
 )
+from ondas.catalog.sanitize import sanitize_html as sanitize_html
+from ondas.catalog.services.imported import (
+    BATCH as BATCH,
+)
+from ondas.catalog.services.imported import (
+    EpisodeInput as EpisodeInput,
+)
+from ondas.catalog.services.imported import (
+    PersonInput as PersonInput,
+)
+from ondas.catalog.services.imported import (
+    episode_update_from_feed as episode_update_from_feed,
+)
+from ondas.catalog.services.imported import (
+    episodes_create_many as episodes_create_many,
+)
+from ondas.catalog.services.imported import (
+    feed_persons_replace as feed_persons_replace,
+)
+from ondas.catalog.services.imported import (
+    feed_profile_save as feed_profile_save,
+)
+from ondas.catalog.services.imported import (
+    show_update_from_feed as show_update_from_feed,
+)
 
 logger = logging.getLogger(__name__)
-
-# What a show or episode description may keep: text structure and links.
-ALLOWED_TAGS = {
-    "p",
-    "br",
-    "a",
-    "strong",
-    "b",
-    "em",
-    "i",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "code",
-}
-
-
-def sanitize_html(html: str) -> str:
-    """Return ``html`` with only harmless tags left; links open safely."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    ).strip()
 
 
 def category_sync_apple() -> int:

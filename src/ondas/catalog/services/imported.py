@@ -1,0 +1,223 @@
+"""Catalog writes for shows that come from a publisher's feed (``ingest``).
+
+The same rules as ``show_create`` and ``episode_create`` (sanitised text,
+``full_clean`` on every row, chapters inside the episode at distinct starts),
+shaped for what an import does: thousands of episodes at once, in bulk (one by
+one took 6 ms each; see bench/feed_import.py), and updates in place that keep
+an episode's slug and so its address. Callers hold their own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ondas.catalog.chapters import ChapterInput
+from ondas.catalog.models import Chapter, Episode, FeedPerson, FeedProfile, Show
+from ondas.catalog.sanitize import sanitize_html
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """A podcast:person of a show or of one episode."""
+
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    href: str = ""
+    img: str = ""
+
+
+@dataclass(frozen=True)
+class EpisodeInput:
+    """An episode as a feed item describes it."""
+
+    guid: str
+    title: str
+    slug: str
+    description: str
+    published_at: datetime | None  # None: the episode keeps its date
+    duration_seconds: float = 0
+    season: int | None = None
+    number: int | None = None
+    kind: str = Episode.Kind.FULL
+    chapters: Sequence[ChapterInput] = ()
+    persons: Sequence[PersonInput] = field(default_factory=tuple)
+
+
+def _people(
+    *, show: Show, episode: Episode | None, persons: Sequence[PersonInput]
+) -> list[FeedPerson]:
+    return [
+        FeedPerson(
+            show=show,
+            episode=episode,
+            name=p.name,
+            role=p.role,
+            group=p.group,
+            href=p.href,
+            img=p.img,
+            position=n,
+        )
+        for n, p in enumerate(persons)
+    ]
+
+
+def show_update_from_feed(
+    *,
+    show: Show,
+    title: str,
+    author: str,
+    description: str,
+    explicit: bool,
+    kind: str,
+    language: str,
+) -> Show:
+    """Follow the publisher's title, author, description and flags; blank title
+    or author keep what the show has."""
+    show.title = (title or show.title)[:255]
+    show.author = (author or show.author)[:255]
+    show.description = sanitize_html(description)
+    show.explicit = explicit
+    show.kind = kind if kind in Show.Kind.values else show.kind
+    show.language = language
+    show.full_clean(exclude=["artwork", "slug"])
+    show.save(
+        update_fields=[
+            "title",
+            "author",
+            "description",
+            "explicit",
+            "kind",
+            "language",
+            "updated_at",
+        ]
+    )
+    return show
+
+
+def episodes_create_many(
+    *, show: Show, inputs: Sequence[EpisodeInput]
+) -> list[Episode]:
+    """Create free episodes with their chapters and people, a batch per table.
+
+    Uniqueness is the caller's to settle before: GUIDs new to the show and
+    distinct, slugs free.
+    """
+    episodes: list[Episode] = []
+    for item in inputs:
+        if item.published_at is None:
+            raise ValueError(f"episode {item.guid!r}: a new episode needs its date")
+        episode = Episode(
+            show=show,
+            guid=item.guid,
+            title=item.title,
+            slug=item.slug,
+            description=sanitize_html(item.description),
+            published_at=item.published_at,
+            duration_seconds=item.duration_seconds,
+            season=item.season,
+            number=item.number,
+            kind=item.kind,
+            access=Episode.Access.FREE,
+        )
+        episode.full_clean(validate_unique=False, validate_constraints=False)
+        episodes.append(episode)
+    Episode.objects.bulk_create(episodes, batch_size=BATCH)
+    chapters: list[Chapter] = []
+    people: list[FeedPerson] = []
+    for episode, item in zip(episodes, inputs, strict=True):
+        chapters += [
+            Chapter(
+                episode=episode,
+                start_seconds=c.start_seconds,
+                title=c.title,
+                url=c.url,
+                image=c.image,
+            )
+            for c in item.chapters
+        ]
+        people += _people(show=show, episode=episode, persons=item.persons)
+    Chapter.objects.bulk_create(chapters, batch_size=BATCH)
+    FeedPerson.objects.bulk_create(people, batch_size=BATCH)
+    return episodes
+
+
+def episode_update_from_feed(*, episode: Episode, item: EpisodeInput) -> Episode:
+    """Update an episode in place from its feed item; its slug stays.
+
+    A ``published_at`` of None keeps the date it has. Chapters are not
+    touched here (the caller knows whether a fetched chapters file stands);
+    the episode's people are replaced.
+    """
+    episode.title = item.title
+    episode.description = sanitize_html(item.description)
+    if item.published_at is not None:
+        episode.published_at = item.published_at
+    episode.duration_seconds = item.duration_seconds
+    episode.season = item.season
+    episode.number = item.number
+    episode.kind = item.kind
+    episode.full_clean(validate_unique=False, validate_constraints=False)
+    episode.save(
+        update_fields=[
+            "title",
+            "description",
+            "published_at",
+            "duration_seconds",
+            "season",
+            "number",
+            "kind",
+            "updated_at",
+        ]
+    )
+    feed_persons_replace(show=episode.show, episode=episode, persons=item.persons)
+    return episode
+
+
+def feed_persons_replace(
+    *, show: Show, episode: Episode | None, persons: Sequence[PersonInput]
+) -> list[FeedPerson]:
+    """Replace the people of the show (``episode`` None) or of one episode."""
+    FeedPerson.objects.filter(show=show, episode=episode).delete()
+    return FeedPerson.objects.bulk_create(
+        _people(show=show, episode=episode, persons=persons)
+    )
+
+
+def feed_profile_save(
+    *,
+    show: Show,
+    owner_name: str,
+    owner_email: str,
+    locked: bool,
+    funding_url: str,
+    funding_text: str,
+    copyright: str,
+) -> FeedProfile:
+    """Keep what the show's feed says about its owner, lock, funding, copyright."""
+    profile, _created = FeedProfile.objects.get_or_create(show=show)
+    profile.owner_name = owner_name[:255]
+    profile.owner_email = owner_email
+    profile.locked = locked
+    profile.funding_url = funding_url
+    profile.funding_text = funding_text[:128]
+    profile.copyright = copyright[:255]
+    profile.full_clean(exclude=["show"])
+    profile.save(
+        update_fields=[
+            "owner_name",
+            "owner_email",
+            "locked",
+            "funding_url",
+            "funding_text",
+            "copyright",
+            "updated_at",
+        ]
+        if not _created
+        else None
+    )
+    return profile
