@@ -10,11 +10,13 @@ may move the subscription on.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
 from ondas.billing import providers
@@ -33,6 +35,7 @@ from ondas.billing.providers.offline import payment_method_from_test_card
 from ondas.billing.services import (
     billing_run,
     plan_create,
+    stripe_webhook_receive,
     subscription_advance,
     subscription_cancel,
     subscription_checkout_url,
@@ -43,6 +46,7 @@ from ondas.billing.services import (
 )
 from ondas.billing.services.charges import OUTCOME_UNKNOWN
 from tests.billing.conftest import GOOD_CARD, T0
+from tests.billing.test_stripe import SECRET, sign
 
 Status = Subscription.Status
 Kind = SubscriptionEvent.Kind
@@ -280,10 +284,18 @@ def test_provider_failure_on_cancel_changes_nothing(
 # Services that ask the provider refuse to run inside a caller's transaction ----
 
 
+def _webhook() -> None:
+    payload = json.dumps(
+        {"id": "evt_1", "type": "ping", "created": 1, "data": {"object": {}}}
+    ).encode()
+    stripe_webhook_receive(payload=payload, signature=sign(payload), now=T0)
+
+
 @pytest.fixture
 def calls(
-    subscription: Subscription, user: User, monthly: Plan
+    subscription: Subscription, user: User, monthly: Plan, settings: Settings
 ) -> dict[str, Callable[[], object]]:
+    settings.ONDAS_STRIPE_WEBHOOK_SECRET = SECRET
     end = subscription.current_period_end
     staff = User.objects.create_superuser("ops@example.com", "staff pass phrase")
     other = User.objects.create_user("otra@example.com", "another long phrase")
@@ -308,6 +320,7 @@ def calls(
         "checkout_url": lambda: subscription_checkout_url(
             user=other, plan=monthly, success_url="/ok", cancel_url="/no"
         ),
+        "stripe_webhook": _webhook,
     }
 
 
@@ -322,6 +335,7 @@ def calls(
         "offline_payment",
         "end_for_deleted_user",
         "checkout_url",
+        "stripe_webhook",
     ],
 )
 def test_service_inside_a_callers_transaction_raises_before_asking_the_provider(
