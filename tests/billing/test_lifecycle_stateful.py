@@ -16,7 +16,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -39,6 +38,7 @@ from ondas.billing.models import (
     PaymentAttempt,
     Plan,
     Subscription,
+    SubscriptionEvent,
     TrialClaim,
 )
 from ondas.billing.providers.offline import payment_method_from_test_card
@@ -61,9 +61,6 @@ CARDS = [GOOD_CARD, FAILS_RENEWAL, "5555 5555 5555 4444"]
 class BillingMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        # Each example runs in a savepoint that teardown rolls back.
-        self.atomic = transaction.atomic()
-        self.atomic.__enter__()
         self.plan: Plan = plan_create(
             slug="premium",
             name="Premium",
@@ -78,8 +75,16 @@ class BillingMachine(RuleBasedStateMachine):
         self.refunds = 0
 
     def teardown(self) -> None:
-        transaction.set_rollback(True)
-        self.atomic.__exit__(None, None, None)
+        # The services are durable: they refuse to run inside a savepoint that
+        # could roll each example back, so each example removes what it wrote.
+        LedgerEntry.objects.filter(kind="refund").delete()
+        LedgerEntry.objects.all().delete()
+        PaymentAttempt.objects.all().delete()
+        TrialClaim.objects.all().delete()
+        SubscriptionEvent.objects.all().delete()
+        Subscription.objects.all().delete()
+        Plan.objects.all().delete()
+        User.objects.all().delete()
 
     def live(self) -> Subscription | None:
         return Subscription.objects.filter(

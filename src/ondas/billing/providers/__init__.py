@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ondas.billing.providers.base import ChargeResult, PaymentMethod, PaymentProvider
+from ondas.billing.providers.base import (
+    ChargeResult,
+    PaymentMethod,
+    PaymentProvider,
+    ProviderError,
+)
 from ondas.billing.providers.offline import OfflineProvider
 from ondas.billing.providers.stripe import StripeProvider
 
@@ -26,6 +31,7 @@ __all__ = [
     "ChargeResult",
     "PaymentMethod",
     "PaymentProvider",
+    "ProviderError",
     "get_provider",
     "register_provider",
 ]

@@ -26,7 +26,15 @@ class ChargeResult:
     failure_reason: str = ""
 
 
+class ProviderError(Exception):
+    """The provider could not be asked, or gave no answer: whether money moved is
+    unknown. Asking again with the same idempotency key is safe."""
+
+
 class PaymentProvider(Protocol):
+    """A payment gateway. Ondas calls it outside any database transaction (a
+    network round trip must not hold row locks), then records what it said."""
+
     name: str
 
     def charge(
@@ -38,7 +46,11 @@ class PaymentProvider(Protocol):
         idempotency_key: str,
         description: str,
     ) -> ChargeResult:
-        """Collect ``amount_minor``; the same key must never collect twice."""
+        """Collect ``amount_minor``; the same key must never collect twice.
+
+        A refusal is an answer (``ok=False``); raise ProviderError when there is
+        no answer, so the charge is asked again later with the same key.
+        """
         ...
 
     def set_cancel_at_period_end(self, *, subscription_ref: str, cancel: bool) -> None:

@@ -4,6 +4,9 @@ Stripe may deliver an event twice, late, or out of order. Each event is
 applied at most once (``ProcessedWebhook``); a subscription event older than
 the newest one applied is skipped (``provider_synced_at``); money goes through
 the ledger's idempotency keys, so a charge for a period is written once.
+
+Nothing here calls Stripe: the signature is checked locally, and each event is
+applied in one durable transaction (a caller's transaction is refused).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from ondas.billing.models import (
 )
 from ondas.billing.providers.stripe import verify_webhook
 from ondas.billing.services.ledger import ledger_record_charge, ledger_record_refund
+from ondas.billing.services.subscriptions import TRANSITION_FIELDS
 from ondas.core.digests import keyed_digest
 
 logger = logging.getLogger(__name__)
@@ -84,7 +88,7 @@ def stripe_webhook_receive(*, payload: bytes, signature: str, now: datetime) -> 
         raise WebhookSignatureInvalid from None
     event = json.loads(payload)
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             ProcessedWebhook.objects.create(
                 provider="stripe",
                 event_id=event["id"],
@@ -144,7 +148,7 @@ def _create_from_stripe(obj: dict[str, Any], *, now: datetime) -> Subscription |
     event = lifecycle.transition(
         sub, Kind.STARTED, now=now, born_active=not trialing, data={"stripe": obj["id"]}
     )
-    sub.save()
+    sub.save(force_insert=True)
     event.save()
     if trialing:
         TrialClaim.objects.get_or_create(
@@ -185,7 +189,15 @@ def _sync_subscription(obj: dict[str, Any], *, created: datetime, now: datetime)
         sub.current_period_start, sub.current_period_end = _period(obj)
     sub.cancel_at_period_end = bool(obj.get("cancel_at_period_end"))
     sub.provider_synced_at = created
-    sub.save()
+    sub.save(
+        update_fields=[
+            *TRANSITION_FIELDS,
+            "current_period_start",
+            "current_period_end",
+            "cancel_at_period_end",
+            "provider_synced_at",
+        ]
+    )
     return f"synced {sub.status}"
 
 
@@ -229,7 +241,7 @@ def _invoice_failed(obj: dict[str, Any], *, created: datetime, now: datetime) ->
         ).save()
     retry = obj.get("next_payment_attempt")
     sub.next_retry_at = _ts(retry) if retry else None
-    sub.save()
+    sub.save(update_fields=TRANSITION_FIELDS)
     return "payment failed"
 
 
