@@ -32,8 +32,25 @@ $BIN/ondas manage makemigrations --check --dry-run >/dev/null
 ONDAS_ALLOWED_HOSTS=ondas.example ONDAS_SECURE_COOKIES=1 \
   $BIN/ondas manage check --deploy --fail-level ERROR
 
+# Tests that do not start servers run on every core (pytest-xdist; each worker
+# has its own test database). Those that start real servers and time signals,
+# reloads or slow clients (marked slow) run one at a time afterwards, so a
+# neighbour's browser or server cannot steal the CPU their deadlines assume.
+# ONDAS_TEST_WORKERS=0 runs everything in one process.
+workers=${ONDAS_TEST_WORKERS:-$(nproc)}
+run_pytest() {
+  local status=0
+  "$@" $BIN/pytest -q -p no:cacheprovider -n "$workers" -m "not slow" "${args[@]}" || status=$?
+  [ "$status" -eq 0 ] || [ "$status" -eq 5 ] || return "$status"
+  status=0
+  "$@" $BIN/pytest -q -p no:cacheprovider -m slow "${args[@]}" || status=$?
+  # 5: no slow test among the ones asked for.
+  [ "$status" -eq 0 ] || [ "$status" -eq 5 ] || return "$status"
+}
+args=("$@")
+
 step "pytest on SQLite"
-$BIN/pytest -q -p no:cacheprovider "$@"
+run_pytest
 
 step "pytest on PostgreSQL"
-scripts/throwaway-postgres.sh $BIN/pytest -q -p no:cacheprovider "$@"
+run_pytest scripts/throwaway-postgres.sh

@@ -32,6 +32,7 @@ from django.core.validators import URLValidator, validate_email
 from django.utils.translation import gettext as _
 
 from ondas.catalog.chapters import ChapterInput, chapters_from_psc
+from ondas.catalog.services import PersonInput
 from ondas.ingest.errors import (
     FeedEmpty,
     FeedTruncated,
@@ -45,15 +46,6 @@ _TRUNCATION_MESSAGES = {"no element found", "unclosed token", "unclosed CDATA se
 _url_validator = URLValidator(schemes=["http", "https"])
 MAX_URL = 2000
 _MAX_INT = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class ParsedPerson:
-    name: str
-    role: str = "host"
-    group: str = "cast"
-    href: str = ""
-    img: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,7 @@ class ParsedItem:
     chapters_url: str = ""
     transcript_url: str = ""
     transcript_type: str = ""
-    persons: tuple[ParsedPerson, ...] = ()
+    persons: tuple[PersonInput, ...] = ()
 
     def digest(self) -> str:
         """A stable digest of everything Ondas keeps from the item."""
@@ -127,7 +119,7 @@ class ParsedFeed:
     copyright: str
     new_feed_url: str
     build_date: datetime | None
-    persons: tuple[ParsedPerson, ...]
+    persons: tuple[PersonInput, ...]
     items: tuple[ParsedItem, ...]
     skipped_items: int = 0
     content_sha256: str = field(default="", compare=False)
@@ -176,7 +168,7 @@ def _timestamp(value: object) -> datetime | None:
         return None
 
 
-def _persons(raw: object) -> tuple[ParsedPerson, ...]:
+def _persons(raw: object) -> tuple[PersonInput, ...]:
     if not isinstance(raw, list):
         return ()
     persons = []
@@ -184,7 +176,7 @@ def _persons(raw: object) -> tuple[ParsedPerson, ...]:
         name = " ".join(str(entry.get("name") or "").split())[:128]
         if name:
             persons.append(
-                ParsedPerson(
+                PersonInput(
                     name=name,
                     role=str(entry.get("role") or "host")[:64],
                     group=str(entry.get("group") or "cast")[:64],

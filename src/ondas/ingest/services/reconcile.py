@@ -34,7 +34,6 @@ from ondas.catalog.models import Episode, FeedProfile, Show
 from ondas.catalog.services import (
     BATCH,
     EpisodeInput,
-    PersonInput,
     episode_chapters_replace,
     episode_update_from_feed,
     episodes_create_many,
@@ -42,7 +41,7 @@ from ondas.catalog.services import (
     feed_profile_save,
 )
 from ondas.ingest.models import FeedSource, RemoteEpisode
-from ondas.ingest.parse import ParsedFeed, ParsedItem, ParsedPerson
+from ondas.ingest.parse import ParsedFeed, ParsedItem
 
 logger = logging.getLogger(__name__)
 
@@ -157,13 +156,6 @@ def _remote_fields(item: ParsedItem) -> dict[str, object]:
     }
 
 
-def _persons(persons: Sequence[ParsedPerson]) -> tuple[PersonInput, ...]:
-    return tuple(
-        PersonInput(name=p.name, role=p.role, group=p.group, href=p.href, img=p.img)
-        for p in persons
-    )
-
-
 def _episode_input(
     item: ParsedItem,
     *,
@@ -182,7 +174,7 @@ def _episode_input(
         number=item.number,
         kind=item.kind,
         chapters=chapters,
-        persons=_persons(item.persons),
+        persons=item.persons,
     )
 
 
@@ -270,7 +262,7 @@ def show_profile_apply(*, show: Show, feed: ParsedFeed) -> FeedProfile:
         funding_text=feed.funding_text,
         copyright=feed.copyright,
     )
-    feed_persons_replace(show=show, episode=None, persons=_persons(feed.persons))
+    feed_persons_replace(show=show, episode=None, persons=feed.persons)
     return profile
 
 
