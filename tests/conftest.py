@@ -17,10 +17,16 @@ from pytest_django.fixtures import Settings
 from ondas.accounts.models import User
 from ondas.billing.models import Plan, Subscription
 from ondas.billing.services import subscription_cancel
-from ondas.catalog.models import Episode, Show
+from ondas.catalog.models import Audiobook, Episode, Show
 from ondas.ops import demo
 from ondas.ops.demo_audio import encode_tone_mp3
-from tests.support.billing import T0, premium_plan_make, subscribe
+from tests.support.billing import (
+    PASSWORD,
+    SUBSCRIBER_EMAIL,
+    T0,
+    premium_plan_make,
+    subscribe,
+)
 from tests.support.feeds import FeedServer, small_show_make
 
 _MP3_CACHE: dict[tuple[int, tuple[int, ...]], bytes] = {}
@@ -72,6 +78,21 @@ def demo_catalog(db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Show]:
     monkeypatch.setattr(demo, "encode_tone_mp3", _cached_encode)
     demo.demo_load()
     yield Show.objects.get(slug=demo.BACKEND_SHOW.slug)
+
+
+@pytest.fixture
+def demo_book(demo_catalog: Show) -> Audiobook:
+    """The demo's two-part book: parts of 3:30 and 3:00; the chapter "Bytes
+    without copies" runs from 2:50 into part 2."""
+    return Audiobook.objects.get(slug="small-servers-big-audiences")
+
+
+@pytest.fixture
+def demo_subscriber(demo_catalog: Show) -> User:
+    """A person on the demo's Premium plan (trial, good card), signed up now."""
+    user = User.objects.create_user(SUBSCRIBER_EMAIL, PASSWORD)
+    subscribe(user, Plan.objects.get(slug="premium"))
+    return user
 
 
 @pytest.fixture

@@ -45,8 +45,8 @@ from ondas.billing.services import (
     subscription_start,
 )
 from ondas.billing.services.charges import OUTCOME_UNKNOWN
-from tests.support.billing import GOOD_CARD, T0
 from tests.billing.test_stripe import SECRET, sign
+from tests.support.billing import GOOD_CARD, T0
 
 Status = Subscription.Status
 Kind = SubscriptionEvent.Kind

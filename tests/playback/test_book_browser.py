@@ -17,10 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
 from ondas.accounts.models import User
-from ondas.billing.models import Plan
-from ondas.billing.providers.offline import payment_method_from_test_card
-from ondas.billing.services import subscription_start
-from ondas.catalog.models import Audiobook, Episode, Show
+from ondas.catalog.models import Audiobook, Episode
 from ondas.core import clock
 from ondas.core.timefmt import format_clock
 from ondas.playback.models import (
@@ -30,10 +27,9 @@ from ondas.playback.models import (
     ListeningReport,
 )
 from ondas.playback.selectors import allowance_get
+from tests.support.billing import PASSWORD, SUBSCRIBER_EMAIL
 
 TIMEOUT_MS = 10_000
-EMAIL = "reader@example.com"
-PASSWORD = "a long pass phrase for the browser"  # noqa: S105
 
 pytestmark = pytest.mark.browser
 
@@ -104,27 +100,19 @@ def serial_server(live_server: LiveServer) -> LiveServer:
 
 
 @pytest.fixture
-def book(demo_catalog: Show) -> Audiobook:
-    # Parts of 3:30 and 3:00; "Bytes without copies" runs from 2:50 into part 2.
-    return Audiobook.objects.get(slug="small-servers-big-audiences")
+def book(demo_book: Audiobook) -> Audiobook:
+    return demo_book
 
 
 @pytest.fixture
-def reader(demo_catalog: Show) -> User:
-    user = User.objects.create_user(EMAIL, PASSWORD)
-    subscription_start(
-        user=user,
-        plan=Plan.objects.get(slug="premium"),
-        payment_method=payment_method_from_test_card("4242424242424242"),
-        now=clock.now(),
-    )
-    return user
+def reader(demo_subscriber: User) -> User:
+    return demo_subscriber
 
 
 def sign_in_and_open(page: Page, live_server: LiveServer, book: Audiobook) -> None:
     book_path = reverse("web:audiobook-detail", args=[book.slug])
     page.goto(f"{live_server.url}{reverse('accounts:sign-in')}?next={book_path}")
-    page.get_by_label("Correo electrónico").fill(EMAIL)
+    page.get_by_label("Correo electrónico").fill(SUBSCRIBER_EMAIL)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").last.click()
     page.wait_for_url(f"**{book_path}")

@@ -17,9 +17,6 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
-from ondas.billing.models import Plan
-from ondas.billing.providers.offline import payment_method_from_test_card
-from ondas.billing.services import subscription_start
 from ondas.catalog.models import Audiobook, Episode, Show
 from ondas.core import clock
 from ondas.core.errors import ErrorCode
@@ -30,28 +27,20 @@ from ondas.playback.models import (
     ListeningSession,
 )
 from ondas.playback.selectors import allowance_get
+from tests.support.billing import PASSWORD
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
-PASSWORD = "a long pass phrase for tests"  # noqa: S105
+
+@pytest.fixture
+def book(demo_book: Audiobook) -> Audiobook:
+    return demo_book
 
 
 @pytest.fixture
-def book(demo_catalog: Show) -> Audiobook:
-    return Audiobook.objects.get(slug="small-servers-big-audiences")
-
-
-@pytest.fixture
-def subscriber(demo_catalog: Show) -> User:
-    user = User.objects.create_user("lee@example.com", PASSWORD)
-    subscription_start(
-        user=user,
-        plan=Plan.objects.get(slug="premium"),
-        payment_method=payment_method_from_test_card("4242424242424242"),
-        now=clock.now(),
-    )
-    return user
+def subscriber(demo_subscriber: User) -> User:
+    return demo_subscriber
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ T0 = datetime(2026, 1, 10, 12, tzinfo=UTC)
 GOOD_CARD = "4242 4242 4242 4242"
 FAILS_RENEWAL = "4000 0000 0000 0341"
 DECLINED = "4000 0000 0000 0002"
+SUBSCRIBER_EMAIL = "lee@example.com"
+PASSWORD = "a long pass phrase for tests"  # noqa: S105
 
 
 def premium_plan_make(*, trial_days: int = 7) -> Plan:

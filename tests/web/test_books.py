@@ -12,16 +12,12 @@ from django.utils import formats, translation
 from django.utils.timezone import localtime
 
 from ondas.accounts.models import User
-from ondas.billing.models import Plan
-from ondas.billing.providers.offline import payment_method_from_test_card
-from ondas.billing.services import subscription_start
 from ondas.catalog.models import Audiobook, Show
 from ondas.core import clock
 from ondas.ops import demo
 from ondas.playback.models import AllowanceUsage
 from ondas.playback.selectors import allowance_get
-
-PASSWORD = "a long pass phrase for tests"  # noqa: S105
+from tests.support.billing import PASSWORD
 
 
 @pytest.fixture
@@ -30,15 +26,8 @@ def book(demo_catalog: Show) -> Audiobook:
 
 
 @pytest.fixture
-def subscriber(demo_catalog: Show) -> User:
-    user = User.objects.create_user("lee@example.com", PASSWORD)
-    subscription_start(
-        user=user,
-        plan=Plan.objects.get(slug="premium"),
-        payment_method=payment_method_from_test_card("4242424242424242"),
-        now=clock.now(),
-    )
-    return user
+def subscriber(demo_subscriber: User) -> User:
+    return demo_subscriber
 
 
 def signed_in(user: User, language: str = "es") -> Client:
