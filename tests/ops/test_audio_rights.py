@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.conftest import (
+from tests.support.servers import (
     ACCEL_PREFIX,
     ONDAS,
     Nginx,

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.ops.conftest import (
+from tests.support.servers import (
     Nginx,
     Served,
     Site,

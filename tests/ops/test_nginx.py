@@ -32,7 +32,7 @@ from hyperframe.frame import (
     WindowUpdateFrame,
 )
 
-from tests.ops.conftest import (
+from tests.support.servers import (
     ACCEL_PREFIX,
     Nginx,
     Served,

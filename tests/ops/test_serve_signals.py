@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.conftest import MIB, ONDAS, Site, get, ondas_serve, temporary_site
+from tests.support.servers import MIB, ONDAS, Site, get, ondas_serve, temporary_site
 
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,7 @@ import pytest
 from gunicorn.workers.gthread import PollableMethodQueue, ThreadWorker
 
 from ondas.ops.serve import OndasThreadWorker
-from tests.ops.conftest import ONDAS, free_port, make_site, stop_group, wait_for_port
+from tests.support.servers import ONDAS, free_port, make_site, stop_group, wait_for_port
 
 pytestmark = pytest.mark.slow
 

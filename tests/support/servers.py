@@ -1,4 +1,4 @@
-"""Real `ondas serve` and nginx processes on 127.0.0.1, for the ops tests.
+"""Real `ondas serve` and nginx processes on 127.0.0.1, for any test that needs a server.
 
 Every process runs in its own process group and is stopped (TERM, then KILL)
 when its context ends, whatever the test did; every wait has a deadline.
