@@ -21,10 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
-
 from ondas.catalog.errors import ChaptersInvalid
+from ondas.catalog.sanitize import clean_url
 from ondas.core.timefmt import format_clock
 
 logger = logging.getLogger(__name__)
@@ -44,17 +42,10 @@ MAX_TITLE = 255
 # Titles parsed out of prose are cut at a word boundary past this length.
 MAX_PROSE_TITLE = 120
 MAX_CHAPTERS_JSON_BYTES = 1 << 20
-_url_validator = URLValidator(schemes=["http", "https"])
 
 
 def _clean_url(value: object) -> str:
-    if not isinstance(value, str) or not value or len(value) > 1000:
-        return ""
-    try:
-        _url_validator(value)
-    except ValidationError:
-        return ""
-    return value
+    return clean_url(value, max_length=1000)
 
 
 def chapters_normalise(

@@ -28,9 +28,10 @@ from defusedxml import (
 )
 from defusedxml import sax as defused_sax
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from ondas.catalog import sanitize
 from ondas.catalog.chapters import ChapterInput, chapters_from_psc
 from ondas.catalog.services import PersonInput
 from ondas.ingest.errors import (
@@ -43,7 +44,6 @@ from ondas.ingest.rss_handler import RSSHandler
 
 # What expat says when the document stops before its root element closes.
 _TRUNCATION_MESSAGES = {"no element found", "unclosed token", "unclosed CDATA section"}
-_url_validator = URLValidator(schemes=["http", "https"])
 MAX_URL = 2000
 _MAX_INT = 2**31 - 1
 
@@ -132,16 +132,7 @@ class ParsedFeed:
 
 def clean_url(value: object) -> str:
     """Return ``value`` if it is an http(s) URL Ondas can store, else ""."""
-    if not isinstance(value, str):
-        return ""
-    value = value.strip()
-    if not value or len(value) > MAX_URL:
-        return ""
-    try:
-        _url_validator(value)
-    except ValidationError:
-        return ""
-    return value
+    return sanitize.clean_url(value, max_length=MAX_URL)
 
 
 def _clean_email(value: object) -> str:

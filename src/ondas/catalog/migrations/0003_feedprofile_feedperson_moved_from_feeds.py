@@ -4,29 +4,10 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
 
+from ondas.core.moves import move_content_types
 
 MODELS = ['feedperson', 'feedprofile']
-
-
-def _move_content_types(
-    apps: StateApps, schema_editor: BaseDatabaseSchemaEditor, old: str, new: str
-) -> None:
-    ContentType = apps.get_model('contenttypes', 'ContentType')
-    types = ContentType.objects.using(schema_editor.connection.alias)
-    for model in MODELS:
-        if not types.filter(app_label=new, model=model).exists():
-            types.filter(app_label=old, model=model).update(app_label=new)
-
-
-def forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    _move_content_types(apps, schema_editor, 'feeds', 'catalog')
-
-
-def backward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    _move_content_types(apps, schema_editor, 'catalog', 'feeds')
 
 
 class Migration(migrations.Migration):
@@ -81,5 +62,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(forward, backward),
+        move_content_types('feeds', 'catalog', MODELS),
     ]

@@ -41,6 +41,7 @@ from ondas.catalog.services.imported import (
 from ondas.catalog.services.imported import (
     PersonInput as PersonInput,
 )
+from ondas.catalog.services.imported import chapter_rows
 from ondas.catalog.services.imported import (
     episode_update_from_feed as episode_update_from_feed,
 )
@@ -220,16 +221,7 @@ def episode_chapters_replace(
     _validate_chapters(chapters, episode.duration_seconds)
     with transaction.atomic():
         Chapter.objects.filter(episode=episode).delete()
-        return Chapter.objects.bulk_create(
-            Chapter(
-                episode=episode,
-                start_seconds=c.start_seconds,
-                title=c.title,
-                url=c.url,
-                image=c.image,
-            )
-            for c in sorted(chapters, key=lambda c: c.start_seconds)
-        )
+        return Chapter.objects.bulk_create(chapter_rows(episode, chapters))
 
 
 def episode_chapters_from_audio(*, episode: Episode) -> list[ChapterInput]:

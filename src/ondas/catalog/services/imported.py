@@ -99,6 +99,20 @@ def show_update_from_feed(
     return show
 
 
+def chapter_rows(episode: Episode, chapters: Sequence[ChapterInput]) -> list[Chapter]:
+    """Unsaved chapter rows of ``episode``, in start order."""
+    return [
+        Chapter(
+            episode=episode,
+            start_seconds=c.start_seconds,
+            title=c.title,
+            url=c.url,
+            image=c.image,
+        )
+        for c in sorted(chapters, key=lambda c: c.start_seconds)
+    ]
+
+
 def episodes_create_many(
     *, show: Show, inputs: Sequence[EpisodeInput]
 ) -> list[Episode]:
@@ -130,16 +144,7 @@ def episodes_create_many(
     chapters: list[Chapter] = []
     people: list[FeedPerson] = []
     for episode, item in zip(episodes, inputs, strict=True):
-        chapters += [
-            Chapter(
-                episode=episode,
-                start_seconds=c.start_seconds,
-                title=c.title,
-                url=c.url,
-                image=c.image,
-            )
-            for c in item.chapters
-        ]
+        chapters += chapter_rows(episode, item.chapters)
         people += _people(show=show, episode=episode, persons=item.persons)
     Chapter.objects.bulk_create(chapters, batch_size=BATCH)
     FeedPerson.objects.bulk_create(people, batch_size=BATCH)
