@@ -20,6 +20,7 @@ from ondas.billing.services import subscription_cancel
 from ondas.catalog.models import Audiobook, Episode, Show
 from ondas.ops import demo
 from ondas.ops.demo_audio import encode_tone_mp3
+from tests.accounts.factories import user_make
 from tests.support.billing import (
     PASSWORD,
     SUBSCRIBER_EMAIL,
@@ -28,6 +29,7 @@ from tests.support.billing import (
     subscribe,
 )
 from tests.support.feeds import FeedServer, small_show_make
+from tests.support.private_feeds import exclusive_plan_make
 
 _MP3_CACHE: dict[tuple[int, tuple[int, ...]], bytes] = {}
 
@@ -187,6 +189,18 @@ def small_show(db: None) -> Show:
 def premium(db: None) -> Plan:
     """The storefront's plan: 99 MXN a month, a 7-day trial, 20 book hours."""
     return premium_plan_make()
+
+
+@pytest.fixture
+def plan(db: None) -> Plan:
+    """Premium with no trial: the first payment is taken at once."""
+    return exclusive_plan_make()
+
+
+@pytest.fixture
+def listener(db: None) -> User:
+    """A listener with no subscription yet."""
+    return user_make(email="oyente@example.com")
 
 
 @pytest.fixture

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-_PRINT = (
-    "import json; from ondas import settings as s; print(json.dumps({k: getattr(s, k, None)"
-    " for k in ('EMAIL_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_USE_TLS',"
-    " 'EMAIL_USE_SSL', 'DEFAULT_FROM_EMAIL', 'PASSWORD_HASHERS',"
-    " 'ONDAS_SIGNIN_MAX_FAILURES_PER_EMAIL')}))"
+from tests.support.settings import settings_with
+
+_NAMES = (
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+    "DEFAULT_FROM_EMAIL",
+    "PASSWORD_HASHERS",
+    "ONDAS_SIGNIN_MAX_FAILURES_PER_EMAIL",
 )
 
 
 def _settings_with(tmp_path: Path, **env: str) -> dict[str, object]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONDAS_")}
-    clean.update(ONDAS_DATA_DIR=str(tmp_path), ONDAS_SECRET_KEY="x", **env)
-    done = subprocess.run(
-        [sys.executable, "-c", _PRINT], env=clean, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise RuntimeError(done.stderr)
-    result: dict[str, object] = json.loads(done.stdout)
-    return result
+    return settings_with(tmp_path, names=_NAMES, **env)
 
 
 def test_email_goes_to_the_console_by_default(tmp_path: Path) -> None:

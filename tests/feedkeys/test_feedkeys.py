@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,6 +36,7 @@ from ondas.feedkeys.tokens import (
 )
 from ondas.ops.cli import main as cli_main
 from tests.support.billing import T0
+from tests.support.settings import settings_with
 
 DAY = timedelta(days=1)
 
@@ -204,22 +201,8 @@ def test_deleting_the_account_deletes_its_keys(
     assert not PrivateFeedKey.objects.exists()
 
 
-_SETTINGS = (
-    "import json; from ondas import settings as s; print(json.dumps({k: getattr(s, k)"
-    " for k in dir(s) if k.startswith('ONDAS_PRIVATE_FEED_')}))"
-)
-
-
 def _settings_with(tmp_path: Path, **env: str) -> dict[str, object]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONDAS_")}
-    clean.update(ONDAS_DATA_DIR=str(tmp_path), ONDAS_SECRET_KEY="x", **env)
-    done = subprocess.run(
-        [sys.executable, "-c", _SETTINGS], env=clean, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise RuntimeError(done.stderr)
-    found: dict[str, object] = json.loads(done.stdout)
-    return found
+    return settings_with(tmp_path, prefix="ONDAS_PRIVATE_FEED_", **env)
 
 
 def test_private_feed_settings_come_from_the_environment(tmp_path: Path) -> None:

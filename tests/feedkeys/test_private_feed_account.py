@@ -17,21 +17,10 @@ from ondas.catalog.models import Show
 from ondas.core import clock
 from ondas.feedkeys.models import PrivateFeedKey
 from ondas.feedkeys.services import feed_key_use_record
-from tests.accounts.factories import user_make
-from tests.support.private_feeds import exclusive_plan_make, key_make, subscribe
+from tests.support.private_feeds import key_make, subscribe
 
 ACCOUNT = reverse("accounts:account")
 URL_RE = re.compile(r'value="(http://testserver/feeds/private/[^"]+)"')
-
-
-@pytest.fixture
-def listener(db: None) -> User:
-    return user_make(email="oyente@example.com")
-
-
-@pytest.fixture
-def plan(db: None) -> Plan:
-    return exclusive_plan_make()
 
 
 @pytest.fixture

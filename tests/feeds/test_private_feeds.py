@@ -21,23 +21,12 @@ from ondas.catalog.models import Episode, Show
 from ondas.core import clock
 from ondas.feedkeys.models import PrivateFeedKey, PrivateFeedKeyUse
 from ondas.feedkeys.services import feed_key_regenerate
-from tests.accounts.factories import user_make
 from tests.feeds.test_publish import assert_parsers_read, catalog_rows
-from tests.support.private_feeds import exclusive_plan_make, key_make, subscribe
+from tests.support.private_feeds import key_make, subscribe
 
 from .test_publish import NS
 
 BASE = "http://testserver"
-
-
-@pytest.fixture
-def plan(db: None) -> Plan:
-    return exclusive_plan_make()
-
-
-@pytest.fixture
-def listener(db: None) -> User:
-    return user_make(email="oyente@example.com")
 
 
 @pytest.fixture

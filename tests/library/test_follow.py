@@ -36,11 +36,6 @@ def show(db: None) -> Show:
 
 
 @pytest.fixture
-def listener(db: None) -> User:
-    return user_make(email="lis@example.com")
-
-
-@pytest.fixture
 def browser(settings: Settings) -> Client:
     """A browser whose POSTs must carry the CSRF token, in English."""
     client = Client(enforce_csrf_checks=True)

@@ -85,11 +85,6 @@ def chaos_radio(db: None) -> Show:
     return show
 
 
-@pytest.fixture
-def listener(db: None) -> User:
-    return user_make(email="lis@example.com")
-
-
 def followed(user: User) -> set[str]:
     return set(Follow.objects.filter(user=user).values_list("show__slug", flat=True))
 

@@ -22,8 +22,7 @@ from ondas.billing.models import Plan
 from ondas.catalog.models import Episode, Show
 from ondas.catalog.services import audio_file_create, episode_create, show_create
 from ondas.feedkeys.models import PrivateFeedKey, PrivateFeedKeyUse
-from tests.accounts.factories import user_make
-from tests.support.private_feeds import exclusive_plan_make, key_make, subscribe
+from tests.support.private_feeds import key_make, subscribe
 
 SIZE = 4_000
 AUDIO = random.Random(20251127).randbytes(SIZE)
@@ -59,16 +58,6 @@ def show(db: None) -> Show:
 @pytest.fixture
 def exclusive(show: Show) -> Episode:
     return _episode(show, "exclusivo", Episode.Access.EXCLUSIVE)
-
-
-@pytest.fixture
-def listener(db: None) -> User:
-    return user_make(email="oyente@example.com")
-
-
-@pytest.fixture
-def plan(db: None) -> Plan:
-    return exclusive_plan_make()
 
 
 @pytest.fixture
