@@ -129,7 +129,12 @@ def test_paths_outside_the_media_root_are_refused_by_ondas(
     assert SECRET not in answer and b"root:" not in answer
 
 
-def _dribble(port: int, seconds: float, outcome: dict[str, object]) -> None:
+def _dribble(
+    port: int,
+    seconds: float,
+    outcome: dict[str, object],
+    started_event: threading.Event,
+) -> None:
     """Send a request's headers one byte every 0.3 s: a slowloris client."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=seconds + 10)
     started = time.monotonic()
@@ -139,6 +144,7 @@ def _dribble(port: int, seconds: float, outcome: dict[str, object]) -> None:
             if time.monotonic() - started > seconds:
                 break
             sock.sendall(bytes([byte]))
+            started_event.set()
             time.sleep(0.3)
         outcome["still_open_after"] = time.monotonic() - started
     except OSError as exc:
@@ -152,9 +158,10 @@ def test_slowloris_on_gunicorn_holds_one_thread_and_others_are_served(
     app: Served,
 ) -> None:
     outcome: dict[str, object] = {}
-    slow = threading.Thread(target=_dribble, args=(app.port, 4.0, outcome))
+    sending = threading.Event()
+    slow = threading.Thread(target=_dribble, args=(app.port, 4.0, outcome, sending))
     slow.start()
-    time.sleep(0.5)
+    assert sending.wait(timeout=10), "the slow client never sent a byte"
     try:
         started = time.monotonic()
         for _ in range(20):
@@ -204,8 +211,12 @@ def test_slowloris_through_nginx_is_cut_off_by_client_header_timeout(
     finally:
         sock.close()
     assert cut is not None and 1.5 < cut < 6, cut
-    time.sleep(0.2)
-    assert " 408 " in (nginx.tmp / "access.log").read_text()
+    # nginx writes the access log line as it closes: poll for it.
+    log = nginx.tmp / "access.log"
+    deadline = time.monotonic() + 5
+    while " 408 " not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert " 408 " in log.read_text()
 
 
 def test_nginx_refuses_garbage_and_big_headers_and_serves_on(
