@@ -6,7 +6,8 @@
 - no import cycle between modules, counting imports inside functions;
 - views stay thin: no ORM managers, saves or transactions in views.py;
 - selectors only read: they import no services;
-- no module grows past the size where it should become a package;
+- no module, Python or JavaScript (vendored libraries aside), grows past the
+  size where it should become a package or be split;
 - migration files have descriptive names (no ``auto_``/``merge_``).
 """
 
@@ -175,6 +176,13 @@ def check() -> list[str]:
         lines = text.count("\n")
         if lines > MAX_LINES:
             problems.append(f"{rel}: {lines} lines; split it into a package")
+    for path in sorted(PACKAGE.rglob("*.js")):
+        rel = path.relative_to(PACKAGE)
+        if "vendor" in rel.parts:
+            continue  # libraries kept as their authors ship them
+        lines = path.read_text().count("\n")
+        if lines > MAX_LINES:
+            problems.append(f"{rel}: {lines} lines; split it into modules")
     for cycle in import_cycles(trees):
         problems.append(
             "import cycle: " + " <-> ".join(cycle) + " (put a task beside the "

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs, only when something is missing.
 #   scripts/system-deps.sh test   chromium (browser tests), PostgreSQL, strace,
-#                                 nginx, h2load, openssl (ops tests)
+#                                 nginx, h2load, openssl (ops tests), nodejs
 #   scripts/system-deps.sh bench  nginx, wrk and h2load
 set -euo pipefail
 
@@ -20,6 +20,8 @@ case "${1:-test}" in
     # the translation test runs makemessages; the unit test runs systemd-analyze
     command -v xgettext >/dev/null || want+=(gettext)
     command -v systemd-analyze >/dev/null || want+=(systemd)
+    # the players' shared logic is tested with Node's built-in test runner
+    command -v node >/dev/null || want+=(nodejs)
     ;;
   bench)
     [ -x /usr/sbin/nginx ] || want+=(nginx-light)

@@ -27,6 +27,8 @@ step "mypy"
 $BIN/mypy
 step "architecture"
 $BIN/python scripts/check_architecture.py
+step "javascript"
+node --test tests/js/*.test.mjs
 step "migrations"
 $BIN/ondas manage makemigrations --check --dry-run >/dev/null
 ONDAS_ALLOWED_HOSTS=ondas.example ONDAS_SECURE_COOKIES=1 \

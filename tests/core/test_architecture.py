@@ -76,3 +76,19 @@ def test_relative_imports_and_package_parents_are_not_cycles(
 
 def test_the_tree_as_committed_passes(arch: ModuleType) -> None:
     assert arch.check() == []
+
+
+def test_a_javascript_module_past_the_limit_is_reported_unless_vendored(
+    arch: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(arch, "PACKAGE", tmp_path / "ondas")
+    static = tmp_path / "ondas" / "web" / "static" / "ondas"
+    (static / "vendor").mkdir(parents=True)
+    line = "export const x = 1;\n"
+    (static / "fits.js").write_text(line * arch.MAX_LINES)
+    (static / "long.js").write_text(line * (arch.MAX_LINES + 1))
+    (static / "vendor" / "library.js").write_text(line * 5000)
+
+    assert arch.check() == [
+        f"web/static/ondas/long.js: {arch.MAX_LINES + 1} lines; split it into modules"
+    ]

@@ -275,3 +275,59 @@ def test_playback_stops_when_the_allowance_runs_out(
 
 def audio_url(server: LiveServer, audio_id: int) -> str:
     return server.url + reverse("playback:audio", args=[audio_id])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_controls_keys_sleep_timer_and_bookmarks_work_without_a_script_error(
+    browser: Browser,
+    contexts: list[BrowserContext],
+    serial_server: LiveServer,
+    book: Audiobook,
+    reader: User,
+) -> None:
+    page = new_page(browser, contexts)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in_and_open(page, serial_server, book)
+    chapters = list(book.chapters.order_by("start_seconds"))
+    assert len(chapters) >= 2
+
+    # Keys move the timeline (nothing loaded yet: the cursor moves).
+    page.locator("body").press("ArrowRight")
+    page.wait_for_function("() => document.getElementById('book-seek').value === '30'")
+    page.locator("body").press("ArrowLeft")
+    page.wait_for_function("() => document.getElementById('book-seek').value === '15'")
+
+    # Next chapter goes to the next chapter's start; previous within 3 s of it
+    # goes back to the one before.
+    page.locator('[data-book-action="next-chapter"]').click()
+    second = next(c for c in chapters if c.start_seconds > 15)
+    page.wait_for_function(
+        "(start) => Number(document.getElementById('book-seek').value) === start",
+        arg=int(second.start_seconds),
+    )
+    assert page.locator("#book-chapter").inner_text() == second.title
+
+    # A speed chosen is applied and kept for both players.
+    page.locator("#book-speed").select_option("1.5")
+    assert (
+        page.evaluate("() => document.getElementById('book-audio').playbackRate") == 1.5
+    )
+    assert page.evaluate("() => localStorage.getItem('ondas.speed')") == "1.5"
+
+    # The sleep timer says when it will stop.
+    page.locator("#book-sleep").select_option("chapter")
+    assert page.locator("#book-sleep-left").inner_text() != ""
+    page.locator("#book-sleep").select_option("")
+    assert page.locator("#book-sleep-left").inner_text() == ""
+
+    # A bookmark is added, then deleted; the list says it is empty again.
+    page.get_by_label("Nota (opcional)").fill("Para borrar")
+    page.get_by_role("button", name="Añadir un marcador aquí").click()
+    page.locator(".bookmark__note", has_text="Para borrar").wait_for()
+    assert page.locator("#book-bookmarks-empty").is_hidden()
+    page.locator(".bookmark__delete").click()
+    page.locator("#book-bookmarks-empty").wait_for(state="visible")
+    wait_for(lambda: not Bookmark.objects.filter(user=reader).exists())
+
+    assert errors == []

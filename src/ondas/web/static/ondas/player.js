@@ -8,126 +8,33 @@
  * localStorage: the chosen speed, the last episode, and the position in each
  * episode (saved every few seconds, on pause and when the page goes away).
  */
-(function () {
-  "use strict";
+import * as core from "./player-core.js";
+import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "./episodes.js";
 
-  var KEY_SPEED = "ondas.speed";
+(function () {
   var KEY_LAST = "ondas.last";
   var KEY_POSITION = "ondas.position.";
   var KEY_PLAYING = "ondas.playing";
-  var SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3];
-  var BACK_SECONDS = 15;
-  var FORWARD_SECONDS = 30;
   var SAVE_EVERY_MS = 5000;
-  // "Previous chapter" within this many seconds of a chapter's start goes to
-  // the chapter before it, as on CD players; later, back to this one's start.
-  var RESTART_GRACE_SECONDS = 3;
-  // A saved position this close to the end counts as finished.
-  var FINISHED_MARGIN_SECONDS = 10;
-
-  // Storage ----------------------------------------------------------------
-
-  function readJSON(key) {
-    try {
-      var raw = window.localStorage.getItem(key);
-      return raw ? JSON.parse(raw) : null;
-    } catch (error) {
-      return null; // private mode, quota, or a value we did not write
-    }
-  }
-
-  function writeJSON(key, value) {
-    try {
-      window.localStorage.setItem(key, JSON.stringify(value));
-    } catch (error) {
-      /* storage unavailable: the player still works, it just forgets */
-    }
-  }
-
-  function forget(key) {
-    try {
-      window.localStorage.removeItem(key);
-    } catch (error) {
-      /* see writeJSON */
-    }
-  }
+  var stored = core.store(function () {
+    return window.localStorage;
+  });
+  var readJSON = stored.read;
+  var writeJSON = stored.write;
+  var forget = stored.forget;
 
   function savedPosition(episodeId) {
     var saved = readJSON(KEY_POSITION + episodeId);
     if (!saved || typeof saved.t !== "number" || !(saved.t > 0)) {
       return 0;
     }
-    if (saved.d && saved.t > saved.d - FINISHED_MARGIN_SECONDS) {
-      return 0;
-    }
-    return saved.t;
+    return saved.d && core.isFinished(saved.t, saved.d) ? 0 : saved.t;
   }
 
   // Text -------------------------------------------------------------------
 
-  function loadStrings() {
-    var node = document.getElementById("ondas-player-strings");
-    try {
-      return node ? JSON.parse(node.textContent) : {};
-    } catch (error) {
-      return {};
-    }
-  }
-
-  var strings = loadStrings();
-
-  function t(name, values) {
-    var text = strings[name] || name;
-    return text.replace(/%\((\w+)\)s/g, function (match, key) {
-      return values && key in values ? String(values[key]) : match;
-    });
-  }
-
-  function clock(seconds) {
-    var total = Math.max(0, Math.floor(seconds || 0));
-    var hours = Math.floor(total / 3600);
-    var minutes = Math.floor((total % 3600) / 60);
-    var secs = total % 60;
-    var ss = (secs < 10 ? "0" : "") + secs;
-    if (hours) {
-      return hours + ":" + (minutes < 10 ? "0" : "") + minutes + ":" + ss;
-    }
-    return minutes + ":" + ss;
-  }
-
-  // Episodes in the page ---------------------------------------------------
-
-  function episodeFromElement(element) {
-    var chapters = Array.prototype.map.call(
-      element.querySelectorAll(".chapter[data-start]"),
-      function (row) {
-        return { start: Number(row.dataset.start) || 0, title: row.dataset.title || "" };
-      }
-    );
-    chapters.sort(function (a, b) {
-      return a.start - b.start;
-    });
-    return {
-      id: element.dataset.episodeId,
-      src: element.dataset.audioSrc,
-      title: element.dataset.title || "",
-      show: element.dataset.showTitle || "",
-      url: element.dataset.url || "",
-      artwork: element.dataset.artwork || "",
-      duration: Number(element.dataset.duration) || 0,
-      chapters: chapters,
-    };
-  }
-
-  function isEpisode(value) {
-    return Boolean(value && value.id && value.src && Array.isArray(value.chapters));
-  }
-
-  function episodeElements(episodeId) {
-    return document.querySelectorAll(
-      '[data-episode][data-episode-id="' + String(episodeId).replace(/"/g, "") + '"]'
-    );
-  }
+  var t = core.translator(core.readStrings(document, "ondas-player-strings"));
+  var media = core.mediaSessionOf(navigator);
 
   // The player -------------------------------------------------------------
 
@@ -159,7 +66,6 @@
   var pendingStart = null; // where to start once the audio's metadata is known
   var chapterIndex = -2;
   var lastSaved = 0;
-  var dragging = false;
   var speed = 1;
 
   function duration() {
@@ -174,12 +80,6 @@
       return pendingStart || 0;
     }
     return audio.currentTime;
-  }
-
-  function clamp(seconds) {
-    var end = duration();
-    var value = Math.max(0, seconds);
-    return end ? Math.min(value, Math.max(0, end - 0.5)) : value;
   }
 
   function savePosition(force) {
@@ -199,17 +99,7 @@
   }
 
   function chapterAt(seconds) {
-    var index = -1;
-    var chapters = current ? current.chapters : [];
-    for (var i = 0; i < chapters.length; i++) {
-      // A small tolerance: a seek to 720 may land on 719.98.
-      if (chapters[i].start <= seconds + 0.25) {
-        index = i;
-      } else {
-        break;
-      }
-    }
-    return index;
+    return core.chapterAt(current ? current.chapters : [], seconds);
   }
 
   // Rendering --------------------------------------------------------------
@@ -234,7 +124,12 @@
     episodeElements(current.id).forEach(function (el) {
       el.classList.add("is-current");
     });
-    setMediaMetadata();
+    core.setMediaMetadata(media, window.MediaMetadata, document.baseURI, {
+      title: current.title,
+      artist: current.show,
+      album: current.show,
+      artwork: current.artwork,
+    });
     renderTime();
     renderPlaying();
   }
@@ -243,18 +138,8 @@
     if (!current) {
       return;
     }
-    var end = duration();
-    var at = dragging ? Number(ui.seek.value) : position();
-    ui.seek.max = String(Math.max(0, Math.floor(end)));
-    if (!dragging) {
-      ui.seek.value = String(Math.floor(at));
-    }
-    ui.elapsed.textContent = clock(at);
-    ui.total.textContent = clock(end);
-    ui.seek.setAttribute(
-      "aria-valuetext",
-      t("positionOf", { elapsed: clock(at), total: clock(end) })
-    );
+    var at = dragging() ? Number(ui.seek.value) : position();
+    core.renderSeek(ui, at, duration(), dragging(), t);
     renderChapter(at);
   }
 
@@ -285,8 +170,12 @@
     }
   }
 
+  function isPlaying() {
+    return Boolean(current) && loadedId === current.id && !audio.paused;
+  }
+
   function renderPlaying() {
-    var playing = Boolean(current) && loadedId === current.id && !audio.paused;
+    var playing = isPlaying();
     root.dataset.state = playing ? "playing" : "paused";
     ui.toggle.setAttribute("aria-label", playing ? t("pause") : t("play"));
     document.querySelectorAll("[data-episode]").forEach(function (el) {
@@ -296,18 +185,16 @@
       }
       var label = button.querySelector("[data-play-label]");
       var mine = Boolean(current) && el.dataset.episodeId === current.id;
-      var isPlaying = mine && playing;
-      button.classList.toggle("is-playing", isPlaying);
-      if (isPlaying) {
+      var thisPlays = mine && playing;
+      button.classList.toggle("is-playing", thisPlays);
+      if (thisPlays) {
         label.textContent = t("pause");
         return;
       }
       var resumeAt = mine ? position() : savedPosition(el.dataset.episodeId);
-      label.textContent = resumeAt >= 1 ? t("resumeAt", { time: clock(resumeAt) }) : t("play");
+      label.textContent = resumeAt >= 1 ? t("resumeAt", { time: core.clock(resumeAt) }) : t("play");
     });
-    if ("mediaSession" in navigator) {
-      navigator.mediaSession.playbackState = playing ? "playing" : "paused";
-    }
+    core.setPlaybackState(media, playing);
   }
 
   function showError(message) {
@@ -315,77 +202,10 @@
     ui.error.hidden = false;
   }
 
-  // Media Session (lock screen, headphones, OS media keys) ------------------
-
-  function setMediaMetadata() {
-    if (!("mediaSession" in navigator) || typeof window.MediaMetadata !== "function") {
-      return;
-    }
-    var artwork = current.artwork
-      ? [{ src: new URL(current.artwork, document.baseURI).href }]
-      : [];
-    navigator.mediaSession.metadata = new window.MediaMetadata({
-      title: current.title,
-      artist: current.show,
-      album: current.show,
-      artwork: artwork,
-    });
-  }
-
   function setPositionState() {
-    if (!current || !("mediaSession" in navigator) || !navigator.mediaSession.setPositionState) {
-      return;
+    if (current && loadedId === current.id) {
+      core.setPositionState(media, duration(), audio.playbackRate, audio.currentTime);
     }
-    var end = duration();
-    if (!end || loadedId !== current.id) {
-      return;
-    }
-    try {
-      navigator.mediaSession.setPositionState({
-        duration: end,
-        playbackRate: audio.playbackRate || 1,
-        position: Math.min(audio.currentTime, end),
-      });
-    } catch (error) {
-      /* an inconsistent state during loading: the next update fixes it */
-    }
-  }
-
-  function setMediaHandlers() {
-    if (!("mediaSession" in navigator)) {
-      return;
-    }
-    var handlers = {
-      play: function () {
-        play();
-      },
-      pause: function () {
-        audio.pause();
-      },
-      stop: function () {
-        audio.pause();
-      },
-      seekbackward: function (details) {
-        skip(-((details && details.seekOffset) || BACK_SECONDS));
-      },
-      seekforward: function (details) {
-        skip((details && details.seekOffset) || FORWARD_SECONDS);
-      },
-      seekto: function (details) {
-        if (details && typeof details.seekTime === "number") {
-          seekTo(details.seekTime);
-        }
-      },
-      previoustrack: previousChapter,
-      nexttrack: nextChapter,
-    };
-    Object.keys(handlers).forEach(function (action) {
-      try {
-        navigator.mediaSession.setActionHandler(action, handlers[action]);
-      } catch (error) {
-        /* this browser does not know the action */
-      }
-    });
   }
 
   // Actions ----------------------------------------------------------------
@@ -412,12 +232,10 @@
       return;
     }
     loadedId = current.id;
-    var start = pendingStart || 0;
     // The media fragment makes the browser fetch from the right place at once;
     // loadedmetadata checks it took and seeks otherwise.
-    audio.src = current.src + (start > 0 ? "#t=" + Math.floor(start) : "");
-    audio.defaultPlaybackRate = speed;
-    audio.playbackRate = speed;
+    audio.src = core.withStart(current.src, pendingStart || 0);
+    core.applySpeed(audio, speed);
   }
 
   function play() {
@@ -426,26 +244,21 @@
     }
     ensureSource();
     ui.error.hidden = true;
-    var attempt = audio.play();
-    if (attempt && attempt.catch) {
-      attempt.catch(function (error) {
-        // Autoplay refused (no gesture yet) or a newer call interrupted this
-        // one: the bar stays ready, the listener presses play.
-        if (error && (error.name === "NotAllowedError" || error.name === "AbortError")) {
-          renderPlaying();
-          return;
-        }
-        showError(t("loadError"));
-      });
-    }
+    core.playAudio(audio, renderPlaying, function () {
+      showError(t("loadError"));
+    });
+  }
+
+  function pause() {
+    audio.pause();
   }
 
   function toggle() {
     if (!current) {
       return;
     }
-    if (loadedId === current.id && !audio.paused) {
-      audio.pause();
+    if (isPlaying()) {
+      pause();
     } else {
       play();
     }
@@ -455,7 +268,7 @@
     if (!current) {
       return;
     }
-    var target = clamp(seconds);
+    var target = core.clampSeek(seconds, duration());
     if (loadedId !== current.id || pendingStart !== null) {
       pendingStart = target; // applied on loadedmetadata, or when play starts
       if (loadedId === current.id && audio.readyState >= 1) {
@@ -477,42 +290,43 @@
   }
 
   function previousChapter() {
-    if (!current || current.chapters.length === 0) {
-      return;
-    }
-    var at = position();
-    var index = chapterAt(at);
-    if (index < 0) {
-      seekTo(0);
-    } else if (index > 0 && at - current.chapters[index].start < RESTART_GRACE_SECONDS) {
-      seekTo(current.chapters[index - 1].start);
-    } else {
-      seekTo(current.chapters[index].start);
+    if (current && current.chapters.length) {
+      seekTo(core.previousChapterStart(current.chapters, position()));
     }
   }
 
   function nextChapter() {
-    if (!current) {
-      return;
-    }
-    var index = chapterAt(position());
-    var next = current.chapters[index + 1];
-    if (next) {
-      seekTo(next.start);
+    var next = current ? core.nextChapterStart(current.chapters, position(), 0) : null;
+    if (next !== null) {
+      seekTo(next);
     }
   }
 
   function setSpeed(value) {
-    var chosen = Number(value);
-    if (SPEEDS.indexOf(chosen) < 0) {
-      chosen = 1;
-    }
-    speed = chosen;
-    audio.defaultPlaybackRate = chosen;
-    audio.playbackRate = chosen;
-    ui.speed.value = String(chosen);
+    speed = core.speedFrom(value);
+    core.applySpeed(audio, speed);
+    ui.speed.value = String(speed);
     setPositionState();
   }
+
+  var player = {
+    active: function () {
+      return Boolean(current);
+    },
+    play: play,
+    pause: pause,
+    toggle: toggle,
+    skip: skip,
+    seekTo: seekTo,
+    previousChapter: previousChapter,
+    nextChapter: nextChapter,
+    renderTime: renderTime,
+    chooseSpeed: function (value) {
+      setSpeed(value);
+      writeJSON(core.KEY_SPEED, speed);
+    },
+  };
+  var dragging = core.wireControls(ui, player);
 
   // Events from the <audio> element ----------------------------------------
 
@@ -522,9 +336,9 @@
 
   audio.addEventListener("loadedmetadata", function () {
     if (pendingStart !== null) {
-      var target = clamp(pendingStart);
+      var target = core.clampSeek(pendingStart, duration());
       pendingStart = null;
-      if (Math.abs(audio.currentTime - target) > 0.5) {
+      if (core.needsSeek(audio.currentTime, target)) {
         audio.currentTime = target;
       }
     }
@@ -567,28 +381,6 @@
 
   // Events from the page ---------------------------------------------------
 
-  ui.toggle.addEventListener("click", toggle);
-  ui.back.addEventListener("click", function () {
-    skip(-BACK_SECONDS);
-  });
-  ui.forward.addEventListener("click", function () {
-    skip(FORWARD_SECONDS);
-  });
-  ui.prev.addEventListener("click", previousChapter);
-  ui.next.addEventListener("click", nextChapter);
-  ui.speed.addEventListener("change", function () {
-    setSpeed(ui.speed.value);
-    writeJSON(KEY_SPEED, speed);
-  });
-  ui.seek.addEventListener("input", function () {
-    dragging = true;
-    renderTime();
-  });
-  ui.seek.addEventListener("change", function () {
-    dragging = false;
-    seekTo(Number(ui.seek.value));
-  });
-
   document.addEventListener("click", function (event) {
     if (event.defaultPrevented || event.button !== 0) {
       return;
@@ -623,44 +415,12 @@
     play();
   });
 
-  function inFormControl(element) {
-    return Boolean(
-      element &&
-        element.closest &&
-        element.closest("input, select, textarea, [contenteditable]:not([contenteditable='false'])")
-    );
-  }
-
-  document.addEventListener("keydown", function (event) {
-    if (!current || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) {
-      return;
-    }
-    var target = event.target;
-    if (inFormControl(target)) {
-      return;
-    }
-    if (event.key === " " || event.key === "Spacebar") {
-      // A focused button or summary already answers to space.
-      if (target && target.closest && target.closest("button, summary")) {
-        return;
-      }
-      event.preventDefault();
-      if (!event.repeat) {
-        toggle();
-      }
-    } else if (event.key === "ArrowLeft") {
-      event.preventDefault();
-      skip(-BACK_SECONDS);
-    } else if (event.key === "ArrowRight") {
-      event.preventDefault();
-      skip(FORWARD_SECONDS);
-    }
-  });
+  core.listenKeys(document, player);
 
   window.addEventListener("pagehide", function () {
     savePosition(true);
     // Carry on on the next page if it was playing when the listener left.
-    writeJSON(KEY_PLAYING, Boolean(current) && loadedId === current.id && !audio.paused);
+    writeJSON(KEY_PLAYING, isPlaying());
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") {
@@ -671,23 +431,10 @@
   // Start --------------------------------------------------------------------
 
   function start() {
-    document.querySelectorAll("[data-requires-js]").forEach(function (el) {
-      el.hidden = false;
-    });
-    document.querySelectorAll("img[data-hide-if-broken]").forEach(function (img) {
-      function hide() {
-        img.hidden = true;
-      }
-      if (img.complete && img.naturalWidth === 0) {
-        hide();
-      } else {
-        img.addEventListener("error", hide);
-      }
-    });
-
-    var savedSpeed = readJSON(KEY_SPEED);
+    revealScripted(document);
+    var savedSpeed = readJSON(core.KEY_SPEED);
     setSpeed(savedSpeed === null ? 1 : savedSpeed);
-    setMediaHandlers();
+    core.setMediaHandlers(media, player);
 
     // An episode page opened at ?t=SECONDS starts there; otherwise the bar
     // comes back with the last episode, paused where the listener left it.
