@@ -12,6 +12,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.sock import close_sockets
 
 from ondas.ops.drain import drain_begin
 from ondas.ops.serve_head import HeadLimits
@@ -23,6 +24,7 @@ from ondas.ops.serve_signals import (
     WORKER_SIGNALS,
     blocked,
     retiring_pids,
+    stop_handshakes,
     take_held,
 )
 
@@ -72,10 +74,7 @@ class OndasArbiter(Arbiter):  # type: ignore[misc]
     def handle_term(self) -> None:
         self._end_check()
         drain_begin()
-        # Workers of the code before a reload still finishing: they drain too.
-        for pid in self._alive(self._retiring):
-            self._signal(pid, signal.SIGTERM)
-        super().handle_term()
+        super().handle_term()  # raises StopIteration: run() calls stop()
 
     def handle_int(self) -> None:
         self._end_check()
@@ -90,6 +89,15 @@ class OndasArbiter(Arbiter):  # type: ignore[misc]
     def stop(self, graceful: bool = True) -> None:
         """Stop the workers, the old image's still retiring ones included."""
         self._end_check()
+        # Before any worker is told: no new handshake completes, and a
+        # worker that stops accepting takes what the kernel queued and closes
+        # its own copy; once no process holds the socket a client is refused
+        # (and tries elsewhere) instead of being queued and reset.
+        for listener in self.LISTENERS:
+            stop_handshakes(listener.fileno())
+        close_sockets(self.LISTENERS, False)
+        self.LISTENERS = []
+        # Workers of the code before a reload still finishing: they drain too.
         retiring = self._alive(getattr(self, "_retiring", []))
         for pid in retiring:
             self._signal(pid, signal.SIGTERM if graceful else signal.SIGQUIT)

@@ -24,8 +24,11 @@ around ``fork()`` that leaves three gaps, closed here:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
+import socket
+import struct
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -70,6 +73,9 @@ WORKER_SIGNALS = frozenset(
 )
 # The first inherited descriptor (sd_listen_fds(3)).
 LISTEN_FDS_START = 3
+# Linux's SO_ATTACH_FILTER and the classic BPF "return 0" (drop) instruction.
+_SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)
+_BPF_RET_K = 0x06
 
 
 class EarlyStop(BaseException):  # noqa: N818 - a stop, like KeyboardInterrupt
@@ -82,6 +88,7 @@ class EarlyStop(BaseException):  # noqa: N818 - a stop, like KeyboardInterrupt
 
 _held: list[int] = []
 _stopping = False
+_listeners_closed = False
 
 
 def retiring_pids() -> list[int]:
@@ -100,8 +107,8 @@ def decode(raw: str) -> list[int]:
 
 def hold_early() -> None:
     """Catch the arbiter's signals until it installs its own handlers."""
-    global _stopping
-    _stopping = False
+    global _stopping, _listeners_closed
+    _stopping = _listeners_closed = False
     _held.clear()
     for sig in ARBITER_SIGNALS:
         signal.signal(sig, _early_handler)
@@ -115,6 +122,9 @@ def _early_handler(signum: int, frame: FrameType | None) -> None:
         _held.append(signum)
         return
     drain_begin()
+    # This image's copies of the listening sockets first: see
+    # ``close_inherited_listeners``.
+    close_inherited_listeners()
     quick = signum != signal.SIGTERM
     for pid in retiring_pids():
         with contextlib.suppress(ProcessLookupError):
@@ -141,11 +151,7 @@ def finish_early_stop(stop: EarlyStop, *, graceful_timeout: float) -> None:
     """
     name = signal.Signals(stop.signum).name
     sys.stderr.write(f"ondas serve: {name} before the arbiter started: stopping\n")
-    if os.environ.get("LISTEN_PID") == str(os.getpid()):
-        count = int(os.environ.get("LISTEN_FDS", "0") or 0)
-        for fd in range(LISTEN_FDS_START, LISTEN_FDS_START + count):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    close_inherited_listeners()
     pids = set(retiring_pids())
     deadline = time.monotonic() + graceful_timeout
     while pids and time.monotonic() < deadline:
@@ -156,6 +162,48 @@ def finish_early_stop(stop: EarlyStop, *, graceful_timeout: float) -> None:
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+def close_inherited_listeners() -> None:
+    """Stop the handshakes on the sockets a SIGHUP re-exec handed over, close them.
+
+    Called before the old workers are told to stop (see ``stop_handshakes``).
+    """
+    global _listeners_closed
+    if _listeners_closed or os.environ.get("LISTEN_PID") != str(os.getpid()):
+        return
+    _listeners_closed = True
+    count = int(os.environ.get("LISTEN_FDS", "0") or 0)
+    for fd in range(LISTEN_FDS_START, LISTEN_FDS_START + count):
+        stop_handshakes(fd)
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def stop_handshakes(fd: int) -> None:
+    """Let no new connection complete on the listening socket ``fd`` (Linux).
+
+    When the whole server stops, each worker takes the connections the
+    kernel has queued and closes its copy of the socket; the kernel resets
+    whatever it queued after the last take, once the last copy closes (a
+    client saw its connection accepted, then reset). A filter that drops
+    every packet to the socket, shared by all its copies, stops the kernel
+    from completing handshakes first: a client connecting meanwhile sends its
+    SYN again a second later and is refused then, so it tries elsewhere.
+    """
+    drop_all = struct.pack("HBBI", _BPF_RET_K, 0, 0, 0)
+    program = ctypes.create_string_buffer(drop_all, len(drop_all))
+    fprog = struct.pack("@HP", 1, ctypes.addressof(program))
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, fprog)
+    except OSError:
+        pass  # not Linux, or not a socket: a close is all there is
+    finally:
+        sock.detach()
 
 
 def _reaped(pid: int) -> bool:
