@@ -111,7 +111,10 @@ def serve(
         # A worker leaves through here too (its SystemExit unwinds the stack
         # it inherited from the fork): only the arbiter removes the directory.
         # A SIGHUP re-exec never gets here, and keeps it.
-        if os.getpid() == arbiter_pid and runtime is not None:
+        if runtime is None and RETIRING_ENV in os.environ:
+            # Stopped by a signal before it took over the inherited one.
+            runtime = Path(os.environ.get(RUNTIME_DIR_ENV) or "")
+        if os.getpid() == arbiter_pid and runtime and runtime.name:
             shutil.rmtree(runtime, ignore_errors=True)
 
 
