@@ -50,6 +50,8 @@ class OndasArbiter(Arbiter):  # type: ignore[misc]
     reload is refused and the old code keeps serving.
     """
 
+    LISTENERS: list[Any]
+
     def start(self) -> None:
         super().start()  # installs the signal handlers
         from ondas.ops import metrics
