@@ -15,26 +15,13 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.support.serve_load import KeepAliveLoad, probe_env, wait_for_new_workers
 from tests.support.servers import MIB, ONDAS, Site, get, ondas_serve, temporary_site
 
 pytestmark = pytest.mark.slow
-
-PROBE_SETTINGS = """\
-from ondas.settings import *  # noqa: F403
-ROOT_URLCONF = "probe_urls"
-"""
-PROBE_URLS = """\
-from django.http import HttpResponse
-from django.urls import path
-from ondas.urls import urlpatterns as ondas_urlpatterns
-
-VERSION = "{version}"
-urlpatterns = [path("probe", lambda request: HttpResponse(VERSION)), *ondas_urlpatterns]
-"""
 
 
 @pytest.fixture(scope="module")
@@ -45,108 +32,9 @@ def site() -> Iterator[Site]:
         yield made
 
 
-def _probe_env(site: Site, version: str) -> dict[str, str]:
-    code = site.root / "probe"
-    code.mkdir(exist_ok=True)
-    (code / "probe_settings.py").write_text(PROBE_SETTINGS)
-    (code / "probe_urls.py").write_text(PROBE_URLS.format(version=version))
-    return {
-        "PYTHONPATH": str(code),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "DJANGO_SETTINGS_MODULE": "probe_settings",
-    }
-
-
-class KeepAliveLoad:
-    """Client threads, each on one kept-alive connection, requesting in a loop.
-
-    A response with ``Connection: close`` makes the thread open a new
-    connection; anything else (reset, refused, a non-2xx status, wrong bytes)
-    counts as a failure. No retries: a request either succeeds or fails.
-    """
-
-    def __init__(self, port: int, site: Site, clients: int, deadline: float) -> None:
-        self.port, self.site, self.deadline = port, site, deadline
-        self.ok = 0
-        self.closes = 0
-        self.failures: list[str] = []
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [
-            threading.Thread(target=self._run, args=(n,), daemon=True)
-            for n in range(clients)
-        ]
-
-    def __enter__(self) -> KeepAliveLoad:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=15)
-
-    def _run(self, number: int) -> None:
-        conn: http.client.HTTPConnection | None = None
-        count = 0
-        while not self._stop.is_set() and time.monotonic() < self.deadline:
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-            count += 1
-            start = (count * 7919 + number * 104729) % (len(self.site.data) - 65536)
-            path, headers = "/healthz", {}
-            if count % 2:
-                path = self.site.audio_path
-                headers = {"Range": f"bytes={start}-{start + 65535}"}
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                self._fail(f"{path}: {exc!r}")
-                conn.close()
-                conn = None
-                continue
-            expected = self.site.data[start : start + 65536] if count % 2 else None
-            if response.status not in (200, 206) or (
-                expected is not None and body != expected
-            ):
-                self._fail(f"{path}: {response.status}")
-            else:
-                with self._lock:
-                    self.ok += 1
-            if response.headers.get("Connection", "").lower() == "close":
-                with self._lock:
-                    self.closes += 1
-                conn.close()
-                conn = None
-        if conn is not None:
-            conn.close()
-
-    def _fail(self, what: str) -> None:
-        with self._lock:
-            self.failures.append(what)
-
-
-def _wait_for_new_workers(
-    served_pid: int, before: set[int], workers: int, timeout: float
-) -> set[int]:
-    """Wait until the arbiter has ``workers`` children, none of them in ``before``."""
-    children = Path(f"/proc/{served_pid}/task/{served_pid}/children")
-    deadline = time.monotonic() + timeout
-    now: set[int] = set()
-    while time.monotonic() < deadline:
-        now = {int(pid) for pid in children.read_text().split()}
-        if len(now) == workers and not now & before:
-            return now
-        time.sleep(0.1)
-    pytest.fail(f"workers after reload: {now}, before: {before}")
-
-
 def test_sighup_five_times_under_keepalive_load_fails_no_request(site: Site) -> None:
     """Each SIGHUP loads the code as it is now on disk, and no request fails."""
-    env = _probe_env(site, "v0")
+    env = probe_env(site, "v0")
     with ondas_serve(site, workers=2, threads=4, env=env) as served:
         response, body = get(served.port, "/probe")
         assert body == b"v0"
@@ -156,9 +44,9 @@ def test_sighup_five_times_under_keepalive_load_fails_no_request(site: Site) -> 
         ) as load:
             time.sleep(0.5)
             for version in range(1, 6):
-                _probe_env(site, f"v{version}")  # a deploy: new code on disk
+                probe_env(site, f"v{version}")  # a deploy: new code on disk
                 served.proc.send_signal(signal.SIGHUP)
-                workers = _wait_for_new_workers(served.pid, workers, 2, timeout=30)
+                workers = wait_for_new_workers(served.pid, workers, 2, timeout=30)
                 response, body = get(served.port, "/probe")
                 assert body == f"v{version}".encode()
                 time.sleep(0.3)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from gunicorn.workers.gthread import PollableMethodQueue, ThreadWorker
 
-from ondas.ops.serve import OndasThreadWorker
+from ondas.ops.serve_worker import OndasThreadWorker
 from tests.support.servers import ONDAS, free_port, make_site, stop_group, wait_for_port
 
 pytestmark = pytest.mark.slow

@@ -25,6 +25,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         threads=args.threads,
         access_log=args.access_log,
         graceful_timeout=args.graceful_timeout,
+        head_timeout=args.head_timeout,
+        max_client_connections=args.max_client_connections,
     )
     return 0
 
@@ -160,6 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=int(os.environ.get("ONDAS_GRACEFUL_TIMEOUT", "30")),
         help="seconds SIGTERM waits for requests and audio streams in flight",
+    )
+    serve.add_argument(
+        "--head-timeout",
+        type=float,
+        default=float(os.environ.get("ONDAS_HEAD_TIMEOUT", "10")),
+        help="seconds a client has to send a whole request head",
+    )
+    serve.add_argument(
+        "--max-client-connections",
+        type=int,
+        default=int(os.environ.get("ONDAS_MAX_CLIENT_CONNECTIONS", "64")),
+        help="connections one client address may hold open in each worker "
+        "(addresses in FORWARDED_ALLOW_IPS, loopback by default, are exempt)",
     )
     serve.set_defaults(func=_cmd_serve)
 
