@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -53,6 +54,58 @@ def show_get(*, slug: str) -> Show:
         ).get(slug=slug)
     except Show.DoesNotExist:
         raise ShowNotFound(slug=slug) from None
+
+
+def show_get_plain(*, slug: str) -> Show:
+    """Return the show at ``slug`` and nothing more (one query); raise ShowNotFound."""
+    try:
+        return Show.objects.get(slug=slug)
+    except Show.DoesNotExist:
+        raise ShowNotFound(slug=slug) from None
+
+
+@dataclass(frozen=True)
+class ContentStamp:
+    """What a show's published content is at one moment.
+
+    ``key`` changes whenever the show's feeds, chapters files or page could
+    (``catalog.versioning``): cached copies are keyed by it. ``last_modified``
+    is when that content last changed.
+    """
+
+    key: str
+    last_modified: datetime
+
+
+def _micros(moment: datetime) -> str:
+    return format(int(moment.timestamp() * 1_000_000), "x")
+
+
+def show_content_stamp(*, show: Show, now: datetime) -> ContentStamp:
+    """The show's content stamp at ``now``, from its version: O(1).
+
+    The show's id and creation time keep two shows apart even when a
+    database reuses the id of a deleted one. Between the last bump and the
+    next publication time the clock changes nothing, so the version says all;
+    after it (until the next write bumps again) the newest publication time
+    already reached joins the key — one indexed look-up, not an aggregate.
+    """
+    key = f"{show.pk}.{_micros(show.created_at)}.{show.content_version}"
+    changed = show.content_changed_at
+    upcoming = show.next_publication_at
+    if (upcoming is None or now < upcoming) and now >= changed:
+        return ContentStamp(key=key, last_modified=changed)
+    newest = (
+        Episode.objects.filter(show_id=show.pk, published_at__lte=now)
+        .order_by("-published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    if newest is None:
+        return ContentStamp(key=f"{key}.-", last_modified=changed)
+    return ContentStamp(
+        key=f"{key}.{_micros(newest)}", last_modified=max(changed, newest)
+    )
 
 
 def _episodes_with_chapters(qs: QuerySet[Episode]) -> QuerySet[Episode]:
