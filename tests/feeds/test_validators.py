@@ -250,15 +250,12 @@ CHANGES: dict[str, Write] = {
         episode__guid="small-1", start_seconds=0.0
     ).update(title="Hello"),
     "chapter saved": lambda _s, _c: (
-        (chapter := Chapter.objects.filter(episode__guid="small-1").first())
-        is not None
+        (chapter := Chapter.objects.filter(episode__guid="small-1").first()) is not None
         and (setattr(chapter, "url", "https://ex.com/x"), chapter.save())
     ),
-    "chapter deleted": lambda _s, _c: Chapter.objects.filter(
-        episode__guid="small-1"
-    )
-    .first()
-    .delete(),  # type: ignore[union-attr]
+    "chapter deleted": lambda _s, _c: (
+        Chapter.objects.filter(episode__guid="small-1").first().delete()
+    ),  # type: ignore[union-attr]
     "chapter added through its episode": lambda _s, _c: _episode().chapters.create(
         start_seconds=5.0, title="Five"
     ),
@@ -292,9 +289,7 @@ CHANGES: dict[str, Write] = {
         copyright="© Ana",
     ),
     "profile changed in the admin": _admin_change_profile,
-    "profile deleted": lambda show, _c: FeedProfile.objects.filter(
-        show=show
-    ).delete(),
+    "profile deleted": lambda show, _c: FeedProfile.objects.filter(show=show).delete(),
     "show's people replaced": lambda show, _c: feed_persons_replace(
         show=show, episode=None, persons=[PersonInput(name="Luis")]
     ),
@@ -352,9 +347,7 @@ def test_a_scheduled_episode_changes_the_validators_when_it_comes_out(
     before = _etags(client, urls)
     assert b"small-future" not in client.get(urls.public).getvalue()
 
-    settings.ONDAS_CLOCK_SHIFT = datetime(2999, 1, 2, tzinfo=UTC) - datetime.now(
-        tz=UTC
-    )
+    settings.ONDAS_CLOCK_SHIFT = datetime(2999, 1, 2, tzinfo=UTC) - datetime.now(tz=UTC)
 
     after = _etags(client, urls)
     assert all(new != old for old, new in zip(before, after, strict=True))

@@ -108,9 +108,7 @@ class Show(FeedContent, TimestampedModel):
             fields = kwargs.get("update_fields")
             if fields is None:
                 fields = [
-                    f.name
-                    for f in self._meta.concrete_fields
-                    if not f.primary_key
+                    f.name for f in self._meta.concrete_fields if not f.primary_key
                 ]
             kwargs["update_fields"] = [f for f in fields if f not in VERSION_FIELDS]
         super().save(*args, **kwargs)

@@ -73,7 +73,7 @@ def show_content_bump(show_ids: Iterable[int | None], *, using: str = "default")
     show_model = apps.get_model("catalog", "Show")
     episode_model = apps.get_model("catalog", "Episode")
     now = clock.now()
-    upcoming = (
+    upcoming: models.QuerySet[Any, Any] = (
         models.QuerySet(episode_model, using=using)
         .filter(show=OuterRef("pk"), published_at__gt=now)
         .order_by("published_at")
@@ -103,6 +103,7 @@ def _show_ids(model: type[FeedContent], values: set[int], using: str) -> set[int
         return values
     found: set[int] = set()
     episode_model = apps.get_model("catalog", "Episode")
+    rows: models.QuerySet[Any, Any]
     for chunk in _chunks(sorted(values)):
         if model.feed_show_via == "episode":
             rows = models.QuerySet(episode_model, using=using).filter(pk__in=chunk)
@@ -156,11 +157,15 @@ class FeedContentQuerySet(models.QuerySet[M]):
             pks = list(self.values_list("pk", flat=True)) if moves else []
             before = self._link_values()
             rows = super().update(**kwargs)
-            after = set(
-                models.QuerySet(self.model, using=self.db)
-                .filter(pk__in=pks)
-                .values_list(link, flat=True)
-            ) if moves else set()
+            after = (
+                set(
+                    models.QuerySet(self.model, using=self.db)
+                    .filter(pk__in=pks)
+                    .values_list(link, flat=True)
+                )
+                if moves
+                else set()
+            )
             show_content_bump(
                 _show_ids(self.model, before | after, self.db), using=self.db
             )
@@ -188,22 +193,21 @@ class FeedContentQuerySet(models.QuerySet[M]):
     bulk_create.alters_data = True  # type: ignore[attr-defined]
 
     def bulk_update(
-        self, objs: Iterable[M], fields: Sequence[str], *args: Any, **kwargs: Any
+        self, objs: Iterable[M], fields: Iterable[str], batch_size: int | None = None
     ) -> int:
         objs = list(objs)
+        fields = list(fields)
         if not _touches(self.model, fields):
-            return super().bulk_update(objs, fields, *args, **kwargs)
+            return super().bulk_update(objs, fields, batch_size)
         with transaction.atomic(using=self.db, savepoint=False):
             before = set(
                 models.QuerySet(self.model, using=self.db)
                 .filter(pk__in=[o.pk for o in objs])
                 .values_list(self.model.feed_show_link, flat=True)
             )
-            rows = super().bulk_update(objs, fields, *args, **kwargs)
+            rows = super().bulk_update(objs, fields, batch_size)
             shows = _show_ids(self.model, before, self.db)
-            show_content_bump(
-                shows | _instances_show_ids(objs, self.db), using=self.db
-            )
+            show_content_bump(shows | _instances_show_ids(objs, self.db), using=self.db)
         return rows
 
     bulk_update.alters_data = True  # type: ignore[attr-defined]
@@ -237,36 +241,6 @@ class FeedContent(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def from_db(
-        cls, db: str | None, field_names: Collection[str], values: Collection[Any]
-    ) -> Self:
-        instance = super().from_db(db, field_names, values)
-        # What the row held when read: a save that changes none of the fields
-        # a feed shows, and leaves the row where it was, bumps nothing; a
-        # save that moves it bumps the show it left too.
-        instance._feed_loaded = instance._feed_snapshot()
-        instance._feed_loaded_link = instance._feed_link()
-        return instance
-
-    def _feed_link(self) -> int | None:
-        if self.feed_show_link in self.get_deferred_fields():
-            return None
-        link: int | None = getattr(self, self.feed_show_link)
-        return link
-
-    def _feed_snapshot(self) -> tuple[object, ...] | None:
-        if self.feed_fields is None:
-            return None
-        deferred = self.get_deferred_fields()
-        values = []
-        for name in sorted(self.feed_fields | {self.feed_show_link}):
-            attname = self._meta.get_field(name).attname
-            if attname in deferred:
-                return None
-            values.append(getattr(self, attname))
-        return tuple(values)
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         using = kwargs.get("using") or self._state.db or "default"
@@ -299,3 +273,35 @@ class FeedContent(models.Model):
             deleted = super().delete(*args, **kwargs)
             show_content_bump(shows, using=using)
         return deleted
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any]
+    ) -> Self:
+        instance = super().from_db(db, field_names, values)
+        # What the row held when read: a save that changes none of the fields
+        # a feed shows, and leaves the row where it was, bumps nothing; a
+        # save that moves it bumps the show it left too.
+        instance._feed_loaded = instance._feed_snapshot()
+        instance._feed_loaded_link = instance._feed_link()
+        return instance
+
+    def _feed_link(self) -> int | None:
+        if self.feed_show_link in self.get_deferred_fields():
+            return None
+        link: int | None = getattr(self, self.feed_show_link)
+        return link
+
+    def _feed_snapshot(self) -> tuple[object, ...] | None:
+        if self.feed_fields is None:
+            return None
+        deferred = self.get_deferred_fields()
+        values = []
+        for name in sorted(self.feed_fields | {self.feed_show_link}):
+            field = self._meta.get_field(name)
+            assert isinstance(field, models.Field)
+            attname = field.attname
+            if attname in deferred:
+                return None
+            values.append(getattr(self, attname))
+        return tuple(values)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils.timezone import now as timezone_now
 
 from ondas.catalog.errors import EpisodeNotFound
 from ondas.catalog.models import Chapter, Episode, Show
 from ondas.catalog.selectors import show_content_stamp
+from ondas.core import clock
 
 # Bump when the feed's markup changes, so every validator changes with it.
 FEED_FORMAT_VERSION = "1"
@@ -29,9 +29,7 @@ def show_feed_episodes(
 ) -> QuerySet[Episode]:
     """Free (or, for a private feed, all) published episodes with audio (local or
     the publisher's), newest first."""
-    episodes = Episode.objects.filter(
-        show=show, published_at__lte=now or timezone_now()
-    )
+    episodes = Episode.objects.filter(show=show, published_at__lte=now or clock.now())
     if not include_exclusive:
         episodes = episodes.filter(access=Episode.Access.FREE)
     return (
@@ -58,7 +56,7 @@ def show_feed_validators(
     change; reading it costs no query over the episodes. The ETag is weak:
     the same one stands for the feed and its gzip-compressed copy.
     """
-    stamp = show_content_stamp(show=show, now=now or timezone_now())
+    stamp = show_content_stamp(show=show, now=now or clock.now())
     digest = _digest("public", base_url, stamp.key)
     return FeedValidators(
         etag=f'W/"{digest}"', last_modified=stamp.last_modified, key=digest
@@ -74,7 +72,7 @@ def episode_get_public(
 ) -> Episode:
     """A published free episode (or any published one, for a private feed) with its
     show; raise EpisodeNotFound for any other."""
-    episodes = Episode.objects.filter(published_at__lte=now or timezone_now())
+    episodes = Episode.objects.filter(published_at__lte=now or clock.now())
     if not include_exclusive:
         episodes = episodes.filter(access=Episode.Access.FREE)
     try:
@@ -91,7 +89,7 @@ def episode_chapters_validators(
 ) -> FeedValidators:
     """ETag and Last-Modified of an episode's chapters file, from its show's stamp
     (chapters bump the show's version like every other feed content)."""
-    stamp = show_content_stamp(show=episode.show, now=now or timezone_now())
+    stamp = show_content_stamp(show=episode.show, now=now or clock.now())
     digest = _digest("chapters", episode.pk, stamp.key)
     return FeedValidators(
         etag=f'"{digest}"', last_modified=stamp.last_modified, key=digest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
 
-from ondas.catalog.selectors import show_get
+from ondas.catalog.selectors import show_get_plain
 from ondas.feeds.render import show_feed_render
 from ondas.feeds.responses import chapters_response, not_modified, validated
 from ondas.feeds.selectors import (
@@ -20,7 +20,7 @@ CACHE_CONTROL = "public, no-cache"
 
 @require_safe
 def show_feed_view(request: HttpRequest, show_slug: str) -> HttpResponseBase:
-    show = show_get(slug=show_slug)
+    show = show_get_plain(slug=show_slug)
     base_url = request.build_absolute_uri("/").rstrip("/")
     validators = show_feed_validators(show=show, base_url=base_url)
     cached = not_modified(request, validators, cache_control=CACHE_CONTROL)
