@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from ondas.catalog.selectors import show_get_plain
-from ondas.feeds.render import show_feed_render
+from ondas.feeds.files import feed_file_response
+from ondas.feeds.render import show_feed_file
 from ondas.feeds.responses import chapters_response, not_modified, validated
 from ondas.feeds.selectors import (
     episode_chapters_validators,
@@ -26,9 +27,10 @@ def show_feed_view(request: HttpRequest, show_slug: str) -> HttpResponseBase:
     cached = not_modified(request, validators, cache_control=CACHE_CONTROL)
     if cached is not None:
         return cached
-    body = show_feed_render(show=show, base_url=base_url, validators=validators)
-    response = HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
-    return validated(response, validators, cache_control=CACHE_CONTROL)
+    feed = show_feed_file(show=show, base_url=base_url, validators=validators)
+    return validated(
+        feed_file_response(request, feed), validators, cache_control=CACHE_CONTROL
+    )
 
 
 @require_safe
