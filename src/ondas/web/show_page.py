@@ -1,6 +1,7 @@
 """The episode list of a show page, rendered once and kept.
 
-The list is the same for everyone who sees the same locks: it is cached under
+With the hero's facts (title, categories, count) and the about section, the
+list is the same for everyone who sees the same locks: it is cached under
 the show's content stamp (``catalog.selectors.show_content_stamp``, which
 changes with every write a feed or a page shows and when a scheduled episode
 comes out), the language, the page asked for and whether exclusive episodes
@@ -35,8 +36,9 @@ MAX_PAGE_PARAMETER = 9
 class ShowEpisodes:
     """A rendered page of a show's episodes and what the rest of the page needs."""
 
-    html: SafeString
-    count: int  # episodes of the show
+    html: SafeString  # the about section and the list of episodes
+    artwork: SafeString  # the hero's picture
+    facts: SafeString  # the hero's title, author, language, categories, count
     exclusive_ids: frozenset[int]  # the exclusive episodes the page lists
     locked: bool = False  # those are locked to this visitor (never cached so)
 
@@ -58,17 +60,17 @@ def _render(show: Show, page_number: str | None, *, locked: bool) -> ShowEpisode
         show=show, page_number=None if _page_key(page_number) == "?" else page_number
     )
     exclusive = frozenset(e.pk for e in page if e.is_exclusive)
-    html = render_to_string(
-        "ondas/_show_episodes.html",
-        {
-            "show": show,
-            "page": page,
-            "locked_episode_ids": exclusive if locked else frozenset(),
-        },
-    )
+    context = {
+        "show": show,
+        "page": page,
+        "locked_episode_ids": exclusive if locked else frozenset(),
+        "size": "hero",
+    }
+    # Rendered by our own templates, which escape what they show.
     return ShowEpisodes(
-        html=mark_safe(html),  # noqa: S308 - rendered by our own template
-        count=page.paginator.count,
+        html=mark_safe(render_to_string("ondas/_show_episodes.html", context)),  # noqa: S308
+        artwork=mark_safe(render_to_string("ondas/_artwork.html", context)),  # noqa: S308
+        facts=mark_safe(render_to_string("ondas/_show_facts.html", context)),  # noqa: S308
         exclusive_ids=exclusive,
     )
 

@@ -30,6 +30,7 @@ from ondas.catalog.selectors import (
     audiobook_list,
     episode_get,
     show_get,
+    show_get_plain,
     show_list,
 )
 from ondas.core import clock
@@ -68,7 +69,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def show_detail_view(request: HttpRequest, show_slug: str) -> HttpResponse:
-    show = show_get(slug=show_slug)
+    show = show_get_plain(slug=show_slug)  # the categories are in the kept part
     # Exclusive episodes this person may not hear show the offer instead.
     episodes = show_episodes(
         show=show,
