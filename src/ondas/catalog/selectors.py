@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ondas.catalog.errors import EpisodeNotFound, ShowNotFound
@@ -65,6 +66,60 @@ def show_get_plain(*, slug: str) -> Show:
 
 
 @dataclass(frozen=True)
+class ShowVersion:
+    """A show's id and content version, and nothing more: what a 304 needs."""
+
+    pk: int
+    created_at: datetime
+    content_version: int
+    content_changed_at: datetime
+    next_publication_at: datetime | None
+
+
+_VERSION_COLUMNS = (
+    "id",
+    "created_at",
+    "content_version",
+    "content_changed_at",
+    "next_publication_at",
+)
+
+
+def _moment(value: object) -> datetime | None:
+    """A timestamp as the database driver gave it: SQLite's are text."""
+    if value is None or isinstance(value, datetime):
+        moment = value
+    else:
+        moment = parse_datetime(str(value))
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def show_version_get(*, slug: str) -> ShowVersion:
+    """The version of the show at ``slug``; raise ShowNotFound.
+
+    Every conditional GET of a feed asks this, so it is one narrow query of
+    plain SQL over the slug's unique index: building the ORM query cost more
+    than running it (about half the time of a 304).
+    """
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in _VERSION_COLUMNS)
+    sql = (
+        f"SELECT {columns} FROM {quote(Show._meta.db_table)} WHERE {quote('slug')} = %s"  # noqa: S608 - names only
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [slug])
+        row = cursor.fetchone()
+    if row is None:
+        raise ShowNotFound(slug=slug)
+    pk, created, version, changed, upcoming = row
+    created_at, changed_at = _moment(created), _moment(changed)
+    assert created_at is not None and changed_at is not None
+    return ShowVersion(int(pk), created_at, int(version), changed_at, _moment(upcoming))
+
+
+@dataclass(frozen=True)
 class ContentStamp:
     """What a show's published content is at one moment.
 
@@ -81,7 +136,7 @@ def _micros(moment: datetime) -> str:
     return format(int(moment.timestamp() * 1_000_000), "x")
 
 
-def show_content_stamp(*, show: Show, now: datetime) -> ContentStamp:
+def show_content_stamp(*, show: Show | ShowVersion, now: datetime) -> ContentStamp:
     """The show's content stamp at ``now``, from its version: O(1).
 
     The show's id and creation time keep two shows apart even when a

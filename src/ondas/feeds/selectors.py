@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from ondas.catalog.errors import EpisodeNotFound
 from ondas.catalog.models import Chapter, Episode, Show
-from ondas.catalog.selectors import show_content_stamp
+from ondas.catalog.selectors import ShowVersion, show_content_stamp
 from ondas.core import clock
 
 # Bump when the feed's markup changes, so every validator changes with it.
@@ -47,7 +47,7 @@ def _digest(*parts: object) -> str:
 
 
 def show_feed_validators(
-    *, show: Show, base_url: str, now: datetime | None = None
+    *, show: Show | ShowVersion, base_url: str, now: datetime | None = None
 ) -> FeedValidators:
     """ETag and Last-Modified of the show's public feed, from its content stamp.
 
