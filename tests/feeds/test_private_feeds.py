@@ -65,7 +65,7 @@ def test_round_trip_podcastparser_and_feedparser(
     assert Episode.objects.get(guid="small-3").is_exclusive
 
     parsed, fp = assert_parsers_read(
-        BASE + feed_url(token, small_show), response.content, expected
+        BASE + feed_url(token, small_show), response.getvalue(), expected
     )
     assert parsed["title"] == small_show.title
     assert fp.feed.itunes_block == 1  # feedparser reads "Yes" as 1
@@ -77,7 +77,7 @@ def test_private_feed_is_blocked_private_and_validated(
     _key, token = keyed
     url = feed_url(token, small_show)
     response = app.get(url)
-    root = ElementTree.fromstring(response.content)
+    root = ElementTree.fromstring(response.getvalue())
 
     assert root.findtext("channel/itunes:block", namespaces=NS) == "Yes"
     assert root.findtext("channel/podcast:block", namespaces=NS) == "yes"
@@ -109,7 +109,7 @@ def test_private_feed_is_blocked_private_and_validated(
 def test_public_feed_keeps_exclusive_episodes_out_and_is_not_blocked(
     app: Client, small_show: Show, keyed: tuple[PrivateFeedKey, str]
 ) -> None:
-    body = app.get(reverse("feeds:show-feed", args=[small_show.slug])).content
+    body = app.get(reverse("feeds:show-feed", args=[small_show.slug])).getvalue()
     root = ElementTree.fromstring(body)
     assert [i.findtext("guid") for i in root.iter("item")] == [
         "small-2",
@@ -143,7 +143,7 @@ def test_unknown_token_and_another_shows_address_look_the_same(
     ]
     assert [a.status_code for a in answers] == [404, 404, 404]
     for answer in answers:
-        text = answer.content.decode()
+        text = answer.getvalue().decode()
         assert "This private feed address does not work" in text
         assert small_show.title not in text  # nothing about whose key it is
 
@@ -174,7 +174,7 @@ def test_regenerating_kills_the_old_feed_and_enclosures_at_once(
 def _items(client: Client, url: str) -> list[ElementTree.Element]:
     response = client.get(url)
     assert response.status_code == 200
-    return list(ElementTree.fromstring(response.content).iter("item"))
+    return list(ElementTree.fromstring(response.getvalue()).iter("item"))
 
 
 def test_subscription_end_stops_audio_at_once_and_the_feed_says_how_to_renew(
@@ -198,17 +198,18 @@ def test_subscription_end_stops_audio_at_once_and_the_feed_says_how_to_renew(
     refused = app.get(enclosure_url(token, free))
     assert refused.status_code == 403
     assert refused["Content-Type"] == "text/plain; charset=utf-8"
-    assert b"/plans/" in refused.content
+    assert b"/plans/" in refused.getvalue()
 
     changed = app.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
-    items = list(ElementTree.fromstring(changed.content).iter("item"))
+    body = changed.getvalue()
+    items = list(ElementTree.fromstring(body).iter("item"))
     assert len(items) == 1
     assert items[0].findtext("title") == "Your subscription has ended"
     assert items[0].findtext("link") == f"{BASE}/plans/"
     assert f"{BASE}/plans/" in (items[0].findtext("description") or "")
     assert items[0].find("enclosure") is None
-    parsed = podcastparser.parse(BASE + url, io.BytesIO(changed.content))
+    parsed = podcastparser.parse(BASE + url, io.BytesIO(body))
     assert [e["title"] for e in parsed["episodes"]] == ["Your subscription has ended"]
 
     # Renewing brings the episodes back, at the same address.

@@ -34,9 +34,11 @@ from hyperframe.frame import (
 
 from tests.support.servers import (
     ACCEL_PREFIX,
+    ONDAS,
     Nginx,
     Served,
     Site,
+    get,
     have,
     nginx_running,
     ondas_serve,
@@ -199,6 +201,55 @@ def test_rendered_site_serves_http2_tls_static_gzip_and_audio(
     assert gzip.decompress(css.body).startswith(b"body { color: #123456; }")
     assert cover.status == 200 and cover.body.startswith(b"\x89PNG")
     assert page.status == 200 and page.headers.get("content-encoding") == "gzip"
+
+
+FEED_SHOW = """
+from datetime import UTC, datetime
+from ondas.catalog.models import AudioFile
+from ondas.catalog.services import episode_create, show_create
+show = show_create(title="Ops Feed", author="Ondas", language="es")
+episode_create(show=show, guid="ops-1", title="Uno", description="Uno " * 300,
+               published_at=datetime(2025, 1, 1, tzinfo=UTC),
+               audio=AudioFile.objects.get(pk={audio_id}))
+print("SLUG=" + show.slug)
+"""
+
+
+def test_a_feed_file_goes_out_through_nginx_gzipped_with_ondas_validators(
+    site: Site, app: Served
+) -> None:
+    made = subprocess.run(
+        [ONDAS, "manage", "shell", "-c", FEED_SHOW.format(audio_id=site.audio_id)],
+        env=site.env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    slug = made.stdout.split("SLUG=")[1].strip()
+    path = f"/shows/{slug}/feed.xml"
+    direct, _ = get(app.port, path)
+    target = direct.getheader("X-Accel-Redirect") or ""
+    assert target.startswith(f"{ACCEL_PREFIX}feeds/")
+    media = Path(site.env["ONDAS_MEDIA_ROOT"])
+    body = (media / target.removeprefix(ACCEL_PREFIX)).read_bytes()
+    with nginx_running(site, upstream=app.port) as nginx:
+        client = H2Client.connect(nginx)
+        try:
+            plain = client.get(path)
+            packed = client.get(path, {"accept-encoding": "gzip"})
+            again = client.get(path, {"if-none-match": plain.headers["etag"]})
+        finally:
+            client.close()
+    assert b"<rss" in body and direct.getheader("ETag", "").startswith('W/"')
+    # (nginx's address is https and its own host: another feed file, same shape)
+    assert plain.status == 200 and plain.body.startswith(body[:200])
+    assert b"<title>Uno</title>" in plain.body
+    # Ondas's validator, not nginx's file ETag, so the next request is a 304.
+    assert plain.headers["etag"].startswith('W/"')
+    assert packed.headers.get("content-encoding") == "gzip"
+    assert gzip.decompress(packed.body) == plain.body
+    assert again.status == 304
 
 
 def _h2load(args: list[str], requests: int) -> subprocess.Popen[str]:

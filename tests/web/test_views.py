@@ -333,7 +333,7 @@ def test_feed_lists_only_free_episodes_with_exact_enclosures(
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/rss+xml")
-    channel = ET.fromstring(response.content).find("channel")
+    channel = ET.fromstring(response.getvalue()).find("channel")
     assert channel is not None
     items = channel.findall("item")
     free = show.episodes.filter(access=Episode.Access.FREE).select_related("audio")
@@ -353,7 +353,7 @@ def test_feed_of_the_demo_show_lists_its_five_episodes(
 ) -> None:
     response = client.get(reverse("feeds:show-feed", args=[demo_catalog.slug]))
 
-    channel = ET.fromstring(response.content).find("channel")
+    channel = ET.fromstring(response.getvalue()).find("channel")
     assert channel is not None
     assert channel.findtext("title") == demo_catalog.title
     assert len(channel.findall("item")) == 5

@@ -1,14 +1,21 @@
-"""Shows, episodes, their audio files and chapters, and Apple's categories."""
+"""Shows, episodes, their audio files and chapters, and Apple's categories.
+
+Every model a feed shows is ``FeedContent``: writing one bumps its shows'
+``content_version`` (``catalog.versioning`` says how, and where).
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ondas.catalog.versioning import VERSION_FIELDS, FeedContent, FeedContentQuerySet
 from ondas.core.models import TimestampedModel
 
 # BCP 47 as podcast feeds use it: a primary language subtag, then optional
@@ -21,8 +28,11 @@ bcp47_validator = RegexValidator(
 )
 
 
-class Category(models.Model):
+class Category(FeedContent):
     """One of Apple Podcasts' categories; ``name`` is Apple's English name."""
+
+    feed_show_via = "category"
+    feed_show_link = "pk"
 
     name = models.CharField(max_length=64)
     slug = models.SlugField(max_length=64, unique=True)
@@ -30,7 +40,10 @@ class Category(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
 
+    objects = FeedContentQuerySet["Category"].as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         ordering = ["parent__name", "name"]
         verbose_name_plural = _("categories")
         constraints = [
@@ -48,7 +61,9 @@ class Category(models.Model):
         return gettext(self.name)
 
 
-class Show(TimestampedModel):
+class Show(FeedContent, TimestampedModel):
+    feed_show_link = "pk"
+
     class Kind(models.TextChoices):
         EPISODIC = "episodic", _("Episodic (newest first)")
         SERIAL = "serial", _("Serial (oldest first)")
@@ -70,22 +85,56 @@ class Show(TimestampedModel):
     )
     # podcast:guid — stable across moves of the feed URL.
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Bumped with every write its feeds show (catalog.versioning); never
+    # written by an ordinary save.
+    content_version = models.PositiveBigIntegerField(default=0, editable=False)
+    content_changed_at = models.DateTimeField(default=timezone_now, editable=False)
+    # The earliest publication still to come at the last bump, if any: the
+    # feeds change then by the clock alone.
+    next_publication_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = FeedContentQuerySet["Show"].as_manager()
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["title"]
 
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save the show's own fields; its version moves only by a bump."""
+        if not self._state.adding and not kwargs.get("force_insert"):
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [
+                    f.name for f in self._meta.concrete_fields if not f.primary_key
+                ]
+            kwargs["update_fields"] = [f for f in fields if f not in VERSION_FIELDS]
+        super().save(*args, **kwargs)
+        # The bump happened in the database; read back what it wrote.
+        stamp = (
+            type(self)
+            ._base_manager.using(kwargs.get("using") or self._state.db)
+            .filter(pk=self.pk)
+            .values(*sorted(VERSION_FIELDS))
+            .first()
+        )
+        for name, value in (stamp or {}).items():
+            setattr(self, name, value)
 
-class ShowCategory(models.Model):
+
+class ShowCategory(FeedContent):
     """A show's place in a category; ``position`` 0 is the primary one."""
 
     show = models.ForeignKey(Show, on_delete=models.CASCADE)
     category = models.ForeignKey(Category, on_delete=models.PROTECT)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = FeedContentQuerySet["ShowCategory"].as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(
@@ -97,8 +146,11 @@ class ShowCategory(models.Model):
         return f"{self.show_id}: {self.category_id} ({self.position})"
 
 
-class AudioFile(TimestampedModel):
+class AudioFile(FeedContent, TimestampedModel):
     """Audio bytes in media storage, addressed by id and never by a request path."""
+
+    feed_show_via = "audio"
+    feed_show_link = "pk"
 
     file = models.FileField(_("file"), upload_to="audio/%Y/%m/")
     size = models.PositiveBigIntegerField(_("size in bytes"))
@@ -109,11 +161,16 @@ class AudioFile(TimestampedModel):
     )
     sha256 = models.CharField(max_length=64, blank=True)
 
+    objects = FeedContentQuerySet["AudioFile"].as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+
     def __str__(self) -> str:
         return str(self.file.name)
 
 
-class Episode(TimestampedModel):
+class Episode(FeedContent, TimestampedModel):
     class Access(models.TextChoices):
         FREE = "free", _("Free")
         EXCLUSIVE = "exclusive", _("Exclusive to Premium")
@@ -145,7 +202,10 @@ class Episode(TimestampedModel):
         _("access"), max_length=16, choices=Access.choices, default=Access.FREE
     )
 
+    objects = FeedContentQuerySet["Episode"].as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-published_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -169,7 +229,10 @@ class Episode(TimestampedModel):
         return self.access == self.Access.EXCLUSIVE
 
 
-class Chapter(models.Model):
+class Chapter(FeedContent):
+    feed_show_via = "episode"
+    feed_show_link = "episode_id"
+
     episode = models.ForeignKey(
         Episode, on_delete=models.CASCADE, related_name="chapters"
     )
@@ -180,7 +243,10 @@ class Chapter(models.Model):
     url = models.URLField(_("link"), blank=True, max_length=1000)
     image = models.URLField(_("image"), blank=True, max_length=1000)
 
+    objects = FeedContentQuerySet["Chapter"].as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         ordering = ["start_seconds"]
         constraints = [
             models.UniqueConstraint(
@@ -278,7 +344,7 @@ class AudiobookChapter(models.Model):
         return self.title
 
 
-class FeedProfile(TimestampedModel):
+class FeedProfile(FeedContent, TimestampedModel):
     """What Ondas's public feed says about a show beyond the catalog."""
 
     show = models.OneToOneField(
@@ -292,14 +358,17 @@ class FeedProfile(TimestampedModel):
     funding_text = models.CharField(_("funding text"), max_length=128, blank=True)
     copyright = models.CharField(_("copyright"), max_length=255, blank=True)
 
+    objects = FeedContentQuerySet["FeedProfile"].as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         verbose_name = _("feed profile")
 
     def __str__(self) -> str:
         return str(self.show_id)
 
 
-class FeedPerson(TimestampedModel):
+class FeedPerson(FeedContent, TimestampedModel):
     """A podcast:person of a show, or of one episode (which then replaces the show's)."""
 
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="+")
@@ -313,7 +382,10 @@ class FeedPerson(TimestampedModel):
     img = models.URLField(_("picture"), max_length=2000, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = FeedContentQuerySet["FeedPerson"].as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         ordering = ["position", "pk"]
         verbose_name = _("person")
 

@@ -3,7 +3,6 @@ page and show pages offer. Selectors never write."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,15 +95,15 @@ def private_feed_overview(*, user: User, now: datetime) -> PrivateFeedOverview:
 def private_feed_offered(
     *,
     user: User | AnonymousUser,
-    episodes: Iterable[Episode],
+    exclusive_ids: frozenset[int],
     locked_ids: frozenset[int],
 ) -> bool:
     """Whether a show page points this person to their private feed of the show.
 
-    They are signed in, the page lists exclusive episodes, and none of those is
+    They are signed in, the page lists exclusive episodes (``exclusive_ids``), and none of those is
     locked to them. ``locked_ids`` comes from ``playback.access.episode_ids_locked``,
     which already asked billing: this costs no query.
     """
     if not user.is_authenticated or locked_ids:
         return False
-    return any(episode.is_exclusive for episode in episodes)
+    return bool(exclusive_ids)

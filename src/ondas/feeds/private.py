@@ -7,9 +7,10 @@ item instead of the episodes: the subscription has ended, and how to renew.
 Like the public feed it says ``itunes:block`` (and ``podcast:block``): it is
 for one person, and no directory may list it.
 
-Private feeds are rendered for each request that is not answered with a 304:
-the document holds a credential, so no shared cache (the Django cache may be
-the database) keeps it.
+A private feed is written to a file of its own key once per validator
+(``feeds.files``): its enclosures carry the key's token, so no two keys share
+a document; the file lives where only the view that checked the token sends
+it from, and the database cache never holds it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,7 +29,8 @@ from ondas.feedkeys.errors import PrivateFeedNotFound
 from ondas.feedkeys.models import PrivateFeedKey
 from ondas.feedkeys.selectors import feed_key_get_by_token
 from ondas.feedkeys.services import feed_key_use_record
-from ondas.feeds.render import FeedLinks, FeedNotice, feed_render
+from ondas.feeds.files import FeedFile, feed_file_get
+from ondas.feeds.render import FeedLinks, FeedNotice, feed_write
 from ondas.feeds.selectors import (
     FeedValidators,
     show_feed_episodes,
@@ -96,7 +99,7 @@ def private_feed_validators(
     last_modified = (
         max(public.last_modified, feed.since) if feed.entitled else feed.since
     )
-    return FeedValidators(etag=f'"{digest}"', last_modified=last_modified)
+    return FeedValidators(etag=f'W/"{digest}"', last_modified=last_modified, key=digest)
 
 
 def private_feed_links(*, show: Show, token: str) -> FeedLinks:
@@ -133,13 +136,33 @@ def _ended_notice(feed: PrivateFeed, base_url: str) -> FeedNotice:
     )
 
 
-def private_feed_render(
+def private_feed_file(
     *, feed: PrivateFeed, base_url: str, validators: FeedValidators, now: datetime
-) -> bytes:
+) -> FeedFile:
+    """The feed's file at these validators, written on the key's first fetch."""
+    return feed_file_get(
+        show_id=feed.show.pk,
+        name=f"key-{feed.key.pk}",
+        digest=validators.key,
+        write=lambda out: _private_feed_write(
+            out, feed=feed, base_url=base_url, validators=validators, now=now
+        ),
+    )
+
+
+def _private_feed_write(
+    out: BinaryIO,
+    *,
+    feed: PrivateFeed,
+    base_url: str,
+    validators: FeedValidators,
+    now: datetime,
+) -> None:
     """The feed's document: every published episode, or the notice of the end."""
     links = private_feed_links(show=feed.show, token=feed.token)
     if not feed.entitled:
-        return feed_render(
+        feed_write(
+            out,
             show=feed.show,
             base_url=base_url,
             validators=validators,
@@ -148,8 +171,10 @@ def private_feed_render(
             private=True,
             notice=_ended_notice(feed, base_url),
         )
+        return
     episodes = show_feed_episodes(show=feed.show, now=now, include_exclusive=True)
-    return feed_render(
+    feed_write(
+        out,
         show=feed.show,
         base_url=base_url,
         validators=validators,

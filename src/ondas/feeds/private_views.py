@@ -7,13 +7,14 @@ make or replace the address are feedkeys' own views.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from ondas.core import clock
+from ondas.feeds.files import feed_file_response
 from ondas.feeds.private import (
+    private_feed_file,
     private_feed_open,
-    private_feed_render,
     private_feed_validators,
 )
 from ondas.feeds.responses import chapters_response, not_modified, validated
@@ -45,11 +46,15 @@ def private_feed_view(
     )
     if cached is not None:
         return cached
-    body = private_feed_render(
+    file = private_feed_file(
         feed=feed, base_url=base_url, validators=validators, now=now
     )
-    response = HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
-    return validated(response, validators, cache_control=CACHE_CONTROL, private=True)
+    return validated(
+        feed_file_response(request, file),
+        validators,
+        cache_control=CACHE_CONTROL,
+        private=True,
+    )
 
 
 @require_safe

@@ -8,9 +8,9 @@ episodes appear in the public feed (a subscriber's private feed,
 audio Ondas stores (its size and type); an imported episode carries its
 publisher's enclosure as declared.
 
-The rendered document is cached under its ETag, which is derived from
-everything it shows (``selectors.show_feed_validators``): a change anywhere
-makes a new ETag, so a cached copy is never served after a change.
+A feed is written item by item to a file (``feeds.files``), once per
+content version of its show: a change anywhere makes a new version, and so
+a new file, so a stale copy is never served.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import mimetypes
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 from xml.sax.xmlreader import AttributesImpl
 
-from django.core.cache import cache
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.feedgenerator import rfc2822_date
 from django.utils.xmlutils import SimplerXMLGenerator
@@ -36,6 +37,7 @@ from ondas.catalog.models import (
     FeedProfile,
     Show,
 )
+from ondas.feeds.files import FeedFile, feed_file_get
 from ondas.feeds.selectors import FeedValidators, show_feed_episodes
 from ondas.ingest.models import FeedSource, RemoteEpisode
 
@@ -45,7 +47,8 @@ PSC_NS = "http://podlove.org/simple-chapters"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 CHAPTERS_TYPE = "application/json+chapters"
-CACHE_SECONDS = 24 * 60 * 60
+# Episodes read from the database at a time while a feed is written.
+CHUNK_EPISODES = 200
 _EXTENSIONS = {
     "audio/mpeg": "mp3",
     "audio/mp4": "m4a",
@@ -299,7 +302,8 @@ class _Renderer:
         handler.endElement("item")
 
 
-def feed_render(
+def feed_write(
+    out: BinaryIO,
     *,
     show: Show,
     base_url: str,
@@ -308,16 +312,18 @@ def feed_render(
     links: FeedLinks,
     private: bool = False,
     notice: FeedNotice | None = None,
-) -> bytes:
-    """Render a feed of ``show`` with these episodes (and the notice, if any)."""
+) -> None:
+    """Write a feed of ``show`` with these episodes (and the notice, if any) to
+    ``out`` as UTF-8, item by item: a queryset is read in chunks, so no worker
+    ever holds the whole feed or its episode list."""
     profile = FeedProfile.objects.filter(show=show).first()
     source = FeedSource.objects.filter(show=show).first()
     people: dict[int | None, list[FeedPerson]] = {}
     for person in FeedPerson.objects.filter(show=show):
         people.setdefault(person.episode_id, []).append(person)
     renderer = _Renderer(show=show, base_url=base_url, links=links, private=private)
-    out = io.StringIO()
-    handler = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+    text = io.TextIOWrapper(out, encoding="utf-8", write_through=False)
+    handler = SimplerXMLGenerator(text, "utf-8", short_empty_elements=True)
     handler.startDocument()
     handler.startElement(
         "rss",
@@ -342,25 +348,56 @@ def feed_render(
     )
     if notice is not None:
         renderer.notice(handler, notice)
+    if isinstance(episodes, QuerySet):
+        episodes = episodes.iterator(chunk_size=CHUNK_EPISODES)
     for episode in episodes:
         renderer.item(handler, episode, people.get(episode.pk, []))
     handler.endElement("channel")
     handler.endElement("rss")
     handler.endDocument()
-    return out.getvalue().encode("utf-8")
+    text.flush()
+    text.detach()
 
 
-def show_feed_render(*, show: Show, base_url: str, validators: FeedValidators) -> bytes:
-    """Return the show's public feed, from the cache while nothing changed."""
-    key = f"ondas:feeds:public:{validators.etag.strip(chr(34))}"
-    body = cache.get(key)
-    if not isinstance(body, bytes):
-        body = feed_render(
+def feed_render(
+    *,
+    show: Show,
+    base_url: str,
+    validators: FeedValidators,
+    episodes: Iterable[Episode],
+    links: FeedLinks,
+    private: bool = False,
+    notice: FeedNotice | None = None,
+) -> bytes:
+    """Render a feed of ``show`` into bytes (``feed_write`` into memory)."""
+    out = io.BytesIO()
+    feed_write(
+        out,
+        show=show,
+        base_url=base_url,
+        validators=validators,
+        episodes=episodes,
+        links=links,
+        private=private,
+        notice=notice,
+    )
+    return out.getvalue()
+
+
+def show_feed_file(
+    *, show: Show, base_url: str, validators: FeedValidators
+) -> FeedFile:
+    """The file of the show's public feed at these validators (written once)."""
+    return feed_file_get(
+        show_id=show.pk,
+        name="public",
+        digest=validators.key,
+        write=lambda out: feed_write(
+            out,
             show=show,
             base_url=base_url,
             validators=validators,
             episodes=show_feed_episodes(show=show),
             links=public_feed_links(show),
-        )
-        cache.set(key, body, CACHE_SECONDS)
-    return body
+        ),
+    )

@@ -6,19 +6,12 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
-from django.utils.timezone import now as timezone_now
+from django.db.models import Prefetch, Q, QuerySet
 
 from ondas.catalog.errors import EpisodeNotFound
-from ondas.catalog.models import (
-    Chapter,
-    Episode,
-    FeedPerson,
-    FeedProfile,
-    Show,
-    ShowCategory,
-)
-from ondas.ingest.models import FeedSource
+from ondas.catalog.models import Chapter, Episode, Show
+from ondas.catalog.selectors import ShowVersion, show_content_stamp
+from ondas.core import clock
 
 # Bump when the feed's markup changes, so every validator changes with it.
 FEED_FORMAT_VERSION = "1"
@@ -28,6 +21,7 @@ FEED_FORMAT_VERSION = "1"
 class FeedValidators:
     etag: str  # quoted, as it goes in the header
     last_modified: datetime
+    key: str = ""  # the digest alone: names what is rendered for it
 
 
 def show_feed_episodes(
@@ -35,9 +29,7 @@ def show_feed_episodes(
 ) -> QuerySet[Episode]:
     """Free (or, for a private feed, all) published episodes with audio (local or
     the publisher's), newest first."""
-    episodes = Episode.objects.filter(
-        show=show, published_at__lte=now or timezone_now()
-    )
+    episodes = Episode.objects.filter(show=show, published_at__lte=now or clock.now())
     if not include_exclusive:
         episodes = episodes.filter(access=Episode.Access.FREE)
     return (
@@ -50,63 +42,25 @@ def show_feed_episodes(
     )
 
 
-def show_feed_validators(
-    *, show: Show, base_url: str, now: datetime | None = None
-) -> FeedValidators:
-    """ETag and Last-Modified of the show's public feed, from what it is made of.
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr([FEED_FORMAT_VERSION, *parts]).encode()).hexdigest()[:40]
 
-    Everything the feed shows feeds the digest — the show, its episodes, their
-    audio, chapters and publisher enclosures, its people, profile, categories
-    and the site address — so a validator never outlives a change.
+
+def show_feed_validators(
+    *, show: Show | ShowVersion, base_url: str, now: datetime | None = None
+) -> FeedValidators:
+    """ETag and Last-Modified of the show's public feed, from its content stamp.
+
+    The stamp changes with every write the feed shows (``catalog.versioning``)
+    and when a scheduled episode comes out, so a validator never outlives a
+    change; reading it costs no query over the episodes. The ETag is weak:
+    the same one stands for the feed and its gzip-compressed copy.
     """
-    current = now or timezone_now()
-    episodes = Episode.objects.filter(show=show).aggregate(
-        count=Count("pk"),
-        published=Count("pk", filter=Q(published_at__lte=current)),
-        newest=Max("published_at", filter=Q(published_at__lte=current)),
-        updated=Max("updated_at"),
-        audio=Max("audio__updated_at"),
-        remote=Max("remote__updated_at"),
+    stamp = show_content_stamp(show=show, now=now or clock.now())
+    digest = _digest("public", base_url, stamp.key)
+    return FeedValidators(
+        etag=f'W/"{digest}"', last_modified=stamp.last_modified, key=digest
     )
-    chapters = Chapter.objects.filter(episode__show=show).aggregate(
-        count=Count("pk"), ids=Sum("pk")
-    )
-    people = FeedPerson.objects.filter(show=show).aggregate(
-        count=Count("pk"), ids=Sum("pk"), updated=Max("updated_at")
-    )
-    profile = FeedProfile.objects.filter(show=show).values_list("updated_at", flat=True)
-    source = FeedSource.objects.filter(show=show).values_list("updated_at", flat=True)
-    categories = list(
-        ShowCategory.objects.filter(show=show)
-        .order_by("position")
-        .values_list("category_id", "position")
-    )
-    stamps = [
-        show.updated_at,
-        episodes["updated"],
-        episodes["newest"],
-        episodes["audio"],
-        episodes["remote"],
-        people["updated"],
-        *profile,
-        *source,
-    ]
-    last_modified = max(s for s in stamps if s is not None)
-    parts = [
-        FEED_FORMAT_VERSION,
-        base_url,
-        show.pk,
-        *(s.isoformat() if s is not None else "-" for s in stamps),
-        episodes["count"],
-        episodes["published"],
-        chapters["count"],
-        chapters["ids"],
-        people["count"],
-        people["ids"],
-        categories,
-    ]
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-    return FeedValidators(etag=f'"{digest}"', last_modified=last_modified)
 
 
 def episode_get_public(
@@ -117,28 +71,26 @@ def episode_get_public(
     now: datetime | None = None,
 ) -> Episode:
     """A published free episode (or any published one, for a private feed) with its
-    chapters; raise EpisodeNotFound for any other."""
-    episodes = Episode.objects.filter(published_at__lte=now or timezone_now())
+    show; raise EpisodeNotFound for any other."""
+    episodes = Episode.objects.filter(published_at__lte=now or clock.now())
     if not include_exclusive:
         episodes = episodes.filter(access=Episode.Access.FREE)
     try:
-        return (
-            episodes.select_related("show")
-            .prefetch_related(
-                Prefetch("chapters", queryset=Chapter.objects.order_by("start_seconds"))
-            )
-            .get(show__slug=show_slug, slug=episode_slug)
+        # Chapters are read only when the file is sent (not for a 304).
+        return episodes.select_related("show").get(
+            show__slug=show_slug, slug=episode_slug
         )
     except Episode.DoesNotExist:
         raise EpisodeNotFound(show_slug=show_slug, episode_slug=episode_slug) from None
 
 
-def episode_chapters_validators(*, episode: Episode) -> FeedValidators:
-    """ETag and Last-Modified of an episode's chapters file."""
-    chapters = [
-        (c.pk, c.start_seconds, c.title, c.url, c.image) for c in episode.chapters.all()
-    ]
-    digest = hashlib.sha256(
-        repr([FEED_FORMAT_VERSION, episode.pk, chapters]).encode()
-    ).hexdigest()[:40]
-    return FeedValidators(etag=f'"{digest}"', last_modified=episode.updated_at)
+def episode_chapters_validators(
+    *, episode: Episode, now: datetime | None = None
+) -> FeedValidators:
+    """ETag and Last-Modified of an episode's chapters file, from its show's stamp
+    (chapters bump the show's version like every other feed content)."""
+    stamp = show_content_stamp(show=episode.show, now=now or clock.now())
+    digest = _digest("chapters", episode.pk, stamp.key)
+    return FeedValidators(
+        etag=f'"{digest}"', last_modified=stamp.last_modified, key=digest
+    )

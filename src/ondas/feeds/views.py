@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_safe
 
-from ondas.catalog.selectors import show_get
-from ondas.feeds.render import show_feed_render
+from ondas.catalog.selectors import show_get_plain, show_version_get
+from ondas.feeds.files import feed_file_response
+from ondas.feeds.render import show_feed_file
 from ondas.feeds.responses import chapters_response, not_modified, validated
 from ondas.feeds.selectors import (
     episode_chapters_validators,
@@ -20,15 +21,17 @@ CACHE_CONTROL = "public, no-cache"
 
 @require_safe
 def show_feed_view(request: HttpRequest, show_slug: str) -> HttpResponseBase:
-    show = show_get(slug=show_slug)
+    version = show_version_get(slug=show_slug)
     base_url = request.build_absolute_uri("/").rstrip("/")
-    validators = show_feed_validators(show=show, base_url=base_url)
+    validators = show_feed_validators(show=version, base_url=base_url)
     cached = not_modified(request, validators, cache_control=CACHE_CONTROL)
     if cached is not None:
         return cached
-    body = show_feed_render(show=show, base_url=base_url, validators=validators)
-    response = HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
-    return validated(response, validators, cache_control=CACHE_CONTROL)
+    show = show_get_plain(slug=show_slug)
+    feed = show_feed_file(show=show, base_url=base_url, validators=validators)
+    return validated(
+        feed_file_response(request, feed), validators, cache_control=CACHE_CONTROL
+    )
 
 
 @require_safe

@@ -2,7 +2,9 @@
 imports people asked for on the import page.
 
 The catalog stays the one place for shows and episodes; these rows hang off
-them. ``RemoteEpisode`` carries the publisher's enclosure for an imported
+them. ``FeedSource`` and ``RemoteEpisode`` hold things the public feed shows
+(the publisher's artwork, enclosures, transcripts): writing those fields bumps
+the show's content version, as every catalog write does (``catalog.versioning``). ``RemoteEpisode`` carries the publisher's enclosure for an imported
 episode, whose audio Ondas does not download (``Episode.audio`` stays empty).
 The tables began in the ``feeds`` app (``ingest/0001`` took them over); the
 index names they had there are kept.
@@ -16,11 +18,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ondas.catalog.models import Episode, Show
+from ondas.catalog.versioning import FeedContent, FeedContentQuerySet
 from ondas.core.models import TimestampedModel
 
 
-class FeedSource(TimestampedModel):
+class FeedSource(FeedContent, TimestampedModel):
     """An RSS or Atom feed that a show is imported from and refreshed against."""
+
+    # The public feed shows the publisher's artwork when the show has none;
+    # the rest (schedule, validators, what was applied) it never shows.
+    feed_fields = frozenset({"show", "remote_image_url"})
 
     show = models.OneToOneField(
         Show, on_delete=models.CASCADE, related_name="feed_source"
@@ -51,6 +58,8 @@ class FeedSource(TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = FeedContentQuerySet["FeedSource"].as_manager()
 
     class Meta:
         verbose_name = _("feed source")
@@ -132,8 +141,22 @@ class FeedRefresh(models.Model):
         return f"{self.source_id} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
 
 
-class RemoteEpisode(TimestampedModel):
+class RemoteEpisode(FeedContent, TimestampedModel):
     """An imported episode's place in its feed, and the publisher's enclosure."""
+
+    feed_show_via = "episode"
+    feed_show_link = "episode_id"
+    # What the feeds show of it; when it was last seen, or found missing, not.
+    feed_fields = frozenset(
+        {
+            "episode",
+            "enclosure_url",
+            "enclosure_length",
+            "enclosure_type",
+            "transcript_url",
+            "transcript_type",
+        }
+    )
 
     episode = models.OneToOneField(
         Episode, on_delete=models.CASCADE, related_name="remote"
@@ -156,6 +179,8 @@ class RemoteEpisode(TimestampedModel):
     last_seen_at = models.DateTimeField()
     # Set when a refresh no longer lists the episode; it is never deleted.
     missing_since = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = FeedContentQuerySet["RemoteEpisode"].as_manager()
 
     class Meta:
         verbose_name = _("remote episode")

@@ -189,6 +189,19 @@ server {
         add_header X-Request-ID $ondas_request_id;
     }
 
+    # Feeds rendered to files (feeds.files), sent by X-Accel-Redirect after
+    # Ondas checked the request and answered 304s itself: nginx sends the
+    # .gz beside the file to clients that take it, with Ondas's validator.
+    location ^~ {{ accel_prefix }}feeds/ {
+        internal;
+        alias {{ media_root }}/feeds/;
+        gzip_static on;
+        etag off;
+        add_header ETag $upstream_http_etag;
+        add_header X-Robots-Tag $upstream_http_x_robots_tag;
+        add_header X-Request-ID $ondas_request_id;
+    }
+
     # Operations endpoints: for this machine only (monitoring, load balancer
     # probes through a local agent).
     location ~ ^/(healthz|readyz|metrics)$ {

@@ -29,8 +29,8 @@ from ondas.catalog.selectors import (
     audiobook_get,
     audiobook_list,
     episode_get,
-    episode_page_for_show,
     show_get,
+    show_get_plain,
     show_list,
 )
 from ondas.core import clock
@@ -52,6 +52,7 @@ from ondas.library.services import (
 )
 from ondas.playback.access import book_access, episode_ids_locked
 from ondas.web.forms import FeedImportForm, OPMLImportForm
+from ondas.web.show_page import show_episodes
 
 # How many audiobooks the home page shows next to the shows.
 HOME_BOOKS = 6
@@ -68,22 +69,23 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def show_detail_view(request: HttpRequest, show_slug: str) -> HttpResponse:
-    show = show_get(slug=show_slug)
-    page = episode_page_for_show(show=show, page_number=request.GET.get("page"))
+    show = show_get_plain(slug=show_slug)  # the categories are in the kept part
     # Exclusive episodes this person may not hear show the offer instead.
-    locked = episode_ids_locked(user=request.user, episodes=page, now=clock.now())
+    episodes = show_episodes(
+        show=show,
+        page_number=request.GET.get("page"),
+        user=request.user,
+        now=clock.now(),
+    )
     private_feed = private_feed_offered(
-        user=request.user, episodes=page, locked_ids=locked
+        user=request.user,
+        exclusive_ids=episodes.exclusive_ids,
+        locked_ids=episodes.locked_ids,
     )
     return render(
         request,
         "ondas/show_detail.html",
-        {
-            "show": show,
-            "page": page,
-            "locked_episode_ids": locked,
-            "private_feed_offered": private_feed,
-        },
+        {"show": show, "episodes": episodes, "private_feed_offered": private_feed},
     )
 
 
