@@ -26,18 +26,19 @@ from ondas.catalog.models import (
 from ondas.core.errors import NotFoundError
 
 
+def _categories_in_order() -> Prefetch[str, QuerySet[Category], str]:
+    """A show's categories in their feed order, each with its parent."""
+    categories: QuerySet[Category] = Category.objects.select_related("parent").order_by(
+        "showcategory__position"
+    )
+    return Prefetch("categories", queryset=categories)
+
+
 def show_list() -> QuerySet[Show]:
     """Every show with its number of episodes and its categories."""
     return (
         Show.objects.annotate(episode_count=Count("episodes"))
-        .prefetch_related(
-            Prefetch(
-                "categories",
-                queryset=Category.objects.select_related("parent").order_by(
-                    "showcategory__position"
-                ),
-            )
-        )
+        .prefetch_related(_categories_in_order())
         .order_by("title")
     )
 
@@ -45,14 +46,8 @@ def show_list() -> QuerySet[Show]:
 def show_get(*, slug: str) -> Show:
     """Return the show at ``slug``; raise ShowNotFound."""
     try:
-        return Show.objects.prefetch_related(
-            Prefetch(
-                "categories",
-                queryset=Category.objects.select_related("parent").order_by(
-                    "showcategory__position"
-                ),
-            )
-        ).get(slug=slug)
+        shows: QuerySet[Show] = Show.objects.all()
+        return shows.prefetch_related(_categories_in_order()).get(slug=slug)
     except Show.DoesNotExist:
         raise ShowNotFound(slug=slug) from None
 
