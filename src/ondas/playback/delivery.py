@@ -22,7 +22,7 @@ from django.utils.http import (
     parse_http_date_safe,
 )
 
-from ondas.catalog.models import AudioFile
+from ondas.catalog.models import AudioFile, Episode
 from ondas.playback.errors import AudioMissingOnDisk
 from ondas.playback.ranges import (
     ByteRange,
@@ -201,32 +201,70 @@ def accel_redirect(
     return response
 
 
+def file_deliver(
+    request: HttpRequest,
+    *,
+    file_id: int,
+    path: str,
+    content_type: str,
+    filename: str,
+    cache_control: str,
+) -> HttpResponseBase:
+    """Send the file at ``path``: by nginx when it is in front (X-Accel-Redirect),
+    else with ranges and validators from here.
+
+    Raises FileNotFoundError when the file is gone, and ValueError for a path
+    outside the media root when nginx is in front. Shared by the audio view
+    and the lean audio path (``ondas.playback.lean``).
+    """
+    if settings.ONDAS_AUDIO_ACCEL_PREFIX:
+        return accel_redirect(
+            path=path,
+            media_root=str(settings.MEDIA_ROOT),
+            prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX,
+            content_type=content_type,
+            filename=filename,
+            cache_control=cache_control,
+        )
+    return serve_file(
+        request,
+        path=path,
+        file_id=file_id,
+        content_type=content_type,
+        filename=filename,
+        cache_control=cache_control,
+    )
+
+
+def audio_cache_control(access: str) -> str:
+    """The Cache-Control of audio with this ``Episode.Access``."""
+    # Exclusive audio is for one listener: no shared cache keeps it, and the
+    # browser asks again, so the right to listen is checked each time.
+    if access == Episode.Access.FREE:
+        return "public, max-age=86400"
+    return "private, no-cache"
+
+
+def audio_filename(audio: AudioFile) -> str:
+    """The name a listener's download gets: the stored file's own."""
+    return str(audio.file.name).rsplit("/", 1)[-1]
+
+
 def audio_deliver(
     request: HttpRequest, *, audio: AudioFile, cache_control: str
 ) -> HttpResponseBase:
-    """Send an audio file's bytes: by nginx when it is in front (X-Accel-Redirect),
-    else with ranges and validators from here.
+    """Send an audio file's bytes (``file_deliver``).
 
     A row that outlived its bytes is AudioMissingOnDisk (404): an operator must
     know (it is logged), a listener must not see a traceback.
     """
-    filename = audio.file.name.rsplit("/", 1)[-1]
     try:
-        if settings.ONDAS_AUDIO_ACCEL_PREFIX:
-            return accel_redirect(
-                path=audio.file.path,
-                media_root=str(settings.MEDIA_ROOT),
-                prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX,
-                content_type=audio.mime_type,
-                filename=filename,
-                cache_control=cache_control,
-            )
-        return serve_file(
+        return file_deliver(
             request,
-            path=audio.file.path,
             file_id=audio.pk,
+            path=audio.file.path,
             content_type=audio.mime_type,
-            filename=filename,
+            filename=audio_filename(audio),
             cache_control=cache_control,
         )
     except FileNotFoundError:

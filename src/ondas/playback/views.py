@@ -21,7 +21,6 @@ from django.views.decorators.http import (
 )
 
 from ondas.accounts.types import AuthedHttpRequest
-from ondas.catalog.models import Episode
 from ondas.catalog.selectors import (
     AUDIOBOOK_PART_ACCESS,
     audio_file_get_with_access,
@@ -30,7 +29,11 @@ from ondas.catalog.selectors import (
 from ondas.core import clock
 from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
 from ondas.playback.access import book_access, may_play, progress_item_length
-from ondas.playback.delivery import audio_deliver, media_relative_path
+from ondas.playback.delivery import (
+    audio_cache_control,
+    audio_deliver,
+    media_relative_path,
+)
 from ondas.playback.errors import (
     AllowanceRequired,
     AudioNotFound,
@@ -63,16 +66,8 @@ def audio_view(request: HttpRequest, audio_id: int, ext: str = "") -> HttpRespon
     if not may_play(user=request.user, access=access, now=clock.now()):
         return _refused(request, SubscriptionRequired(audio_id=audio_id))
     return audio_deliver(
-        request, audio=audio, cache_control=_audio_cache_control(access)
+        request, audio=audio, cache_control=audio_cache_control(access)
     )
-
-
-def _audio_cache_control(access: str) -> str:
-    # Exclusive audio is for one listener: no shared cache keeps it, and the
-    # browser asks again, so the right to listen is checked each time.
-    if access == Episode.Access.FREE:
-        return "public, max-age=86400"
-    return "private, no-cache"
 
 
 # Characters nginx can take as they are in a file path (try_files does not
@@ -114,7 +109,7 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
     ttl = 0 if access == AUDIOBOOK_PART_ACCESS else settings.ONDAS_AUDIO_RIGHTS_TTL
     yes = HttpResponse(status=200)
     yes.headers["X-Ondas-File"] = relative
-    yes.headers["X-Ondas-Cache-Control"] = _audio_cache_control(access)
+    yes.headers["X-Ondas-Cache-Control"] = audio_cache_control(access)
     yes.headers["X-Accel-Expires"] = str(ttl)
     return yes
 
