@@ -98,11 +98,27 @@ def set_process_role(role: str) -> None:
     _last_sample = 0.0
 
 
+# The children of REQUESTS and LATENCY by (route, method, status): ``labels()``
+# looks them up under a lock on every call; they never change once made.
+# Routes are URL names and methods and statuses few, so this stays small.
+_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+_MAX_CHILDREN = 4096
+
+
 def request_observe(*, route: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request and its latency."""
     method = method if method in _KNOWN_METHODS else "OTHER"
-    REQUESTS.labels(route=route, method=method, status=str(status)).inc()
-    LATENCY.labels(route=route).observe(seconds)
+    key = (route, method, status)
+    children = _children.get(key)
+    if children is None:
+        children = (
+            REQUESTS.labels(route=route, method=method, status=str(status)),
+            LATENCY.labels(route=route),
+        )
+        if len(_children) < _MAX_CHILDREN:
+            _children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def audio_stream_opened() -> None:
