@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import lru_cache
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -77,8 +78,24 @@ def etag_for(file_id: int, stat: os.stat_result) -> str:
     return f'"{file_id:x}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
 
 
-def _if_range_allows(request: HttpRequest, etag: str, mtime: int) -> bool:
-    if_range = request.headers.get("If-Range")
+@lru_cache(maxsize=1024)
+def last_modified(mtime: int) -> str:
+    """``Last-Modified`` for a file modified at ``mtime`` (seconds); kept, as
+    every range of a file asks for the same one."""
+    return http_date(mtime)
+
+
+def validator_headers(*, etag: str, mtime: int, cache_control: str) -> dict[str, str]:
+    """The headers every answer about the file carries (304, 416 and HEAD too)."""
+    return {
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
+        "Last-Modified": last_modified(mtime),
+        "Cache-Control": cache_control,
+    }
+
+
+def _if_range_allows(if_range: str | None, etag: str, mtime: int) -> bool:
     if if_range is None:
         return True
     if_range = if_range.strip()
@@ -86,6 +103,20 @@ def _if_range_allows(request: HttpRequest, etag: str, mtime: int) -> bool:
         return strong_etag_matches(if_range, etag)
     date = parse_http_date_safe(if_range)
     return date is not None and date == mtime
+
+
+def range_to_send(
+    *, range_header: str | None, if_range: str | None, etag: str, mtime: int, size: int
+) -> ByteRange | None:
+    """The one range a GET gets, or None for the whole file (RFC 9110 §13.1.5).
+
+    A Range is honoured only when If-Range, if sent, still names these bytes.
+    Raises RangeNotSatisfiable (416). Shared by ``serve_file`` and the lean
+    audio path's kept answers (``ondas.playback.lean_kept``).
+    """
+    if not _if_range_allows(if_range, etag, mtime):
+        return None
+    return parse_range(range_header, size)
 
 
 def serve_file(
@@ -104,12 +135,7 @@ def serve_file(
         size = stat.st_size
         mtime = int(stat.st_mtime)
         etag = etag_for(file_id, stat)
-        headers = {
-            "Accept-Ranges": "bytes",
-            "ETag": etag,
-            "Last-Modified": http_date(mtime),
-            "Cache-Control": cache_control,
-        }
+        headers = validator_headers(etag=etag, mtime=mtime, cache_control=cache_control)
         conditional = get_conditional_response(request, etag=etag, last_modified=mtime)
         if conditional is not None:
             raw.close()
@@ -118,9 +144,15 @@ def serve_file(
             return conditional
 
         byte_range: ByteRange | None = None
-        if request.method == "GET" and _if_range_allows(request, etag, mtime):
+        if request.method == "GET":
             try:
-                byte_range = parse_range(request.headers.get("Range"), size)
+                byte_range = range_to_send(
+                    range_header=request.headers.get("Range"),
+                    if_range=request.headers.get("If-Range"),
+                    etag=etag,
+                    mtime=mtime,
+                    size=size,
+                )
             except RangeNotSatisfiable:
                 raw.close()
                 response = HttpResponse(status=416, headers=headers)
