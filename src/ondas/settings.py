@@ -301,6 +301,10 @@ if ONDAS_AUDIO_ACCEL_PREFIX and not (
 # A subscription that ends stops its audio within this many seconds. Books'
 # parts, metered against the listener's hours, are asked about every time.
 ONDAS_AUDIO_RIGHTS_TTL = _env_int("ONDAS_AUDIO_RIGHTS_TTL", 10)
+# `ondas serve` answers /audio/ requests through a lean path (ondas.wsgi,
+# playback.lean) that skips the middleware stack and keeps a yes per worker
+# under the same rule; off sends them through the full stack like any page.
+ONDAS_LEAN_AUDIO = env_bool("ONDAS_LEAN_AUDIO", True)
 # Where nginx keeps those answers (`ondas deploy nginx` writes it in the site).
 ONDAS_NGINX_CACHE_DIR = env_str("ONDAS_NGINX_CACHE_DIR", "/var/cache/nginx/ondas")
 # Behind nginx (which sets X-Forwarded-Proto), Django must know the request

@@ -87,7 +87,15 @@ def response_observe(
         # Open until the server has sent the bytes and closed the response:
         # HttpResponseBase.close() calls these (Django's own file closing
         # uses the same list).
-        metrics.audio_stream_opened()
         closers = response._resource_closers  # type: ignore[attr-defined]
-        closers.append(metrics.audio_stream_closed)
-        environ[AUDIO_STREAM_KEY] = True
+        closers.append(audio_stream_follow(environ))
+
+
+def audio_stream_follow(environ: dict[str, Any]) -> Callable[[], None]:
+    """Count an audio stream as open; return what to call once it is closed.
+
+    Marks the environ so that `ondas serve` counts the bytes it sent.
+    """
+    metrics.audio_stream_opened()
+    environ[AUDIO_STREAM_KEY] = True
+    return metrics.audio_stream_closed

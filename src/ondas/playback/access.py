@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
@@ -60,6 +61,23 @@ def play_right(
     listener = user if isinstance(user, User) else None
     rights = listening_rights(user=listener, now=now)
     return PlayRight(rights.exclusive, until=rights.period_end)
+
+
+def yes_keep_seconds(right: PlayRight, *, now: datetime) -> int:
+    """How many whole seconds a yes may be kept before the question is asked again.
+
+    The one rule for both keepers of yes answers: nginx (``X-Accel-Expires``
+    of the rights endpoint) and the lean audio path (``rights_cache``).
+    ``ONDAS_AUDIO_RIGHTS_TTL`` seconds, never past the end of the period the
+    yes rests on (an expiring trial or subscription stops at its end, not a
+    TTL later), and 0 for a no or a metered answer (book parts).
+    """
+    if not right.allowed or right.metered:
+        return 0
+    seconds = max(int(settings.ONDAS_AUDIO_RIGHTS_TTL), 0)
+    if right.until is not None:
+        seconds = min(seconds, max(int((right.until - now).total_seconds()), 0))
+    return seconds
 
 
 def may_play(

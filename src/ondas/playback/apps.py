@@ -21,6 +21,7 @@ class PlaybackConfig(AppConfig):
         from ondas.accounts.models import User
         from ondas.accounts.sections import AccountSection, account_section_register
         from ondas.billing.models import Subscription
+        from ondas.catalog.models import AudiobookPart, AudioFile, Episode
         from ondas.playback import rights_cache
 
         # Kept yes answers of the lean audio path end with what they rest on.
@@ -28,6 +29,8 @@ class PlaybackConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(rights_cache.on_subscription_changed, sender=Subscription)
             signal.connect(rights_cache.on_person_changed, sender=User)
+            for model in (Episode, AudiobookPart, AudioFile):
+                signal.connect(rights_cache.on_catalog_changed, sender=model)
 
         account_section_register(
             AccountSection(

@@ -9,23 +9,28 @@ done here and nothing else:
   own ``SecurityMiddleware`` and ``XFrameOptionsMiddleware`` answer them);
 - the session and the person, only when the audio is not free;
 - the rights question, answered from ``rights_cache`` when a yes is kept
-  (``ONDAS_AUDIO_RIGHTS_TTL``, the same as nginx's), else asked as the audio
-  view asks it (``access.play_right``); book parts and private-feed
+  (``access.yes_keep_seconds``: the rule of nginx's cache), else asked as the
+  audio view asks it (``access.play_right``); book parts and private-feed
   enclosures are asked on every request;
-- Range, validators and the bytes by sendfile (``delivery.file_deliver``).
+- Range, validators and the bytes by sendfile (``delivery``).
 
-Anything else is the full stack's to answer, exactly as before: ``answer``
-returns None and Django's handler takes the request. That is every refusal
-and every error of a public audio URL (the offer page, the 404 page and its
-logged error), other methods (405), an odd session cookie or one the
-session check had to end, a disallowed host. Nothing has been written or
-logged by then, so the full stack starts from the same state. A private
-feed's enclosure is answered here whatever the outcome (its refusals are
-plain text, and it records the app's use), so it is never asked twice.
+A GET that a kept yes covers is answered from the environ alone
+(``lean_kept``). Anything else that is not the full stack's is answered
+with Django's request and response objects (``LeanAudio.answer``).
+
+What is the full stack's, exactly as before: ``answer`` returns None and
+Django's handler takes the request. That is every refusal and every error of
+a public audio URL (the offer page, the 404 page and its logged error), other
+methods (405), an odd session cookie or one the session check had to end, a
+disallowed host. Nothing has been written by then, so the full stack starts
+from the same state. A private feed's enclosure is answered here whatever the
+outcome (its refusals are plain text, and it records the app's use), so it
+is never asked twice.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,15 +48,19 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Episode
 from ondas.catalog.selectors import audio_file_get_with_access
 from ondas.core import clock
-from ondas.playback.access import play_right
+from ondas.playback.access import play_right, yes_keep_seconds
 from ondas.playback.delivery import audio_cache_control, audio_filename, file_deliver
+from ondas.playback.lean_kept import KeptAnswer, KeptAnswers
 from ondas.playback.private import private_audio_response
-from ondas.playback.rights_cache import Grant, epoch_of, rights_cache
+from ondas.playback.rights_cache import Grant, catalog_epoch, epoch_of, rights_cache
+
+logger = logging.getLogger(__name__)
 
 # The URL patterns of ``ondas.playback.urls`` that come here, as regular
 # expressions over the path (ids longer than 19 digits cannot exist: the
@@ -71,11 +80,12 @@ class LeanAnswer:
     route: str
 
 
-_Handler = Callable[[HttpRequest, "re.Match[str]"], HttpResponseBase | None]
-
-
 def _unused(request: HttpRequest) -> HttpResponseBase:
     raise AssertionError("the lean audio path calls no next handler")
+
+
+def _public_route(match: re.Match[str]) -> str:
+    return "playback:audio-ext" if match[2] else "playback:audio"
 
 
 class LeanAudio:
@@ -89,11 +99,29 @@ class LeanAudio:
             settings.SESSION_ENGINE
         ).SessionStore
         self._languages = {code for code, _name in settings.LANGUAGES}
+        self._kept = KeptAnswers()
+
+    def kept(self, environ: dict[str, Any]) -> KeptAnswer | None:
+        """Answer a GET of public audio from a kept yes, or return None."""
+        match = _AUDIO.fullmatch(environ.get("PATH_INFO", ""))
+        if match is None:
+            return None
+        audio_id = int(match[1])
+        if not 0 < audio_id < _MAX_ID:
+            return None
+        return self._kept.answer(environ, audio_id=audio_id, route=_public_route(match))
 
     def answer(self, environ: dict[str, Any]) -> LeanAnswer | None:
         """Answer an audio request, or return None for the full stack to answer it."""
-        if not environ.get("PATH_INFO", "").startswith(PREFIX):
-            return None
+        # The patterns are ASCII: a PATH_INFO they match is Django's path_info.
+        path = environ.get("PATH_INFO", "")
+        handler: Callable[[HttpRequest, re.Match[str]], HttpResponseBase | None]
+        if match := _AUDIO.fullmatch(path):
+            handler, route = self._public_guarded, _public_route(match)
+        elif match := _PRIVATE.fullmatch(path):
+            handler, route = self._private_guarded, "playback:private-audio"
+        else:
+            return None  # nginx's rights question, say: the full stack's
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
         if settings.SESSION_SAVE_EVERY_REQUEST:
@@ -105,27 +133,34 @@ class LeanAudio:
             return None
         if self._security.process_request(request) is not None:
             return None  # redirected to HTTPS
-        path = request.path_info
-        handler: _Handler
-        if match := _AUDIO.fullmatch(path):
-            route = "playback:audio-ext" if match[2] else "playback:audio"
-            handler = self._public
-        elif match := _PRIVATE.fullmatch(path):
-            route = "playback:private-audio"
-            handler = self._private
-        else:
-            return None
-        response = self._guarded(request, handler, match)
+        response = handler(request, match)
         if response is None:
             return None
         return LeanAnswer(request, self._finish(request, response), route)
 
-    def _guarded(
-        self, request: HttpRequest, handler: _Handler, match: re.Match[str]
+    def _public_guarded(
+        self, request: HttpRequest, match: re.Match[str]
     ) -> HttpResponseBase | None:
-        """Run ``handler``; an exception is rendered as the full stack renders it."""
+        """Answer public audio; on an error, leave it to the full stack.
+
+        Nothing has been written or sent: the full stack asks again, and
+        renders (and logs) the error as it renders any, if it happens again.
+        """
         try:
-            return handler(request, match)
+            return self._public(request, match)
+        except Exception:
+            logger.warning(
+                "Lean audio path failed; the full stack answers", exc_info=True
+            )
+            return None
+
+    def _private_guarded(
+        self, request: HttpRequest, match: re.Match[str]
+    ) -> HttpResponseBase:
+        """Answer a private feed's enclosure; an error is rendered as the full
+        stack renders it (the app's use may have been recorded: never twice)."""
+        try:
+            return self._private(request, match)
         except Exception as exc:  # noqa: BLE001 - Django's own handling, as a view's
             self._activate_language(request)
             return response_for_exception(request, exc)
@@ -173,6 +208,8 @@ class LeanAudio:
         now: datetime,
     ) -> Grant | None:
         """Ask the rights question as the audio view does; keep a yes that may be kept."""
+        # Read before the rights: a change after this moves an epoch.
+        catalog = catalog_epoch()
         found = audio_file_get_with_access(audio_id=audio_id)
         if found is None:
             return None
@@ -186,26 +223,25 @@ class LeanAudio:
                 return None  # the session was ended here: the stack says so
             if not isinstance(user, User):
                 return None
-            # Read before the rights: a change after this moves the epoch.
             epoch = epoch_of(user.pk)
         right = play_right(user=user, access=access, now=now)
         if not right.allowed:
             return None
-        ttl = settings.ONDAS_AUDIO_RIGHTS_TTL
-        expires_at = now + timedelta(seconds=max(ttl, 0))
-        if right.until is not None:
-            expires_at = min(expires_at, right.until)
+        keep = yes_keep_seconds(right, now=now)
+        filename = audio_filename(audio)
         grant = Grant(
             audio_id=audio.pk,
             path=audio.file.path,
             content_type=audio.mime_type,
-            filename=audio_filename(audio),
+            filename=filename,
+            disposition=content_disposition_header(False, filename),
             cache_control=audio_cache_control(access),
-            expires_at=expires_at,
+            expires_at=now + timedelta(seconds=keep),
+            catalog=catalog,
             user_id=user.pk if user is not None else None,
             epoch=epoch,
         )
-        if not right.metered and expires_at > now:
+        if keep > 0:
             rights_cache.put(grant, session_key=session_key)
         return grant
 
@@ -230,8 +266,10 @@ class LeanAudio:
         if not response.streaming and not response.has_header("Content-Length"):
             response.headers["Content-Length"] = str(len(response.content))  # type: ignore[attr-defined]
         if response.headers.get("Content-Type", "").startswith("text/html"):
-            # An error page rendered here, as DefaultLanguageMiddleware marks it.
-            response.headers.setdefault("Content-Language", translation.get_language())
+            # A page (416, an error), as DefaultLanguageMiddleware marks it.
+            if not hasattr(request, "LANGUAGE_CODE"):
+                self._activate_language(request)
+            response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
             patch_vary_headers(response, ("Cookie",))
         # Typed for HttpResponse; they only set headers, which every response has.
         headed = cast(HttpResponse, response)

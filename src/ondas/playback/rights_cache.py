@@ -14,8 +14,15 @@ A kept yes also ends:
   save: cancelled, ended, resumed, password changed, deleted), in every
   worker of this server: each person has an epoch in memory shared across
   Gunicorn's fork (``--preload``), and a kept yes holds only while its epoch
-  has not moved. Other app nodes, and a session removed without signing out
-  (the admin, ``clearsessions``), see the change within the TTL, as nginx does.
+  has not moved;
+- when an episode, a book's part or an audio file is saved or deleted in this
+  server (the studio, the admin): the catalog's epoch moves, so audio made
+  exclusive stops playing for free at once.
+
+Changes made elsewhere (other app nodes, ``ondas worker`` and ``ondas billing
+run``, bulk writes, a session removed without signing out) are seen within
+the TTL, as nginx sees every change; expiry at a period's end needs nobody
+to write anything (``access.yes_keep_seconds``).
 
 Book parts (metered per request) and private-feed enclosures (counted per
 request) are never kept.
@@ -35,9 +42,11 @@ from django.db import transaction
 # and the few others sharing it only ask the database once more.
 _SLOTS = 4096
 _SLOT = struct.Struct("=Q")
+# The catalog's epoch, after the people's slots.
+_CATALOG = _SLOTS
 # Anonymous and shared: made at import, which `ondas serve` does in the
 # arbiter before it forks, so every worker of the server sees the same pages.
-_epochs = mmap.mmap(-1, _SLOTS * _SLOT.size)
+_epochs = mmap.mmap(-1, (_SLOTS + 1) * _SLOT.size)
 _epoch_lock = threading.Lock()
 
 # Enough for every listener a worker serves in a TTL; beyond, the oldest go.
@@ -49,9 +58,22 @@ def epoch_of(user_id: int) -> int:
     return int(_SLOT.unpack_from(_epochs, (user_id % _SLOTS) * _SLOT.size)[0])
 
 
+def catalog_epoch() -> int:
+    """Return the current epoch of the catalog (who may hear which audio)."""
+    return int(_SLOT.unpack_from(_epochs, _CATALOG * _SLOT.size)[0])
+
+
 def epoch_bump(user_id: int) -> None:
     """Forget every kept yes of the person ``user_id``, in every worker."""
-    offset = (user_id % _SLOTS) * _SLOT.size
+    _bump((user_id % _SLOTS) * _SLOT.size)
+
+
+def catalog_epoch_bump() -> None:
+    """Forget every kept yes, in every worker: who may hear what may have changed."""
+    _bump(_CATALOG * _SLOT.size)
+
+
+def _bump(offset: int) -> None:
     with _epoch_lock:
         # Two processes bumping at once may both write the same value: it
         # still differs from the one every yes kept before either was read.
@@ -67,15 +89,18 @@ class Grant:
     path: str
     content_type: str
     filename: str
+    # Content-Disposition, as FileResponse makes it from ``filename``.
+    disposition: str | None
     cache_control: str
     expires_at: datetime
-    # The person the yes was for (None: free audio, for everyone), and their
-    # epoch when it was given.
+    # The catalog's epoch when the yes was given; the person it was for (None:
+    # free audio, for everyone) and their epoch then.
+    catalog: int = 0
     user_id: int | None = None
     epoch: int = 0
 
     def holds(self, now: datetime) -> bool:
-        if now >= self.expires_at:
+        if now >= self.expires_at or catalog_epoch() != self.catalog:
             return False
         return self.user_id is None or epoch_of(self.user_id) == self.epoch
 
@@ -146,6 +171,12 @@ def rights_forget_user(user_id: int | None) -> None:
     transaction.on_commit(lambda: epoch_bump(user_id))
 
 
+def rights_forget_catalog() -> None:
+    """Who may hear which audio may have changed: forget every kept yes (as above)."""
+    catalog_epoch_bump()
+    transaction.on_commit(catalog_epoch_bump)
+
+
 # Signal receivers, connected in ``PlaybackConfig.ready``.
 
 
@@ -162,3 +193,7 @@ def on_person_changed(sender: object, instance: object, **kwargs: object) -> Non
     if kwargs.get("update_fields") == frozenset({"last_login"}):
         return
     rights_forget_user(getattr(instance, "pk", None))
+
+
+def on_catalog_changed(sender: object, **kwargs: object) -> None:
+    rights_forget_catalog()

@@ -22,13 +22,18 @@ from django.views.decorators.http import (
 
 from ondas.accounts.types import AuthedHttpRequest
 from ondas.catalog.selectors import (
-    AUDIOBOOK_PART_ACCESS,
     audio_file_get_with_access,
     audiobook_get_by_id,
 )
 from ondas.core import clock
 from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
-from ondas.playback.access import book_access, may_play, progress_item_length
+from ondas.playback.access import (
+    book_access,
+    may_play,
+    play_right,
+    progress_item_length,
+    yes_keep_seconds,
+)
 from ondas.playback.delivery import (
     audio_cache_control,
     audio_deliver,
@@ -81,7 +86,8 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
 
     The deploy site (``ondas deploy nginx``) puts this question to Ondas with
     ``auth_request`` for every ``/audio/<id>`` request and keeps the answer
-    for ``X-Accel-Expires`` seconds (``ONDAS_AUDIO_RIGHTS_TTL``; 0 = ask every
+    for ``X-Accel-Expires`` seconds (``access.yes_keep_seconds``: up to
+    ``ONDAS_AUDIO_RIGHTS_TTL``, never past the listener's period; 0 = ask every
     time), keyed by the audio id and the listener's session. Yes is 200 with
     the file's place under the media root and the Cache-Control to send. Any
     other answer is 403, never cached: nginx then hands the request to
@@ -97,7 +103,9 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
     if found is None:
         return no
     audio, access = found
-    if not may_play(user=request.user, access=access, now=clock.now()):
+    now = clock.now()
+    right = play_right(user=request.user, access=access, now=now)
+    if not right.allowed:
         return no
     try:
         relative = media_relative_path(audio.file.path, str(settings.MEDIA_ROOT))
@@ -105,12 +113,12 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
         return no
     if not _PLAIN_MEDIA_PATH.fullmatch(relative) or ".." in relative:
         return no
-    # A book's part is metered against the listener's hours: asked every time.
-    ttl = 0 if access == AUDIOBOOK_PART_ACCESS else settings.ONDAS_AUDIO_RIGHTS_TTL
     yes = HttpResponse(status=200)
     yes.headers["X-Ondas-File"] = relative
     yes.headers["X-Ondas-Cache-Control"] = audio_cache_control(access)
-    yes.headers["X-Accel-Expires"] = str(ttl)
+    # A book's part is metered against the listener's hours: asked every time;
+    # a subscriber's yes is never kept past their period's end.
+    yes.headers["X-Accel-Expires"] = str(yes_keep_seconds(right, now=now))
     return yes
 
 
