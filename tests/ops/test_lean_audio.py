@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -142,13 +143,20 @@ def test_lean_answers_like_the_full_stack_and_signing_out_ends_every_kept_yes(
         # then: the old cookie plays nowhere, whichever worker answers
         refused = {_range(lean, made, cookie)[0] for _ in range(CONNECTIONS)}
         assert refused == {403}
-        _status, _headers, text = _get(lean.port, "/metrics", cookie="")
-        metrics = text.decode()
-        counted = _sample(
-            metrics,
-            "ondas_http_requests_total",
-            ('method="GET"', 'route="playback:audio-ext"', 'status="206"'),
-        )
-        sent = _sample(metrics, "ondas_audio_bytes_sent_total", ())
-        assert counted == CONNECTIONS
-        assert sent == CONNECTIONS * 1000
+        # Each worker hands its counts over twice a second (metrics._Writes).
+        deadline = time.monotonic() + 5
+        while True:
+            _status, _headers, text = _get(lean.port, "/metrics", cookie="")
+            metrics = text.decode()
+            counted = _sample(
+                metrics,
+                "ondas_http_requests_total",
+                ('method="GET"', 'route="playback:audio-ext"', 'status="206"'),
+            )
+            sent = _sample(metrics, "ondas_audio_bytes_sent_total", ())
+            done = (counted, sent) == (CONNECTIONS, CONNECTIONS * 1000)
+            if done or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert (counted, sent) == (CONNECTIONS, CONNECTIONS * 1000)
+        assert _sample(metrics, "ondas_audio_streams_open", ()) == 0
