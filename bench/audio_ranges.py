@@ -295,7 +295,7 @@ def _measure(target: Target, args: argparse.Namespace) -> tuple[float, float]:
     cpu = _tree_cpu_seconds(target.pid) - cpu_before
     cpu_per_request = cpu / max(result.requests, 1) * 1e6
     print(
-        f"  {target.name:<20} {result.requests_per_second:>7,.0f} req/s, "
+        f"  {target.name:<32} {result.requests_per_second:>7,.0f} req/s, "
         f"server CPU {cpu_per_request:>5,.0f} us/req "
         f"(p50 {result.latency_p50}, p99 {result.latency_p99}, "
         f"non-2xx {result.non_2xx}, socket errors: {result.socket_errors})",
@@ -427,23 +427,27 @@ def _start_bare(
     workers: int,
     threads: int,
     cookie: str = "",
+    worker: str = "gthread",
 ) -> Target:
     """Gunicorn with no Django: the most any app under it can do here."""
     port = _free_port()
-    script = tmp / "bare.lua"
+    ondas_worker = worker != "gthread"
+    script = tmp / f"bare{'-ondas-worker' if ondas_worker else ''}.lua"
     # The same request as Ondas gets, cookie included (it is not read).
     script.write_text(
         WRK_LUA.format(size=len(data), chunk=MIB, path="/bare.mp3", cookie=cookie)
     )
     argv = [str(Path(sys.executable).with_name("gunicorn")), "--chdir", str(BENCH)]
-    argv += ["-k", "gthread", "--workers", str(workers), "--threads", str(threads)]
+    argv += ["-k", worker, "--workers", str(workers), "--threads", str(threads)]
     argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     argv += ["bare_gunicorn:app"]
     env = dict(os.environ, BARE_AUDIO=str(source))
-    log = tmp / "bare.out"
+    log = tmp / f"{script.stem}.out"
     proc = stack.enter_context(_running(argv, env=env, port=port, log=log))
     _check_range(port, "/bare.mp3", data)
     name = f"bare gunicorn {workers}w x {threads}t"
+    if ondas_worker:
+        name = f"bare, ondas worker {workers}w x {threads}t"
     return Target(name, f"http://127.0.0.1:{port}", script, proc.pid)
 
 
@@ -508,7 +512,19 @@ def run(args: argparse.Namespace) -> int:
                 threads=max(thread_counts),
                 cookie=cookie,
             )
-            every = (nginx, *lean_targets, *full_targets, bare)
+            # The same bare app under `ondas serve`'s worker class (heads read
+            # by the poller, ondas.ops.serve_worker): what that design costs.
+            bare_worker = _start_bare(
+                stack,
+                tmp,
+                www / "bench.mp3",
+                data,
+                workers=args.workers,
+                threads=max(thread_counts),
+                cookie=cookie,
+                worker="ondas.ops.serve_worker.OndasThreadWorker",
+            )
+            every = (nginx, *lean_targets, *full_targets, bare, bare_worker)
             for target in every:  # warm up: page cache, imports, pools
                 _wrk(target.url, target.script, seconds=2, connections=10, threads=1)
             # Rounds interleave the servers, so that anything else the machine
@@ -532,7 +548,7 @@ def run(args: argparse.Namespace) -> int:
         print("median over rounds:")
         for name, values in rates.items():
             print(
-                f"  {name:<28} {statistics.median(values):>7,.0f} req/s, "
+                f"  {name:<32} {statistics.median(values):>7,.0f} req/s, "
                 f"server CPU {statistics.median(cpu[name]):>5,.0f} us/req"
             )
         rounds = range(args.rounds)
@@ -543,6 +559,8 @@ def run(args: argparse.Namespace) -> int:
         for label, top, bottom in (
             ("lean / bare gunicorn", best_lean[i], bare.name),
             ("full / bare gunicorn", best_full[i], bare.name),
+            ("lean / bare, ondas worker", best_lean[i], bare_worker.name),
+            ("bare, ondas worker / bare", bare_worker.name, bare.name),
             ("lean / full", best_lean[i], best_full[i]),
             ("lean / nginx", best_lean[i], nginx.name),
             ("full / nginx", best_full[i], nginx.name),
@@ -550,7 +568,7 @@ def run(args: argparse.Namespace) -> int:
         ):
             cpu_top, cpu_bottom = cpu[top][i], cpu[bottom][i]
             print(
-                f"  {label:<22} {_ratio(rates, top, bottom, i):.2f} "
+                f"  {label:<26} {_ratio(rates, top, bottom, i):.2f} "
                 f"(CPU per request {cpu_top:,.0f} vs {cpu_bottom:,.0f} us)"
             )
         verdict = "PASS" if ratio >= TARGET else "FAIL"
