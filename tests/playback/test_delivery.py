@@ -11,6 +11,7 @@ import io
 import logging
 import os
 import random
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pytest_django import DjangoAssertNumQueries
 from ondas.catalog.models import AudioFile
 from ondas.catalog.services import audio_file_create
 from ondas.playback.delivery import RangeFile
+from ondas.playback.lean_kept import KeptWindow
 from tests.support.wsgi_client import PATHS, WsgiClient
 
 SIZE = 10_000
@@ -407,6 +409,41 @@ def test_range_file_seek_supports_socket_sendfile_fallback(tmp_path: Path) -> No
 
     assert b"".join(chunks) == AUDIO[4000:6000]
     assert [len(c) for c in chunks] == [700, 700, 600]
+
+
+def test_kept_window_moves_the_descriptor_only_to_its_start(tmp_path: Path) -> None:
+    """The server sendfiles from the descriptor's offset; socket.sendfile's own
+    seek afterwards, and its seek-and-read fallback, leave the offset alone."""
+    path = tmp_path / "audio.bin"
+    path.write_bytes(AUDIO)
+    with path.open("rb", buffering=0) as raw:
+        window = KeptWindow(raw, 4000, 2000)
+        assert os.lseek(window.fileno(), 0, os.SEEK_CUR) == 4000
+
+        window.read(512)  # a server may have read some already
+        assert window.seek(4000) == 4000
+        chunks = list(iter(lambda: window.read(700), b""))
+
+        assert b"".join(chunks) == AUDIO[4000:6000]
+        assert [len(c) for c in chunks] == [700, 700, 600]
+        assert window.tell() == 6000
+        assert os.lseek(window.fileno(), 0, os.SEEK_CUR) == 4000
+
+
+def test_kept_window_goes_out_whole_through_socket_sendfile(tmp_path: Path) -> None:
+    path = tmp_path / "audio.bin"
+    path.write_bytes(AUDIO)
+    left, right = socket.socketpair()
+    with left, right, path.open("rb", buffering=0) as raw:
+        window = KeptWindow(raw, 100, 5000)
+
+        sent = left.sendfile(window, offset=100, count=5000)  # type: ignore[arg-type]
+        received = b""
+        while len(received) < sent:
+            received += right.recv(65536)
+
+    assert sent == 5000
+    assert received == AUDIO[100:5100]
 
 
 # Bad input

@@ -33,7 +33,6 @@ from django.middleware.security import SecurityMiddleware
 
 from ondas.core import clock
 from ondas.playback.delivery import (
-    RangeFile,
     etag_for,
     last_modified,
     range_to_send,
@@ -54,16 +53,54 @@ _OK = "200 OK"
 _PARTIAL = "206 Partial Content"
 
 
-class KeptWindow(RangeFile):
-    """The bytes to send; closing it also calls ``on_close`` (once)."""
+class KeptWindow:
+    """Bytes ``[start, start + length)`` of an open file, for the server to send.
 
-    def __init__(self, raw: BinaryIO, length: int) -> None:
-        super().__init__(raw, length)
+    Like ``delivery.RangeFile``, but the descriptor's offset is set once, to
+    the start, where Gunicorn's ``sendfile`` begins; after that no call here
+    moves it (reads are ``pread``, ``seek`` only notes the position), so the
+    ``seek`` ``socket.sendfile`` makes once it is done costs no system call,
+    and its fallback (``seek`` then ``read``) still reads the right bytes.
+    Closing it also calls ``on_close`` (once).
+    """
+
+    def __init__(self, raw: BinaryIO, start: int, length: int) -> None:
+        self._raw = raw
+        self._fd = raw.fileno()
+        if start:
+            os.lseek(self._fd, start, os.SEEK_SET)
+        self._position = start
+        self._end = start + length
         self.on_close: Callable[[], None] | None = None
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_CUR:
+            offset += self._position
+        elif whence == os.SEEK_END:
+            offset += os.fstat(self._fd).st_size
+        self._position = offset
+        return offset
+
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int = -1) -> bytes:
+        left = self._end - self._position
+        if left <= 0:
+            return b""
+        data = os.pread(self._fd, left if size < 0 else min(size, left), self._position)
+        self._position += len(data)
+        return data
 
     def close(self) -> None:
         try:
-            super().close()
+            self._raw.close()
         finally:
             on_close, self.on_close = self.on_close, None
             if on_close is not None:
@@ -164,10 +201,11 @@ class KeptAnswers:
                 size=size,
             )
             if byte_range is None:
-                status, code, length = _OK, 200, size
+                status, code, start, length = _OK, 200, 0, size
             else:
-                raw.seek(byte_range.start)
-                status, code, length = _PARTIAL, 206, byte_range.length
+                status, code = _PARTIAL, 206
+                start, length = byte_range.start, byte_range.length
+            window = KeptWindow(raw, start, length)
         except (OSError, RangeNotSatisfiable):
             raw.close()
             return None
@@ -191,7 +229,7 @@ class KeptAnswers:
             # The yes depended on the session, as SessionMiddleware says.
             headers.append(("Vary", "Cookie"))
         headers += self._tail[secure]
-        return KeptAnswer(status, code, headers, KeptWindow(raw, length), route)
+        return KeptAnswer(status, code, headers, window, route)
 
     def _is_secure(self, environ: dict[str, Any]) -> bool:
         # HttpRequest.scheme, from the environ.
