@@ -157,6 +157,8 @@ def audio_file_create(
 
 
 def _validate_chapters(chapters: Iterable[ChapterInput], duration: float) -> None:
+    """Chapters start inside the episode (of ``duration``; 0: unchecked), each
+    at its own time."""
     seen: set[float] = set()
     for chapter in chapters:
         if chapter.start_seconds < 0 or (
@@ -215,10 +217,15 @@ def episode_create(
 
 
 def episode_chapters_replace(
-    *, episode: Episode, chapters: Sequence[ChapterInput]
+    *, episode: Episode, chapters: Sequence[ChapterInput], beyond_duration: bool = False
 ) -> list[Chapter]:
-    """Replace the episode's chapters with ``chapters`` (sorted by start)."""
-    _validate_chapters(chapters, episode.duration_seconds)
+    """Replace the episode's chapters with ``chapters`` (sorted by start).
+
+    ``beyond_duration`` keeps chapters that start after the episode's duration:
+    for an imported episode that is only what its feed declares, and the audio
+    may well be longer.
+    """
+    _validate_chapters(chapters, 0 if beyond_duration else episode.duration_seconds)
     with transaction.atomic():
         Chapter.objects.filter(episode=episode).delete()
         return Chapter.objects.bulk_create(chapter_rows(episode, chapters))

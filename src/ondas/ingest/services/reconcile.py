@@ -132,15 +132,38 @@ def item_chapters(item: ParsedItem) -> tuple[list[ChapterInput], str]:
     """The item's own chapters (Podlove first, then the description) and their origin.
 
     JSON chapters (``podcast:chapters``) need a fetch; a task adds them later.
+    Chapters after the item's ``itunes:duration`` are kept: a publisher's
+    duration is often short (an intro cut, a stale value), the chapters rarely
+    lie about the audio (``chapters_past_duration_log`` says so in the log).
     """
     if item.chapters:
-        return chapters_normalise(
-            item.chapters, duration_seconds=item.duration_seconds
-        ), "psc"
-    found = chapters_from_description(
-        item.description, duration_seconds=item.duration_seconds
-    )
+        return chapters_normalise(item.chapters), "psc"
+    found = chapters_from_description(item.description)
     return found, "description" if found else ""
+
+
+def chapters_past_duration_log(
+    source_id: int, found: Sequence[tuple[str, float, Sequence[ChapterInput]]]
+) -> int:
+    """Log the episodes (GUID, declared duration, chapters) whose chapters run
+    past their declared duration; return how many there are."""
+    past = [
+        (guid, duration, chapters[-1].start_seconds)
+        for guid, duration, chapters in found
+        if duration and chapters and chapters[-1].start_seconds >= duration
+    ]
+    if past:
+        guid, duration, start = past[0]
+        logger.warning(
+            "Feed %s: %s episode(s) have chapters past their declared duration, "
+            "kept (first: %s, duration %ss, a chapter at %ss)",
+            source_id,
+            len(past),
+            guid,
+            duration,
+            start,
+        )
+    return len(past)
 
 
 def _remote_fields(item: ParsedItem) -> dict[str, object]:
@@ -193,6 +216,13 @@ def _create_many(
     distinct in the feed (the parser), slugs come from ``slugs``.
     """
     found = [item_chapters(item) for item in items]
+    chapters_past_duration_log(
+        source.pk,
+        [
+            (i.guid, i.duration_seconds, c)
+            for i, (c, _o) in zip(items, found, strict=True)
+        ],
+    )
     episodes = episodes_create_many(
         show=source.show,
         inputs=[
@@ -244,7 +274,12 @@ def _update(
     if not keep_json:
         # Until a changed chapters file is fetched, the item's own chapters stand.
         chapters, origin = item_chapters(item)
-        episode_chapters_replace(episode=episode, chapters=chapters)
+        chapters_past_duration_log(
+            source.pk, [(item.guid, item.duration_seconds, chapters)]
+        )
+        episode_chapters_replace(
+            episode=episode, chapters=chapters, beyond_duration=True
+        )
         remote.chapters_origin = origin
     remote.full_clean(exclude=["episode", "source"])
     remote.save()
