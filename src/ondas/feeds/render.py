@@ -29,6 +29,7 @@ from django.utils.feedgenerator import rfc2822_date
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from ondas.catalog.chapters import format_npt
+from ondas.catalog.media_types import UNKNOWN_TYPE, media_extension
 from ondas.catalog.models import (
     AudioFile,
     Category,
@@ -49,22 +50,12 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 CHAPTERS_TYPE = "application/json+chapters"
 # Episodes read from the database at a time while a feed is written.
 CHUNK_EPISODES = 200
-_EXTENSIONS = {
-    "audio/mpeg": "mp3",
-    "audio/mp4": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/aac": "aac",
-    "audio/ogg": "ogg",
-    "audio/opus": "opus",
-    "audio/flac": "flac",
-    "audio/wav": "wav",
-}
 
 
 def audio_extension(mime_type: str, file_name: str = "") -> str:
     """The file extension podcast apps expect for ``mime_type``."""
-    if mime_type in _EXTENSIONS:
-        return _EXTENSIONS[mime_type]
+    if known := media_extension(mime_type):
+        return known
     suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     if suffix.isalnum() and len(suffix) <= 5:
         return suffix
@@ -235,7 +226,9 @@ class _Renderer:
             enclosure = {
                 "url": remote.enclosure_url,
                 "length": str(remote.enclosure_length),
-                "type": remote.enclosure_type,
+                # Unknown until the file's first bytes are read: said so,
+                # never made up (ingest.enclosure).
+                "type": remote.enclosure_type or UNKNOWN_TYPE,
             }
         handler.startElement("item", AttributesImpl({}))
         handler.addQuickElement("title", episode.title)

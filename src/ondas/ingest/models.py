@@ -167,7 +167,9 @@ class RemoteEpisode(FeedContent, TimestampedModel):
     enclosure_url = models.URLField(max_length=2000)
     # As the feed declares it; Ondas has not downloaded the file.
     enclosure_length = models.PositiveBigIntegerField(default=0)
-    enclosure_type = models.CharField(max_length=64, default="audio/mpeg")
+    # As declared, else by the URL's extension, else read from the file's
+    # first bytes (ingest.enclosure); "" while nothing has told it.
+    enclosure_type = models.CharField(max_length=64, blank=True)
     link = models.URLField(max_length=2000, blank=True)
     chapters_url = models.URLField(max_length=2000, blank=True)
     # Which source the episode's chapters came from: json, psc, id3, description.

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from ondas.catalog import sanitize
 from ondas.catalog.chapters import ChapterInput, chapters_from_psc
 from ondas.catalog.services import PersonInput
+from ondas.ingest.enclosure import enclosure_type
 from ondas.ingest.errors import (
     FeedEmpty,
     FeedTruncated,
@@ -178,9 +179,17 @@ def _persons(raw: object) -> tuple[PersonInput, ...]:
     return tuple(persons)
 
 
+def _enclosure_type(enclosure: dict[str, Any]) -> str:
+    return enclosure_type(
+        str(enclosure.get("mime_type") or ""), str(enclosure.get("url") or "")
+    )
+
+
 def _pick_enclosure(enclosures: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first audio or video enclosure (by its type, or its file name's), else
+    the first one."""
     for enclosure in enclosures:
-        if str(enclosure.get("mime_type", "")).startswith(("audio/", "video/")):
+        if _enclosure_type(enclosure).startswith(("audio/", "video/")):
             return enclosure
     return enclosures[0] if enclosures else None
 
@@ -193,9 +202,6 @@ def _item(entry: dict[str, Any]) -> ParsedItem | None:
     if not description and entry.get("description"):
         description = html.escape(entry["description"]).replace("\n", "<br>\n")
     length = enclosure.get("file_size")
-    mime_type = str(enclosure.get("mime_type") or "")
-    if mime_type == "application/octet-stream":
-        mime_type = "audio/mpeg"
     return ParsedItem(
         guid=str(entry["guid"]).strip(),
         title=" ".join(str(entry.get("title") or "").split()),
@@ -209,7 +215,9 @@ def _item(entry: dict[str, Any]) -> ParsedItem | None:
         kind=entry.get("type") or "full",
         enclosure_url=clean_url(enclosure["url"]),
         enclosure_length=length if isinstance(length, int) and length > 0 else 0,
-        enclosure_type=mime_type[:64],
+        # Unknown (""), not made up, when neither the feed nor the file name
+        # tells: a task reads the file's first bytes (services.enclosures).
+        enclosure_type=_enclosure_type(enclosure),
         link=clean_url(entry.get("link")),
         explicit=entry.get("explicit"),
         chapters=tuple(chapters_from_psc(entry.get("chapters") or [])),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ondas.catalog.apple_categories import APPLE_CATEGORIES
 from ondas.catalog.chapters import ChapterInput, chapters_from_id3, chapters_normalise
 from ondas.catalog.errors import InvalidChapter, UnknownCategory
+from ondas.catalog.media_types import HEAD_BYTES, UNKNOWN_TYPE, media_type_resolve
 from ondas.catalog.models import (
     Audiobook,
     AudiobookChapter,
@@ -136,16 +137,24 @@ def audio_file_create(
     duration_seconds: float,
     bitrate: int = 0,
 ) -> AudioFile:
-    """Store audio bytes and record their size, digest and format."""
+    """Store audio bytes and record their size, digest and format.
+
+    A generic ``mime_type`` (empty, ``application/octet-stream``) is read from
+    the name's extension, else from the first bytes: it is what the audio is
+    served and republished as.
+    """
     digest = hashlib.sha256()
     size = 0
+    head = b""
     for block in iter(lambda: content.read(1 << 20), b""):
         digest.update(block)
         size += len(block)
+        if len(head) < HEAD_BYTES:
+            head += block[: HEAD_BYTES - len(head)]
     content.seek(0)
     audio = AudioFile(
         size=size,
-        mime_type=mime_type,
+        mime_type=media_type_resolve(mime_type, name=name, head=head) or UNKNOWN_TYPE,
         bitrate=bitrate,
         duration_seconds=duration_seconds,
         sha256=digest.hexdigest(),

@@ -5,12 +5,13 @@ that wrote the episode: one slow host must not hold the refresh)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.db import transaction
 from django_tasks import task
 
+from ondas.catalog.media_types import HEAD_BYTES, media_type_sniff
 from ondas.core.errors import OndasError
-from ondas.ingest.enclosure import HEAD_BYTES, enclosure_type_sniff
 from ondas.ingest.fetch import fetch_url
 from ondas.ingest.models import RemoteEpisode
 
@@ -30,8 +31,12 @@ def remote_episode_enclosure_sniff(*, remote: RemoteEpisode) -> str:
         accept="audio/*, video/*;q=0.9, */*;q=0.1",
         head_bytes=HEAD_BYTES,
     )
-    found = enclosure_type_sniff(result.body)
+    found = media_type_sniff(result.body)
     if not found:
+        logger.info(
+            "Episode %s: the enclosure's first bytes tell no audio type",
+            remote.episode_id,
+        )
         return ""
     with transaction.atomic(durable=True):
         row = RemoteEpisode.objects.select_for_update().get(pk=remote.pk)
@@ -59,3 +64,17 @@ def remote_episode_enclosure_sniff_task(*, remote_episode_id: int) -> str:
             exc.message,
         )
         return ""
+
+
+def enclosures_sniff_enqueue(remotes: Sequence[RemoteEpisode]) -> None:
+    """Once the transaction commits, queue a sniff for each enclosure of
+    unknown type among ``remotes``."""
+    ids = [r.pk for r in remotes if not r.enclosure_type]
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        for remote_id in ids:
+            remote_episode_enclosure_sniff_task.enqueue(remote_episode_id=remote_id)
+
+    transaction.on_commit(enqueue)

@@ -23,7 +23,7 @@ from ondas.ingest.services.audit import (
     Attempt,
     applied_state_record,
     audit_write,
-    chapters_enqueue,
+    followups_enqueue,
     show_language,
     source_schedule,
 )
@@ -130,7 +130,7 @@ def feed_source_import(
         show_profile_apply(show=show, feed=feed)
         plan = reconcile_plan(show=show, feed=feed)
         current = timezone_now() if now is None else now
-        needs = reconcile_apply(
+        followups = reconcile_apply(
             source=source, feed=feed, plan=plan, now=current, on_progress=on_progress
         )
         applied_state_record(source, feed)
@@ -145,7 +145,7 @@ def feed_source_import(
             added=len(plan.new),
             details=plan.details() | {"skipped_items": feed.skipped_items},
         )
-        chapters_enqueue(needs)
+        followups_enqueue(followups)
     logger.info(
         "Feed %s imported as show %s with %s episodes",
         source.pk,

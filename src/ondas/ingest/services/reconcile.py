@@ -81,6 +81,16 @@ class ReconcilePlan:
         }
 
 
+@dataclass
+class Followups:
+    """What an applied plan leaves to background tasks, which fetch files."""
+
+    # Remote episodes whose JSON chapters file needs fetching.
+    chapters: list[RemoteEpisode] = field(default_factory=list)
+    # Remote episodes whose enclosure's type is still unknown.
+    enclosures: list[RemoteEpisode] = field(default_factory=list)
+
+
 def _remote(episode: Episode) -> RemoteEpisode | None:
     # A missing reverse one-to-one raises an AttributeError subclass.
     remote: RemoteEpisode | None = getattr(episode, "remote", None)
@@ -170,7 +180,8 @@ def _remote_fields(item: ParsedItem) -> dict[str, object]:
     return {
         "enclosure_url": item.enclosure_url,
         "enclosure_length": item.enclosure_length,
-        "enclosure_type": item.enclosure_type or "audio/mpeg",
+        # "" when nothing told it: a task reads it from the file.
+        "enclosure_type": item.enclosure_type,
         "link": item.link,
         "chapters_url": item.chapters_url,
         "transcript_url": item.transcript_url,
@@ -267,8 +278,12 @@ def _update(
         and item.chapters_url
         and item.chapters_url == remote.chapters_url
     )
+    known_type = remote.enclosure_type
+    same_file = remote.enclosure_url == item.enclosure_url
     for name, value in _remote_fields(item).items():
         setattr(remote, name, value)
+    if not item.enclosure_type and same_file:
+        remote.enclosure_type = known_type  # read from the file before
     remote.last_seen_at = now
     remote.missing_since = None
     if not keep_json:
@@ -308,13 +323,14 @@ def reconcile_apply(
     plan: ReconcilePlan,
     now: datetime,
     on_progress: Progress | None = None,
-) -> list[RemoteEpisode]:
-    """Apply ``plan``; return the remote episodes whose JSON chapters need fetching.
+) -> Followups:
+    """Apply ``plan``; return the files the remote episodes it wrote still need
+    fetched (JSON chapters, the first bytes of enclosures of unknown type).
 
     Must run inside the caller's transaction, with the source row locked.
     """
     assert transaction.get_connection().in_atomic_block
-    needs_chapters: list[RemoteEpisode] = []
+    followups = Followups()
     slugs = set(Episode.objects.filter(show=source.show).values_list("slug", flat=True))
     total = len(plan.new) + len(plan.changed)
     done = 0
@@ -328,7 +344,8 @@ def reconcile_apply(
             slugs=slugs,
             now=now,
         )
-        needs_chapters += [r for r in remotes if r.chapters_url]
+        followups.chapters += [r for r in remotes if r.chapters_url]
+        followups.enclosures += [r for r in remotes if not r.enclosure_type]
         done += len(batch)
         if on_progress is not None:
             on_progress(done, total)
@@ -337,7 +354,9 @@ def reconcile_apply(
         old_url = before.chapters_url if before is not None else ""
         remote = _update(source=source, episode=episode, item=item, now=now)
         if remote.chapters_url and remote.chapters_url != old_url:
-            needs_chapters.append(remote)
+            followups.chapters.append(remote)
+        if not remote.enclosure_type:
+            followups.enclosures.append(remote)
         done += 1
         if on_progress is not None and (done % 50 == 0 or done == total):
             on_progress(done, total)
@@ -353,4 +372,4 @@ def reconcile_apply(
             source.pk,
             len(plan.missing),
         )
-    return needs_chapters
+    return followups

@@ -44,7 +44,7 @@ from ondas.ingest.services.audit import (
     Attempt,
     applied_state_record,
     audit_write,
-    chapters_enqueue,
+    followups_enqueue,
     show_language,
     source_schedule,
 )
@@ -162,12 +162,12 @@ def _apply(
         language=show_language(feed.language, default=source.show.language),
     )
     show_profile_apply(show=source.show, feed=feed)
-    needs = reconcile_apply(source=source, feed=feed, plan=plan, now=now)
+    followups = reconcile_apply(source=source, feed=feed, plan=plan, now=now)
     applied_state_record(source, feed)
     if attempt.fetch.permanent_redirect and attempt.fetch.url != source.url:
         if not FeedSource.objects.filter(url=attempt.fetch.url).exists():
             source.url = attempt.fetch.url
-    chapters_enqueue(needs)
+    followups_enqueue(followups)
     return {
         "added": len(plan.new),
         "updated": len(plan.changed),
