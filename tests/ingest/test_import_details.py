@@ -4,14 +4,22 @@
 from __future__ import annotations
 
 import logging
+import re
+from xml.etree import ElementTree
 
 import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
 
-from ondas.catalog.models import Episode
+from ondas.catalog.models import Episode, Transcript
+from ondas.catalog.transcripts import transcript_preferred
 from ondas.ingest.models import FeedRefresh
 from ondas.ingest.services.imports import feed_source_import
 from ondas.ingest.services.refresh import feed_source_refresh
+from tests.accounts.factories import user_make
 from tests.support.feeds import FeedServer, Reply
+from tests.support.private_feeds import exclusive_plan_make, key_make, subscribe
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
 
@@ -125,3 +133,137 @@ def test_import_keeps_chapters_past_a_short_duration_and_logs_it(
     row = feed_source_refresh(source=source)
     assert (row.outcome, row.updated) == (FeedRefresh.Outcome.APPLIED, 1)
     assert _chapters("2")[-1] == (2640.5, "Bloopers")
+
+
+TRANSCRIPTS = """
+    <podcast:transcript url="https://media.tramway.example.org/3.en.vtt"
+                        type="text/vtt" language="en" rel="captions"/>
+    <podcast:transcript url="https://media.tramway.example.org/3.pt.srt"
+                        type="application/x-subrip" language="pt-BR"/>
+    <podcast:transcript url="https://media.tramway.example.org/3.html"
+                        type="text/html"/>
+    <podcast:transcript url="https://media.tramway.example.org/3.es.json"
+                        language="es"/>
+    <podcast:transcript url="https://media.tramway.example.org/3.en.vtt"
+                        type="text/vtt" language="en"/>
+    <podcast:transcript url="file:///etc/passwd" type="text/plain"/>
+    <podcast:transcript url="https://media.tramway.example.org/3.txt"
+                        type="text/plain" language="not a language"/>"""
+KEPT = [
+    ("https://media.tramway.example.org/3.en.vtt", "text/vtt", "en", "captions"),
+    ("https://media.tramway.example.org/3.pt.srt", "application/x-subrip", "pt-BR", ""),
+    ("https://media.tramway.example.org/3.html", "text/html", "", ""),
+    ("https://media.tramway.example.org/3.es.json", "application/json", "es", ""),
+    ("https://media.tramway.example.org/3.txt", "text/plain", "", ""),
+]
+
+
+def _transcripts(guid: str) -> list[tuple[str, str, str, str]]:
+    episode = Episode.objects.get(guid=f"tramway-{guid}")
+    return list(episode.transcripts.values_list("url", "mime_type", "language", "rel"))
+
+
+def _feed_transcripts(body: bytes) -> list[dict[str, str]]:
+    root = ElementTree.fromstring(body)
+    return [
+        dict(t.attrib)
+        for t in root.iter("{https://podcastindex.org/namespace/1.0}transcript")
+    ]
+
+
+REPUBLISHED = [
+    {
+        "url": "https://media.tramway.example.org/3.en.vtt",
+        "type": "text/vtt",
+        "language": "en",
+        "rel": "captions",
+    },
+    {
+        "url": "https://media.tramway.example.org/3.pt.srt",
+        "type": "application/x-subrip",
+        "language": "pt-BR",
+    },
+    {"url": "https://media.tramway.example.org/3.html", "type": "text/html"},
+    {
+        "url": "https://media.tramway.example.org/3.es.json",
+        "type": "application/json",
+        "language": "es",
+    },
+    {"url": "https://media.tramway.example.org/3.txt", "type": "text/plain"},
+]
+
+
+def test_import_keeps_every_transcript_and_feeds_republish_them(
+    feed_server: FeedServer, client: Client
+) -> None:
+    """Each podcast:transcript is kept once, with its language and type (a missing
+    type read from the file name; an unusable address or language dropped)."""
+    url = feed_server.serve("/feed.xml", Reply(_feed(_item("3", TRANSCRIPTS))))
+
+    source = feed_source_import(url=url)
+
+    assert _transcripts("3") == KEPT
+    public = client.get(reverse("feeds:show-feed", args=[source.show.slug]))
+    assert _feed_transcripts(public.getvalue()) == REPUBLISHED
+    listener = user_make(email="oyente@example.com")
+    subscribe(listener, exclusive_plan_make())
+    _key, token = key_make(listener, source.show)
+    private = client.get(reverse("feeds:private-feed", args=[token, source.show.slug]))
+    assert private.status_code == 200
+    assert _feed_transcripts(private.getvalue()) == REPUBLISHED
+
+    # A refresh follows the publisher: one dropped, one added, in the feed's order.
+    changed = TRANSCRIPTS.replace("3.pt.srt", "3.fr.srt").replace("pt-BR", "fr")
+    feed_server.serve("/feed.xml", Reply(_feed(_item("3", changed))))
+    row = feed_source_refresh(source=source)
+    assert (row.outcome, row.updated) == (FeedRefresh.Outcome.APPLIED, 1)
+    assert [t[:3] for t in _transcripts("3")][1] == (
+        "https://media.tramway.example.org/3.fr.srt",
+        "application/x-subrip",
+        "fr",
+    )
+    assert len(_transcripts("3")) == len(KEPT)
+
+
+@pytest.mark.parametrize(
+    ("page_language", "expected"),
+    [
+        # The HTML names no language: it is in the show's (en), and reads best.
+        ("en", "https://media.tramway.example.org/3.html"),
+        # The reader's language comes before a better format: the JSON.
+        ("es", "https://media.tramway.example.org/3.es.json"),
+    ],
+)
+def test_episode_page_offers_the_transcript_in_the_readers_language(
+    feed_server: FeedServer, client: Client, page_language: str, expected: str
+) -> None:
+    url = feed_server.serve("/feed.xml", Reply(_feed(_item("3", TRANSCRIPTS))))
+    show = feed_source_import(url=url).show
+    episode = Episode.objects.get(guid="tramway-3")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = page_language
+
+    page = client.get(reverse("web:episode-detail", args=[show.slug, episode.slug]))
+
+    assert page.status_code == 200
+    links = re.findall(r'<p class="episode__transcript"><a href="([^"]+)"', page.text)
+    assert links == [expected]
+
+
+def test_transcript_preferred_falls_back_to_the_shows_language_and_format() -> None:
+    """A transcript that names no language is in the show's; among those, the
+    format a person reads best; with none in either language, the first."""
+    html = Transcript(url="https://t.example/a.html", mime_type="text/html", position=2)
+    vtt = Transcript(url="https://t.example/a.vtt", mime_type="text/vtt", position=0)
+    german = Transcript(
+        url="https://t.example/de.txt",
+        mime_type="text/plain",
+        language="de",
+        position=1,
+    )
+    found = transcript_preferred([vtt, german, html], language="fr", show_language="en")
+    assert found is html
+    found = transcript_preferred([german], language="fr", show_language="en")
+    assert found is german
+    found = transcript_preferred([vtt, german], language="de-AT", show_language="en")
+    assert found is german
+    assert transcript_preferred([], language="fr", show_language="en") is None

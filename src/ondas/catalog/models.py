@@ -1,4 +1,5 @@
-"""Shows, episodes, their audio files and chapters, and Apple's categories.
+"""Shows, episodes, their audio files, chapters and transcripts, and Apple's
+categories.
 
 Every model a feed shows is ``FeedContent``: writing one bumps its shows'
 ``content_version`` (``catalog.versioning`` says how, and where).
@@ -256,6 +257,43 @@ class Chapter(FeedContent):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Transcript(FeedContent):
+    """A transcript of an episode (``podcast:transcript``): an episode may have
+    several, in several languages and formats; feeds carry them all."""
+
+    feed_show_via = "episode"
+    feed_show_link = "episode_id"
+
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="transcripts"
+    )
+    url = models.URLField(_("address"), max_length=2000)
+    # As declared ("text/vtt", "application/x-subrip", "text/html", …);
+    # "" when the feed did not say and the file name does not tell.
+    mime_type = models.CharField(_("format"), max_length=64, blank=True)
+    # BCP 47; "" means the show's language, as in a feed.
+    language = models.CharField(
+        _("language"), max_length=35, blank=True, validators=[bcp47_validator]
+    )
+    # "captions": timed for display with the audio; "" for a plain transcript.
+    rel = models.CharField(_("relation"), max_length=16, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = FeedContentQuerySet["Transcript"].as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "url"], name="catalog_transcript_unique_url"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.url
 
 
 class Audiobook(TimestampedModel):

@@ -6,7 +6,9 @@ Chapters) and as a ``podcast:chapters`` JSON file. Only free, published
 episodes appear in the public feed (a subscriber's private feed,
 ``services.private``, adds the exclusive ones). Enclosures are exact for
 audio Ondas stores (its size and type); an imported episode carries its
-publisher's enclosure as declared.
+publisher's enclosure as declared (its type read from the file name or bytes
+when the publisher's feed had none). Every transcript of an episode goes out,
+each with its language and format.
 
 A feed is written item by item to a file (``feeds.files``), once per
 content version of its show: a change anywhere makes a new version, and so
@@ -271,15 +273,16 @@ class _Renderer:
                     attrs["image"] = chapter.image
                 handler.addQuickElement("psc:chapter", None, attrs)
             handler.endElement("psc:chapters")
-        if remote is not None and remote.transcript_url:
-            handler.addQuickElement(
-                "podcast:transcript",
-                None,
-                {
-                    "url": remote.transcript_url,
-                    "type": remote.transcript_type or "text/plain",
-                },
-            )
+        for transcript in episode.transcripts.all():
+            attrs = {
+                "url": transcript.url,
+                "type": transcript.mime_type or "text/plain",
+            }
+            if transcript.language:
+                attrs["language"] = transcript.language
+            if transcript.rel:
+                attrs["rel"] = transcript.rel
+            handler.addQuickElement("podcast:transcript", None, attrs)
         for person in people:
             _person(handler, person)
         handler.endElement("item")

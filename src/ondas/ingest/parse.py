@@ -5,8 +5,9 @@ Atom vocabularies and real feeds' quirks); its SAX handler is driven by
 defusedxml's expat reader, which refuses entity declarations (billion laughs,
 quadratic blow-up) and external references (XXE) before anything expands. A
 few tags podcastparser 0.6 does not map — the Podcasting 2.0 namespace at its
-current URI, ``lastBuildDate``, channel people, funding, transcripts' types,
-fractional Podlove chapter times — are added by extending its mapping.
+current URI, ``lastBuildDate``, channel people, funding, every transcript
+with its type and language, fractional Podlove chapter times — are added by
+extending its mapping.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import hashlib
 import html
 import io
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 from xml.sax import SAXParseException
 
 from defusedxml import (
@@ -33,7 +36,8 @@ from django.utils.translation import gettext as _
 
 from ondas.catalog import sanitize
 from ondas.catalog.chapters import ChapterInput, chapters_from_psc
-from ondas.catalog.services import PersonInput
+from ondas.catalog.models import BCP47_RE
+from ondas.catalog.services import PersonInput, TranscriptInput
 from ondas.ingest.enclosure import enclosure_type
 from ondas.ingest.errors import (
     FeedEmpty,
@@ -66,8 +70,7 @@ class ParsedItem:
     explicit: bool | None = None
     chapters: tuple[ChapterInput, ...] = ()
     chapters_url: str = ""
-    transcript_url: str = ""
-    transcript_type: str = ""
+    transcripts: tuple[TranscriptInput, ...] = ()
     persons: tuple[PersonInput, ...] = ()
 
     def digest(self) -> str:
@@ -89,8 +92,7 @@ class ParsedItem:
                 self.explicit,
                 [(c.start_seconds, c.title, c.url, c.image) for c in self.chapters],
                 self.chapters_url,
-                self.transcript_url,
-                self.transcript_type,
+                [(t.url, t.mime_type, t.language, t.rel) for t in self.transcripts],
                 [(p.name, p.role, p.group, p.href, p.img) for p in self.persons],
             ],
             ensure_ascii=False,
@@ -179,6 +181,46 @@ def _persons(raw: object) -> tuple[PersonInput, ...]:
     return tuple(persons)
 
 
+# What a transcript's file name says of its format, when its type is missing.
+_TRANSCRIPT_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".txt": "text/plain",
+}
+# More than any feed lists for one episode; a bound on what one item can add.
+MAX_TRANSCRIPTS = 20
+
+
+def _language(value: str) -> str:
+    tag = value.strip().replace("_", "-")
+    return tag if re.match(BCP47_RE, tag) else ""
+
+
+def _transcripts(raw: object) -> tuple[TranscriptInput, ...]:
+    """Every usable podcast:transcript of an item, once per file, in order."""
+    if not isinstance(raw, list):
+        return ()
+    found: dict[str, TranscriptInput] = {}
+    for entry in raw:
+        url = clean_url(entry.get("url"))
+        if not url or url in found:
+            continue
+        declared = str(entry.get("type") or "").strip()
+        suffix = posixpath.splitext(unquote(urlsplit(url).path))[1].lower()
+        found[url] = TranscriptInput(
+            url=url,
+            mime_type=(declared or _TRANSCRIPT_TYPES.get(suffix, ""))[:64],
+            language=_language(str(entry.get("language") or ""))[:35],
+            rel=str(entry.get("rel") or "").lower()[:16],
+        )
+        if len(found) == MAX_TRANSCRIPTS:
+            break
+    return tuple(found.values())
+
+
 def _enclosure_type(enclosure: dict[str, Any]) -> str:
     return enclosure_type(
         str(enclosure.get("mime_type") or ""), str(enclosure.get("url") or "")
@@ -222,10 +264,7 @@ def _item(entry: dict[str, Any]) -> ParsedItem | None:
         explicit=entry.get("explicit"),
         chapters=tuple(chapters_from_psc(entry.get("chapters") or [])),
         chapters_url=clean_url(entry.get("chapters_json_url")),
-        transcript_url=clean_url(
-            entry.get("transcript_url_typed") or entry.get("transcript_url")
-        ),
-        transcript_type=str(entry.get("transcript_type") or "")[:64],
+        transcripts=_transcripts(entry.get("transcripts")),
         persons=_persons(entry.get("persons")),
     )
 

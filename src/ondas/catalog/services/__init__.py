@@ -42,7 +42,13 @@ from ondas.catalog.services.imported import (
 from ondas.catalog.services.imported import (
     PersonInput as PersonInput,
 )
+from ondas.catalog.services.imported import (
+    TranscriptInput as TranscriptInput,
+)
 from ondas.catalog.services.imported import chapter_rows
+from ondas.catalog.services.imported import (
+    episode_transcripts_replace as episode_transcripts_replace,
+)
 from ondas.catalog.services.imported import (
     episode_update_from_feed as episode_update_from_feed,
 )

@@ -184,8 +184,6 @@ def _remote_fields(item: ParsedItem) -> dict[str, object]:
         "enclosure_type": item.enclosure_type,
         "link": item.link,
         "chapters_url": item.chapters_url,
-        "transcript_url": item.transcript_url,
-        "transcript_type": item.transcript_type,
         "item_sha256": item.digest(),
     }
 
@@ -209,6 +207,7 @@ def _episode_input(
         kind=item.kind,
         chapters=chapters,
         persons=item.persons,
+        transcripts=item.transcripts,
     )
 
 
