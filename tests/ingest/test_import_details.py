@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from ondas.catalog.models import Episode, Transcript
+from ondas.catalog.models import Episode, FeedProfile, Transcript
 from ondas.catalog.transcripts import transcript_preferred
 from ondas.ingest.models import FeedRefresh
 from ondas.ingest.services.imports import feed_source_import
@@ -267,3 +267,58 @@ def test_transcript_preferred_falls_back_to_the_shows_language_and_format() -> N
     found = transcript_preferred([vtt, german], language="de-AT", show_language="en")
     assert found is german
     assert transcript_preferred([], language="fr", show_language="en") is None
+
+
+def _lock_owner(body: bytes) -> str | None:
+    lock = ElementTree.fromstring(body).find(
+        "channel/{https://podcastindex.org/namespace/1.0}locked"
+    )
+    assert lock is not None
+    return lock.get("owner")
+
+
+@pytest.mark.parametrize(
+    ("lock", "owner"),
+    [
+        # The lock names its own owner: that one, not the iTunes owner.
+        (
+            '<podcast:locked owner="rights@label.example.com">no</podcast:locked>',
+            "rights@label.example.com",
+        ),
+        # No owner on the lock (or no address): the iTunes owner stands in.
+        ("<podcast:locked>no</podcast:locked>", "hello@tramway.example.org"),
+        (
+            '<podcast:locked owner="the label">no</podcast:locked>',
+            "hello@tramway.example.org",
+        ),
+    ],
+)
+def test_import_republishes_the_locks_own_owner(
+    feed_server: FeedServer, client: Client, lock: str, owner: str
+) -> None:
+    url = feed_server.serve("/feed.xml", Reply(_feed(_item("4", ""), channel=lock)))
+
+    show = feed_source_import(url=url).show
+
+    public = client.get(reverse("feeds:show-feed", args=[show.slug]))
+    assert _lock_owner(public.getvalue()) == owner
+    assert FeedProfile.objects.get(show=show).owner_email == "hello@tramway.example.org"
+
+
+def test_refresh_follows_a_change_of_the_locks_owner_alone(
+    feed_server: FeedServer, client: Client
+) -> None:
+    lock = '<podcast:locked owner="a@label.example.com">no</podcast:locked>'
+    url = feed_server.serve("/feed.xml", Reply(_feed(_item("4", ""), channel=lock)))
+    source = feed_source_import(url=url)
+    moved = lock.replace("a@label", "b@label")
+    feed_server.serve("/feed.xml", Reply(_feed(_item("4", ""), channel=moved)))
+
+    row = feed_source_refresh(source=source)
+
+    assert row.outcome == FeedRefresh.Outcome.APPLIED
+    assert FeedProfile.objects.get(show=source.show).locked_owner == (
+        "b@label.example.com"
+    )
+    public = client.get(reverse("feeds:show-feed", args=[source.show.slug]))
+    assert _lock_owner(public.getvalue()) == "b@label.example.com"

@@ -63,7 +63,7 @@ class AudioFileAdmin(admin.ModelAdmin[AudioFile]):
 @admin.register(FeedProfile)
 class FeedProfileAdmin(admin.ModelAdmin[FeedProfile]):
     formfield_overrides = URL_FIELDS
-    list_display = ["show", "owner_name", "owner_email", "locked"]
+    list_display = ["show", "owner_name", "owner_email", "locked", "locked_owner"]
     raw_id_fields = ["show"]
 
 

@@ -392,6 +392,9 @@ class FeedProfile(FeedContent, TimestampedModel):
     owner_email = models.EmailField(_("owner's email"), blank=True)
     # podcast:locked — ask other platforms not to import the feed.
     locked = models.BooleanField(_("locked against imports"), default=True)
+    # The lock's own owner (podcast:locked owner=), who may import it; when
+    # blank, the feed names the owner's email above.
+    locked_owner = models.EmailField(_("lock owner's email"), blank=True)
     funding_url = models.URLField(_("funding link"), max_length=2000, blank=True)
     funding_text = models.CharField(_("funding text"), max_length=128, blank=True)
     copyright = models.CharField(_("copyright"), max_length=255, blank=True)

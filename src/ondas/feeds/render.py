@@ -193,9 +193,9 @@ class _Renderer:
             _category(handler, category)
         handler.addQuickElement("podcast:guid", str(show.guid))
         locked = profile.locked if profile is not None else True
-        lock_attrs = (
-            {"owner": profile.owner_email} if profile and profile.owner_email else {}
-        )
+        # The lock's own owner; the show's owner only when the lock names none.
+        owner = (profile.locked_owner or profile.owner_email) if profile else ""
+        lock_attrs = {"owner": owner} if owner else {}
         handler.addQuickElement("podcast:locked", "yes" if locked else "no", lock_attrs)
         if profile is not None and profile.funding_url:
             handler.addQuickElement(

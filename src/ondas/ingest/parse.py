@@ -50,6 +50,7 @@ from ondas.ingest.rss_handler import RSSHandler
 # What expat says when the document stops before its root element closes.
 _TRUNCATION_MESSAGES = {"no element found", "unclosed token", "unclosed CDATA section"}
 MAX_URL = 2000
+MAX_EMAIL = 254  # an EmailField's length
 _MAX_INT = 2**31 - 1
 
 
@@ -139,7 +140,10 @@ def clean_url(value: object) -> str:
 
 
 def _clean_email(value: object) -> str:
+    """``value`` if it is an email address Ondas can store (254 characters), else ""."""
     text = str(value or "").strip()
+    if len(text) > MAX_EMAIL:
+        return ""
     try:
         validate_email(text)
     except ValidationError:
@@ -285,6 +289,7 @@ def _content_digest(feed: ParsedFeed) -> str:
         feed.image_url,
         feed.podcast_guid,
         feed.locked,
+        feed.locked_owner,
         feed.funding_url,
         feed.funding_text,
         [(p.name, p.role, p.group, p.href, p.img) for p in feed.persons],
@@ -370,7 +375,7 @@ def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
         image_url=clean_url(data.get("cover_url")),
         podcast_guid=str(data.get("podcast_guid") or ""),
         locked=bool(data.get("locked", False)),
-        locked_owner=str(data.get("locked_owner") or ""),
+        locked_owner=_clean_email(data.get("locked_owner")),
         funding_url=clean_url(data.get("funding_url")),
         funding_text=str(data.get("funding_text") or ""),
         copyright=str(data.get("copyright") or ""),

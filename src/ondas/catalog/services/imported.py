@@ -261,12 +261,15 @@ def feed_profile_save(
     funding_url: str,
     funding_text: str,
     copyright: str,
+    locked_owner: str = "",
 ) -> FeedProfile:
-    """Keep what the show's feed says about its owner, lock, funding, copyright."""
+    """Keep what the show's feed says about its owner, lock (and the lock's own
+    owner), funding, copyright."""
     profile, _created = FeedProfile.objects.get_or_create(show=show)
     profile.owner_name = owner_name[:255]
     profile.owner_email = owner_email
     profile.locked = locked
+    profile.locked_owner = locked_owner
     profile.funding_url = funding_url
     profile.funding_text = funding_text[:128]
     profile.copyright = copyright[:255]
@@ -276,6 +279,7 @@ def feed_profile_save(
             "owner_name",
             "owner_email",
             "locked",
+            "locked_owner",
             "funding_url",
             "funding_text",
             "copyright",

@@ -301,12 +301,14 @@ def _update(
 
 
 def show_profile_apply(*, show: Show, feed: ParsedFeed) -> FeedProfile:
-    """Keep what the feed says about its owner, lock and funding, and its people."""
+    """Keep what the feed says about its owner, lock (with the lock's own owner)
+    and funding, and its people."""
     profile = feed_profile_save(
         show=show,
         owner_name=feed.owner_name,
         owner_email=feed.owner_email,
         locked=feed.locked,
+        locked_owner=feed.locked_owner,
         funding_url=feed.funding_url,
         funding_text=feed.funding_text,
         copyright=feed.copyright,
