@@ -41,6 +41,7 @@ from ondas.catalog.services import PersonInput, TranscriptInput
 from ondas.ingest.enclosure import enclosure_type
 from ondas.ingest.errors import (
     FeedEmpty,
+    FeedNoAudio,
     FeedTruncated,
     FeedUnparsable,
     FeedXMLForbidden,
@@ -126,6 +127,8 @@ class ParsedFeed:
     persons: tuple[PersonInput, ...]
     items: tuple[ParsedItem, ...]
     skipped_items: int = 0
+    # Of those, the items with no usable enclosure: no audio to make one of.
+    audioless_items: int = 0
     content_sha256: str = field(default="", compare=False)
 
     @property
@@ -316,7 +319,8 @@ def _without_plain_doctype(body: bytes) -> bytes:
 
 def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
     """Parse a feed document; raise FeedEmpty, FeedTruncated, FeedXMLForbidden
-    or FeedUnparsable."""
+    or FeedUnparsable. A feed without items is returned: ``feed_items_missing``
+    says why there is nothing in it to import."""
     if not body.strip():
         raise FeedEmpty()
     handler = RSSHandler(url, 0)
@@ -346,11 +350,13 @@ def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
     data: dict[str, Any] = handler.data
     items: list[ParsedItem] = []
     seen: set[str] = set()
-    skipped = 0
+    skipped = audioless = 0
     for entry in data.get("episodes", []):
         item = _item(entry)
         if item is None or not item.guid or item.guid in seen:
             skipped += 1
+            if item is None:
+                audioless += 1
             continue
         seen.add(item.guid)
         items.append(item)
@@ -384,8 +390,17 @@ def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
         persons=_persons(data.get("persons")),
         items=tuple(items),
         skipped_items=skipped,
+        audioless_items=audioless,
     )
     return _with_digest(feed)
+
+
+def feed_items_missing(feed: ParsedFeed) -> FeedEmpty | FeedNoAudio:
+    """Why a feed with no episode to import has none: FeedNoAudio when it has
+    items but none with audio, else FeedEmpty."""
+    if feed.audioless_items:
+        return FeedNoAudio(items=feed.audioless_items)
+    return FeedEmpty()
 
 
 def _with_digest(feed: ParsedFeed) -> ParsedFeed:

@@ -15,10 +15,10 @@ from django.utils.timezone import now as timezone_now
 from ondas.catalog.errors import UnknownCategory
 from ondas.catalog.models import Show
 from ondas.catalog.services import category_resolve, show_create
-from ondas.ingest.errors import FeedAlreadyImported, FeedEmpty, FeedLocked
+from ondas.ingest.errors import FeedAlreadyImported, FeedLocked
 from ondas.ingest.fetch import fetch_url
 from ondas.ingest.models import FeedRefresh, FeedSource
-from ondas.ingest.parse import ParsedFeed, feed_parse
+from ondas.ingest.parse import ParsedFeed, feed_items_missing, feed_parse
 from ondas.ingest.services.audit import (
     Attempt,
     applied_state_record,
@@ -99,7 +99,7 @@ def feed_source_import(
     if feed.locked and not _ownership_proven(feed, claimed):
         raise FeedLocked()
     if not feed.items:
-        raise FeedEmpty()
+        raise feed_items_missing(feed)
     with transaction.atomic(durable=True):
         show = show_create(
             title=feed.title[:255] or url,

@@ -31,7 +31,6 @@ from django_tasks import task
 from ondas.catalog.services import show_update_from_feed
 from ondas.ingest.errors import (
     FeedApprovalStale,
-    FeedEmpty,
     FeedError,
     FeedMassRemovalHeld,
     FeedOlder,
@@ -39,7 +38,7 @@ from ondas.ingest.errors import (
 )
 from ondas.ingest.fetch import FetchResult, fetch_url
 from ondas.ingest.models import FeedRefresh, FeedSource
-from ondas.ingest.parse import ParsedFeed, feed_parse
+from ondas.ingest.parse import ParsedFeed, feed_items_missing, feed_parse
 from ondas.ingest.services.audit import (
     Attempt,
     applied_state_record,
@@ -101,7 +100,10 @@ def _decide(source: FeedSource, feed: ParsedFeed, *, guard_removals: bool) -> _D
     """
     if not feed.items:
         return _Decision(
-            Outcome.REFUSED, ok=False, validators=_Validators.KEEP, error=FeedEmpty()
+            Outcome.REFUSED,
+            ok=False,
+            validators=_Validators.KEEP,
+            error=feed_items_missing(feed),
         )
     older = _older(source, feed)
     if older is not None:
