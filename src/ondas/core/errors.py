@@ -45,6 +45,7 @@ class ErrorCode(StrEnum):
     FEED_HTTP_ERROR = "feed_http_error"
     FEED_TRUNCATED = "feed_truncated"
     FEED_EMPTY = "feed_empty"
+    FEED_NO_AUDIO = "feed_no_audio"
     FEED_UNPARSABLE = "feed_unparsable"
     FEED_XML_FORBIDDEN = "feed_xml_forbidden"
     FEED_LOCKED = "feed_locked"
