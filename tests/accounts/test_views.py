@@ -430,56 +430,6 @@ def test_delete_account_confirms_then_anonymises_and_ends_sessions(
 # Passwords ---------------------------------------------------------------------------
 
 
-def test_password_reset_by_email(
-    client: Client,
-    user: User,
-    mailoutbox: list[mail.EmailMessage],
-) -> None:
-    response = client.post(
-        reverse("accounts:password-reset"), {"email": "ANA@example.com"}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:password-reset-done")
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].subject == "Reset your Ondas password"
-
-    form_page = client.get(_path_in(mailoutbox[0]), follow=True)
-    assert "Choose a new password" in form_page.content.decode()
-    done = client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
-    )
-    assert done.status_code == 302
-    assert done["Location"] == reverse("accounts:password-reset-complete")
-    user.refresh_from_db()
-    assert user.check_password(NEW_PASSWORD) is True
-    assert user.email_verified_at is not None  # the link proved the address
-
-
-def test_password_reset_for_an_unknown_address_looks_the_same(
-    client: Client, mailoutbox: list[mail.EmailMessage]
-) -> None:
-    response = client.post(
-        reverse("accounts:password-reset"), {"email": "who@example.com"}
-    )
-    assert response["Location"] == reverse("accounts:password-reset-done")
-    assert mailoutbox == []
-
-
-def test_password_reset_used_link_says_so(
-    client: Client, user: User, mailoutbox: list[mail.EmailMessage]
-) -> None:
-    client.post(reverse("accounts:password-reset"), {"email": user.email})
-    link = _path_in(mailoutbox[0])
-    form_page = client.get(link, follow=True)
-    client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
-    )
-    again = client.get(link, follow=True)
-    assert "The link has expired or was already used." in again.content.decode()
-
-
 def test_password_change(signed_in_client: Client, user: User) -> None:
     url = reverse("accounts:password-change")
     assert '<label for="id_old_password">' in signed_in_client.get(url).content.decode()

@@ -26,6 +26,11 @@ def _send(
         context = {"site_url": settings.SITE_URL, **context}
         subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
         body = render_to_string(f"accounts/email/{template}.txt", context)
+    return send_rendered(to=to, subject=subject, body=body, what=what)
+
+
+def send_rendered(*, to: str, subject: str, body: str, what: str) -> bool:
+    """Send one rendered email; a failure is logged without the address."""
     try:
         send_mail(
             " ".join(subject.split()),  # one line: headers cannot hold newlines

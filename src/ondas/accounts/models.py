@@ -102,6 +102,8 @@ class RateLimitEvent(models.Model):
         SIGN_IN_EMAIL = "sign_in_email", _("failed sign-in, by email")
         SIGN_IN_IP = "sign_in_ip", _("failed sign-in, by client address")
         VERIFICATION_EMAIL = "verification_email", _("verification email sent")
+        PASSWORD_RESET_EMAIL = "password_reset_email", _("password reset, by email")
+        PASSWORD_RESET_IP = "password_reset_ip", _("password reset, by client address")
 
     scope = models.CharField(_("scope"), max_length=32, choices=Scope.choices)
     key = models.CharField(_("key"), max_length=64)

@@ -32,6 +32,7 @@ from ondas.accounts.errors import (
 from ondas.accounts.forms import DeleteAccountForm, SignInForm, SignUpForm
 from ondas.accounts.models import User
 from ondas.accounts.ratelimit import client_ip
+from ondas.accounts.reset import password_reset_request
 from ondas.accounts.selectors import account_sections_for_user
 from ondas.accounts.services import (
     user_authenticate,
@@ -207,6 +208,28 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Counted and queued here, sent by a task: the same answer, in the
+        # same time, whether or not an account uses the address.
+        wait = password_reset_request(
+            email=form.cleaned_data["email"], client_ip=client_ip(self.request)
+        )
+        if wait is not None:
+            minutes = max(1, -(-wait // 60))
+            form.add_error(
+                None,
+                _(
+                    "Too many password reset requests. Please wait %(minutes)s "
+                    "minutes and try again."
+                )
+                % {"minutes": minutes},
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        return redirect(self.success_url)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
