@@ -60,33 +60,6 @@ def test_sign_up_page_labels_every_field(client: Client) -> None:
     assert 'aria-describedby="id_password1_helptext"' in html
 
 
-def test_sign_up_signs_in_and_asks_to_confirm_the_address(
-    client: Client,
-    mailoutbox: list[mail.EmailMessage],
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            SIGN_UP,
-            {"email": "Ana@Example.com", "password1": PASSWORD, "password2": PASSWORD},
-        )
-    assert response.status_code == 302
-    assert response["Location"] == ACCOUNT
-    page = client.get(ACCOUNT).content.decode()
-    assert "Welcome to Ondas!" in page
-    assert "Please confirm your email address." in page
-    assert "ana@example.com" in page
-    assert "Not confirmed yet" in page
-
-    assert len(mailoutbox) == 1
-    confirmed = client.get(_path_in(mailoutbox[0]))
-    assert confirmed.status_code == 200
-    assert "Email address confirmed" in confirmed.content.decode()
-    page = client.get(ACCOUNT).content.decode()
-    assert "Please confirm your email address." not in page
-    assert "Confirmed" in page
-
-
 @pytest.mark.parametrize(
     ("data", "status", "message"),
     [
@@ -99,15 +72,6 @@ def test_sign_up_signs_in_and_asks_to_confirm_the_address(
             {"email": "ana example.com", "password1": PASSWORD, "password2": PASSWORD},
             400,
             "Enter a valid email address.",
-        ),
-        (
-            {
-                "email": "TAKEN@example.com",
-                "password1": PASSWORD,
-                "password2": PASSWORD,
-            },
-            409,
-            "An account with this email address already exists.",
         ),
         (
             {
@@ -161,32 +125,6 @@ def test_sign_up_shows_every_problem_at_once(client: Client) -> None:
     assert "Enter a valid email address." in html
     assert "This password is too common." in html
     assert "This password is entirely numeric." in html
-
-
-@pytest.mark.parametrize(
-    ("next_url", "expected"),
-    [
-        (
-            "/shows/the-backend-engineering-show/",
-            "/shows/the-backend-engineering-show/",
-        ),
-        ("https://evil.example/", ACCOUNT),
-        ("//evil.example/", ACCOUNT),
-    ],
-)
-def test_sign_up_follows_only_a_safe_next(
-    client: Client, next_url: str, expected: str
-) -> None:
-    response = client.post(
-        SIGN_UP,
-        {
-            "email": "ana@example.com",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-            "next": next_url,
-        },
-    )
-    assert response["Location"] == expected
 
 
 # Sign-in and out --------------------------------------------------------------

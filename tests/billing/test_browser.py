@@ -7,9 +7,12 @@ server, and the server's clock is moved with ``ONDAS_CLOCK_SHIFT``.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import Page
 from pytest_django.fixtures import Settings
@@ -55,6 +58,7 @@ def test_trial_play_cancel_and_the_lock_after_the_period(
     live_server: LiveServer,
     settings: Settings,
     exclusive_episode: Episode,
+    mailoutbox: list[mail.EmailMessage],
 ) -> None:
     site = live_server.url
     show_url = site + reverse("web:show-detail", args=["sala-de-maquinas"])
@@ -75,6 +79,14 @@ def test_trial_play_cancel_and_the_lock_after_the_period(
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     page.locator("form .account-card__submit").click()
+
+    # The link that finishes the account comes by email, and carries on.
+    assert page.locator("h1").inner_text() == "Revisa tu correo"
+    (message,) = mailoutbox
+    link = re.search(r"https?://\S+", str(message.body))
+    assert link is not None
+    page.goto(site + urlsplit(link[0])._replace(scheme="", netloc="").geturl())
+    page.get_by_role("button", name="Confirmar y continuar").click()
 
     card = page.get_by_label("Número de tarjeta")
     card.fill("4242 4242 4242 4242")

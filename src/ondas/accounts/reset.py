@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -46,19 +47,10 @@ def password_reset_request(
         (Scope.PASSWORD_RESET_EMAIL, ratelimit.email_key(email), RESETS_PER_ADDRESS),
         (Scope.PASSWORD_RESET_IP, ratelimit.ip_key(client_ip), RESETS_PER_CLIENT),
     )
-    waits = [
-        wait
-        for scope, key, limit in limits
-        if (
-            wait := ratelimit.retry_after(
-                scope=scope, key=key, limit=limit, window=RESET_WINDOW, now=now
-            )
-        )
-        is not None
-    ]
-    if waits:
+    wait = ratelimit.retry_after_any(limits=limits, window=RESET_WINDOW, now=now)
+    if wait is not None:
         logger.warning("Password reset refused: too many requests")
-        return max(waits)
+        return wait
     for scope, key, _limit in limits:
         ratelimit.record(scope=scope, key=key, window=RESET_WINDOW, now=now)
     language = translation.get_language() or settings.LANGUAGE_CODE
@@ -69,11 +61,27 @@ def password_reset_request(
     return None
 
 
+def password_reset_url(*, user: User) -> str:
+    """Return the link that lets the owner of ``user``'s address choose a password."""
+    path = reverse(
+        "accounts:password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return settings.SITE_URL + path
+
+
 @task()
 def password_reset_email_task(*, email: str, language: str) -> None:
-    """Send the reset link to each active account of ``email``, if any."""
-    for user in User.objects.filter(email__iexact=email, is_active=True):
-        if not user.has_usable_password():
+    """Send the reset link to each account of ``email`` that may sign in, if any.
+
+    A pending sign-up gets it too: the link proves the address, so choosing a
+    password with it finishes the account (``user_password_reset_complete``).
+    """
+    for user in User.objects.filter(email__iexact=email, deleted_at__isnull=True):
+        if not (user.is_active or user.is_pending) or not user.has_usable_password():
             continue
         context: dict[str, object] = {
             "uid": urlsafe_base64_encode(force_bytes(user.pk)),

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ratelimitevent',
             name='scope',
-            field=models.CharField(choices=[('sign_in_email', 'failed sign-in, by email'), ('sign_in_ip', 'failed sign-in, by client address'), ('verification_email', 'verification email sent'), ('password_reset_email', 'password reset, by email'), ('password_reset_ip', 'password reset, by client address')], max_length=32, verbose_name='scope'),
+            field=models.CharField(choices=[('sign_in_email', 'failed sign-in, by email'), ('sign_in_ip', 'failed sign-in, by client address'), ('verification_email', 'verification email sent'), ('password_reset_email', 'password reset, by email'), ('password_reset_ip', 'password reset, by client address'), ('sign_up_email', 'sign-up, by email'), ('sign_up_ip', 'sign-up, by client address')], max_length=32, verbose_name='scope'),
         ),
     ]
