@@ -33,10 +33,11 @@ from ondas.billing.errors import (
     PaymentDeclined,
     PaymentMethodRefused,
     SubscriptionNotFound,
+    TrialUnavailable,
     WebhookPayloadInvalid,
 )
 from ondas.billing.forms import CardForm
-from ondas.billing.models import Subscription
+from ondas.billing.models import Plan, Subscription
 from ondas.billing.providers.offline import payment_method_from_test_card
 from ondas.billing.providers.stripe import StripeProvider
 from ondas.billing.selectors import (
@@ -52,6 +53,7 @@ from ondas.billing.services import (
     subscription_resume,
     subscription_start,
 )
+from ondas.billing.tokens import charge_consent_make, charge_consent_read
 from ondas.core import clock
 from ondas.core.errors import OndasError
 
@@ -79,6 +81,12 @@ def plan_list_view(request: HttpRequest) -> HttpResponse:
 
 
 # Subscribing ----------------------------------------------------------------
+#
+# A plan's free trial is never quietly replaced by a charge. When the address
+# has had its trial, the subscribe page says so and its button names the
+# amount. When the card has had one (known only once it is entered), the
+# person is shown what it costs today and asked to confirm, or to use
+# another card (charge_confirm.html).
 
 
 @never_cache
@@ -112,12 +120,57 @@ def _subscribe_with_test_card(
             payment_method=method,
             provider="offline",
             now=clock.now(),
+            accept_charge=form.cleaned_data["accept_charge"],
         )
     except (PaymentDeclined, PaymentMethodRefused) as exc:
         form.add_payment_error(exc)
         return render(
             request, "billing/subscribe.html", context, status=exc.http_status
         )
+    except TrialUnavailable as exc:
+        consent = charge_consent_make(
+            user_id=request.user.pk, plan_slug=offer.plan.slug, payment_method=method
+        )
+        return _charge_confirm(request, offer.plan, exc, consent=consent)
+    messages.success(request, _started_message(sub))
+    return redirect("accounts:account")
+
+
+def _charge_confirm(
+    request: AuthedHttpRequest,
+    plan: Plan,
+    error: TrialUnavailable,
+    *,
+    consent: str,
+) -> HttpResponse:
+    """Say that there is no trial and what is charged today; ask to confirm."""
+    context = {
+        "plan": plan,
+        "refusal": error.reason,
+        "consent": consent,
+        "card_form": CardForm(),
+    }
+    return render(request, "billing/charge_confirm.html", context)
+
+
+@login_required
+@require_POST
+def subscribe_confirm_view(request: AuthedHttpRequest, plan_slug: str) -> HttpResponse:
+    """Pay today with the test card the confirmation page was for."""
+    offer = storefront_for(user=request.user).offer_for_sale(slug=plan_slug)
+    method = charge_consent_read(  # ChargeConsentInvalid: 400
+        token=request.POST.get("consent", ""),
+        user_id=request.user.pk,
+        plan_slug=offer.plan.slug,
+    )
+    sub = subscription_start(
+        user=request.user,
+        plan=offer.plan,
+        payment_method=method,
+        provider="offline",
+        now=clock.now(),
+        accept_charge=True,
+    )  # PaymentDeclined (402) and AlreadySubscribed (409) become error pages
     messages.success(request, _started_message(sub))
     return redirect("accounts:account")
 

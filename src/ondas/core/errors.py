@@ -71,6 +71,8 @@ class ErrorCode(StrEnum):
     SUBSCRIPTION_NOT_RESUMABLE = "subscription_not_resumable"
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_METHOD_REFUSED = "payment_method_refused"
+    TRIAL_UNAVAILABLE = "trial_unavailable"
+    CHARGE_CONSENT_INVALID = "charge_consent_invalid"
     WEBHOOK_SIGNATURE_INVALID = "webhook_signature_invalid"
     PRIVATE_FEED_NOT_FOUND = "private_feed_not_found"
     PRIVATE_FEED_NEEDS_PLAN = "private_feed_needs_plan"
