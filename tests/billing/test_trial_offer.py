@@ -1,11 +1,13 @@
 """The offer knows before payment: a card or an address that has had its free
 trial sees a plain statement of today's charge and is charged only once it
-confirms; another card still gets the trial."""
+confirms; another card still gets the trial. Offline test cards and Stripe."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import signing
@@ -19,6 +21,8 @@ from ondas.billing.providers.offline import payment_method_from_test_card
 from ondas.billing.services import subscription_advance, subscription_cancel
 from ondas.billing.tokens import charge_consent_make
 from ondas.core import clock
+from tests.billing.stripe_standin import StripeStandIn, stripe_standin
+from tests.billing.test_stripe import SECRET
 from tests.support.billing import GOOD_CARD, OTHER_CARD, subscribe
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +220,106 @@ def test_the_address_rule_without_the_agreement_asks_first(
     assert EMAIL_STATEMENT in html
     assert "Or use another card" not in html  # another card would not help
     assert nothing_charged(email_had_its_trial)
+
+
+# Stripe -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stripe(settings: Settings, premium: Plan) -> Iterator[StripeStandIn]:
+    premium.stripe_price_id = "price_123"
+    premium.save(update_fields=["stripe_price_id"])
+    with stripe_standin() as server:
+        settings.ONDAS_PAYMENT_PROVIDER = "stripe"
+        settings.ONDAS_STRIPE_SECRET_KEY = "sk_test_only"
+        settings.ONDAS_STRIPE_API_BASE = server.base
+        settings.ONDAS_STRIPE_WEBHOOK_SECRET = SECRET
+        yield server
+
+
+def through_checkout(
+    client: Client, stripe: StripeStandIn, plan: Plan, *, fingerprint: str
+) -> str:
+    """Press "Continue", type a card at Stripe, come back: the return page's path."""
+    client.post(subscribe_url(plan))
+    session_id = list(stripe.sessions)[-1]
+    stripe.card_entered(session_id, fingerprint=fingerprint)
+    success = stripe.created("/v1/checkout/sessions")[-1]["success_url"][0]
+    back = urlsplit(success.replace("{CHECKOUT_SESSION_ID}", session_id))
+    assert parse_qs(back.query) == {"session_id": [session_id]}
+    return f"{back.path}?{back.query}"
+
+
+def test_stripe_second_account_with_the_same_card_confirms_before_the_charge(
+    english: Client, user: User, second: User, premium: Plan, stripe: StripeStandIn
+) -> None:
+    english.force_login(user)
+    back = through_checkout(english, stripe, premium, fingerprint="fpA")
+    page = flat(english.get(back).content.decode())
+    assert "Your card is saved" in page
+    assert "Nothing is charged today: your 7-day free trial starts now" in page
+    english.post(back.split("?")[0], {"session_id": back.split("=")[-1]})
+    assert Subscription.objects.get(user=user).status == Status.TRIALING
+
+    english.force_login(second)
+    back = through_checkout(english, stripe, premium, fingerprint="fpA")
+    session_id = back.split("=")[-1]
+
+    html = flat(english.get(back).content.decode())
+    assert "No free trial with this card" in html
+    assert "Card: Visa ending 4242." in html
+    assert CARD_STATEMENT in html
+    assert ">Pay $99.00 MXN today</button>" in html
+    assert ">Use another card</button>" in html
+    assert len(stripe.created("/v1/subscriptions")) == 1  # only the first person's
+
+    unconfirmed = english.post(back.split("?")[0], {"session_id": session_id})
+    assert unconfirmed.status_code == 200
+    assert CARD_STATEMENT in flat(unconfirmed.content.decode())
+    assert len(stripe.created("/v1/subscriptions")) == 1
+    assert nothing_charged(second)
+
+    confirmed = english.post(
+        back.split("?")[0], {"session_id": session_id, "accept_charge": "1"}
+    )
+    assert confirmed.status_code == 302
+    assert "trial_period_days" not in stripe.created("/v1/subscriptions")[-1]
+    sub = Subscription.objects.get(user=second)
+    assert sub.status == Status.ACTIVE and sub.trial_end is None
+
+
+def test_stripe_use_another_card_gets_the_trial(
+    english: Client, second: User, premium: Plan, stripe: StripeStandIn
+) -> None:
+    # Someone else had the trial with card fpA already.
+    other = User.objects.create_user("cy@example.com", "a third pass phrase")
+    english.force_login(other)
+    back = through_checkout(english, stripe, premium, fingerprint="fpA")
+    english.post(back.split("?")[0], {"session_id": back.split("=")[-1]})
+    english.force_login(second)
+    back = through_checkout(english, stripe, premium, fingerprint="fpA")
+    assert CARD_STATEMENT in flat(english.get(back).content.decode())
+
+    # "Use another card" is the subscribe button again: a new Checkout.
+    back = through_checkout(english, stripe, premium, fingerprint="fpB")
+    html = flat(english.get(back).content.decode())
+    assert "Nothing is charged today: your 7-day free trial starts now" in html
+    english.post(back.split("?")[0], {"session_id": back.split("=")[-1]})
+    sub = Subscription.objects.get(user=second)
+    assert sub.status == Status.TRIALING
+    assert stripe.created("/v1/subscriptions")[-1]["trial_period_days"] == ["7"]
+
+
+def test_stripe_return_page_of_an_unfinished_checkout(
+    english: Client, user: User, premium: Plan, stripe: StripeStandIn
+) -> None:
+    english.force_login(user)
+    english.post(subscribe_url(premium))
+    session_id = list(stripe.sessions)[-1]  # no card entered
+    back = reverse("billing:checkout-return", args=[premium.slug])
+
+    response = english.get(back, {"session_id": session_id})
+
+    assert response.status_code == 400
+    assert "Nothing was charged" in response.content.decode()
+    assert stripe.created("/v1/subscriptions") == []

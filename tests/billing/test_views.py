@@ -475,13 +475,19 @@ def test_stripe_subscribe_goes_to_checkout(
     response = english.post(subscribe_url(premium))
 
     assert "Continue to secure payment" in html
+    assert "Nothing is charged there" in html
     assert 'name="card_number"' not in html
     assert response.status_code == 302
-    assert response["Location"].startswith("https://")
-    (sent,) = [form for _m, path, form in stripe.requests if "checkout" in path]
-    success = sent["success_url"][0]
-    assert success.endswith(reverse("billing:checkout-success"))
+    assert response["Location"] == "https://checkout.stripe.test/c/cs_test_1"
+    (sent,) = stripe.created("/v1/checkout/sessions")
+    assert sent["mode"] == ["setup"]  # it only saves the card
+    assert "line_items[0][price]" not in sent
+    back = reverse("billing:checkout-return", args=[premium.slug])
+    assert sent["success_url"][0].endswith(back + "?session_id={CHECKOUT_SESSION_ID}")
     assert sent["cancel_url"][0].endswith(reverse("billing:checkout-cancel"))
+    assert sent["metadata[ondas_user]"] == [str(user.pk)]
+    (customer,) = stripe.created("/v1/customers")
+    assert customer["email"] == [user.email]
 
 
 def test_checkout_return_pages(english: Client, user: User) -> None:

@@ -13,6 +13,11 @@ urlpatterns = [
         name="subscribe-confirm",
     ),
     path(
+        "plans/<slug:plan_slug>/subscribe/card/",
+        views.checkout_return_view,
+        name="checkout-return",
+    ),
+    path(
         "billing/checkout/done/",
         views.checkout_success_view,
         name="checkout-success",

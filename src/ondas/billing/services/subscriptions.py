@@ -37,7 +37,6 @@ from ondas.billing.models import (
 )
 from ondas.billing.periods import period_end
 from ondas.billing.providers import ChargeResult, PaymentMethod, get_provider
-from ondas.billing.providers.stripe import StripeProvider
 from ondas.billing.selectors import trial_available, trial_refusal
 from ondas.billing.services.charges import (
     ChargeRequest,
@@ -244,31 +243,6 @@ def _start_record(
         request, result = charge
         charge_record(sub, request=request, result=result, now=now)
     return sub
-
-
-def subscription_checkout_url(
-    *, user: User, plan: Plan, success_url: str, cancel_url: str
-) -> str:
-    """Open a Stripe Checkout for ``plan``; the trial only if it is the person's first.
-
-    The subscription itself appears when Stripe's webhook reports it.
-    """
-    with_trial = start_check(
-        user=user,
-        plan=plan,
-        payment_method=PaymentMethod(ref="", label="", fingerprint=""),
-    )
-    provider = get_provider("stripe")
-    assert isinstance(provider, StripeProvider)
-    return provider.checkout_url(
-        price_id=plan.stripe_price_id,
-        email=user.email,
-        user_id=user.pk,
-        plan_slug=plan.slug,
-        trial_days=plan.trial_days if with_trial else 0,
-        success_url=success_url,
-        cancel_url=cancel_url,
-    )
 
 
 # Cancelling and resuming -------------------------------------------------------
