@@ -34,6 +34,8 @@ class ErrorCode(StrEnum):
     ROLE_CHANGE_FORBIDDEN = "role_change_forbidden"
     LAST_STAFF_MEMBER = "last_staff_member"
     ACCOUNT_DELETED = "account_deleted"
+    SIGN_UP_RATE_LIMITED = "sign_up_rate_limited"
+    SIGN_UP_ALREADY_CONFIRMED = "sign_up_already_confirmed"
     # feeds: importing, refreshing and publishing RSS
     FEED_URL_INVALID = "feed_url_invalid"
     FEED_ADDRESS_REFUSED = "feed_address_refused"
@@ -70,6 +72,8 @@ class ErrorCode(StrEnum):
     SUBSCRIPTION_NOT_RESUMABLE = "subscription_not_resumable"
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_METHOD_REFUSED = "payment_method_refused"
+    TRIAL_UNAVAILABLE = "trial_unavailable"
+    CHARGE_CONSENT_INVALID = "charge_consent_invalid"
     WEBHOOK_SIGNATURE_INVALID = "webhook_signature_invalid"
     PRIVATE_FEED_NOT_FOUND = "private_feed_not_found"
     PRIVATE_FEED_NEEDS_PLAN = "private_feed_needs_plan"
