@@ -13,6 +13,8 @@ from typing import ClassVar
 class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     INVALID_REQUEST = "invalid_request"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
     SIGN_IN_REQUIRED = "sign_in_required"
     SHOW_NOT_FOUND = "show_not_found"
     EPISODE_NOT_FOUND = "episode_not_found"
@@ -110,6 +112,26 @@ class InvalidRequest(OndasError):
 
     def __init__(self, *, reason: str) -> None:
         super().__init__(reason)
+
+
+class UnsupportedMediaType(OndasError):
+    """A body in a format the endpoint does not read (a form post to a JSON API)."""
+
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    http_status = 415
+
+    def __init__(self, message: str, *, expected: str, received: str) -> None:
+        super().__init__(message, expected=expected, received=received)
+
+
+class PayloadTooLarge(OndasError):
+    """A body over the size the endpoint accepts."""
+
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+    http_status = 413
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message, limit=limit)
 
 
 class SignInRequired(OndasError):
