@@ -9,10 +9,12 @@ export ONDAS_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run install dev test lint bench bench-deps system-deps messages clean
 
+# The demo runs background tasks (emails) inline, so no `ondas worker` is needed
+# to see the sign-up link on the console.
 run: install
 	$(BIN)/ondas manage migrate --noinput
 	$(BIN)/ondas demo
-	$(BIN)/ondas serve --host $(HOST) --port $(PORT)
+	ONDAS_TASKS_BACKEND=$${ONDAS_TASKS_BACKEND:-immediate} $(BIN)/ondas serve --host $(HOST) --port $(PORT)
 
 install: $(VENV)/.installed-base
 

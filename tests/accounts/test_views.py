@@ -60,33 +60,6 @@ def test_sign_up_page_labels_every_field(client: Client) -> None:
     assert 'aria-describedby="id_password1_helptext"' in html
 
 
-def test_sign_up_signs_in_and_asks_to_confirm_the_address(
-    client: Client,
-    mailoutbox: list[mail.EmailMessage],
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            SIGN_UP,
-            {"email": "Ana@Example.com", "password1": PASSWORD, "password2": PASSWORD},
-        )
-    assert response.status_code == 302
-    assert response["Location"] == ACCOUNT
-    page = client.get(ACCOUNT).content.decode()
-    assert "Welcome to Ondas!" in page
-    assert "Please confirm your email address." in page
-    assert "ana@example.com" in page
-    assert "Not confirmed yet" in page
-
-    assert len(mailoutbox) == 1
-    confirmed = client.get(_path_in(mailoutbox[0]))
-    assert confirmed.status_code == 200
-    assert "Email address confirmed" in confirmed.content.decode()
-    page = client.get(ACCOUNT).content.decode()
-    assert "Please confirm your email address." not in page
-    assert "Confirmed" in page
-
-
 @pytest.mark.parametrize(
     ("data", "status", "message"),
     [
@@ -99,15 +72,6 @@ def test_sign_up_signs_in_and_asks_to_confirm_the_address(
             {"email": "ana example.com", "password1": PASSWORD, "password2": PASSWORD},
             400,
             "Enter a valid email address.",
-        ),
-        (
-            {
-                "email": "TAKEN@example.com",
-                "password1": PASSWORD,
-                "password2": PASSWORD,
-            },
-            409,
-            "An account with this email address already exists.",
         ),
         (
             {
@@ -161,32 +125,6 @@ def test_sign_up_shows_every_problem_at_once(client: Client) -> None:
     assert "Enter a valid email address." in html
     assert "This password is too common." in html
     assert "This password is entirely numeric." in html
-
-
-@pytest.mark.parametrize(
-    ("next_url", "expected"),
-    [
-        (
-            "/shows/the-backend-engineering-show/",
-            "/shows/the-backend-engineering-show/",
-        ),
-        ("https://evil.example/", ACCOUNT),
-        ("//evil.example/", ACCOUNT),
-    ],
-)
-def test_sign_up_follows_only_a_safe_next(
-    client: Client, next_url: str, expected: str
-) -> None:
-    response = client.post(
-        SIGN_UP,
-        {
-            "email": "ana@example.com",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-            "next": next_url,
-        },
-    )
-    assert response["Location"] == expected
 
 
 # Sign-in and out --------------------------------------------------------------
@@ -428,56 +366,6 @@ def test_delete_account_confirms_then_anonymises_and_ends_sessions(
 
 
 # Passwords ---------------------------------------------------------------------------
-
-
-def test_password_reset_by_email(
-    client: Client,
-    user: User,
-    mailoutbox: list[mail.EmailMessage],
-) -> None:
-    response = client.post(
-        reverse("accounts:password-reset"), {"email": "ANA@example.com"}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:password-reset-done")
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].subject == "Reset your Ondas password"
-
-    form_page = client.get(_path_in(mailoutbox[0]), follow=True)
-    assert "Choose a new password" in form_page.content.decode()
-    done = client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
-    )
-    assert done.status_code == 302
-    assert done["Location"] == reverse("accounts:password-reset-complete")
-    user.refresh_from_db()
-    assert user.check_password(NEW_PASSWORD) is True
-    assert user.email_verified_at is not None  # the link proved the address
-
-
-def test_password_reset_for_an_unknown_address_looks_the_same(
-    client: Client, mailoutbox: list[mail.EmailMessage]
-) -> None:
-    response = client.post(
-        reverse("accounts:password-reset"), {"email": "who@example.com"}
-    )
-    assert response["Location"] == reverse("accounts:password-reset-done")
-    assert mailoutbox == []
-
-
-def test_password_reset_used_link_says_so(
-    client: Client, user: User, mailoutbox: list[mail.EmailMessage]
-) -> None:
-    client.post(reverse("accounts:password-reset"), {"email": user.email})
-    link = _path_in(mailoutbox[0])
-    form_page = client.get(link, follow=True)
-    client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
-    )
-    again = client.get(link, follow=True)
-    assert "The link has expired or was already used." in again.content.decode()
 
 
 def test_password_change(signed_in_client: Client, user: User) -> None:

@@ -7,16 +7,21 @@ server, and the server's clock is moved with ``ONDAS_CLOCK_SHIFT``.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import Page
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from ondas.billing.models import Subscription
+from ondas.accounts.models import User
+from ondas.billing.models import LedgerEntry, Plan, Subscription
 from ondas.catalog.models import Episode, Show
+from tests.support.billing import subscribe
 from tests.web.test_browser import (  # noqa: F401 - fixtures, used by name
     audio_state,
     context,
@@ -55,6 +60,7 @@ def test_trial_play_cancel_and_the_lock_after_the_period(
     live_server: LiveServer,
     settings: Settings,
     exclusive_episode: Episode,
+    mailoutbox: list[mail.EmailMessage],
 ) -> None:
     site = live_server.url
     show_url = site + reverse("web:show-detail", args=["sala-de-maquinas"])
@@ -75,6 +81,14 @@ def test_trial_play_cancel_and_the_lock_after_the_period(
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     page.locator("form .account-card__submit").click()
+
+    # The link that finishes the account comes by email, and carries on.
+    assert page.locator("h1").inner_text() == "Revisa tu correo"
+    (message,) = mailoutbox
+    link = re.search(r"https?://\S+", str(message.body))
+    assert link is not None
+    page.goto(site + urlsplit(link[0])._replace(scheme="", netloc="").geturl())
+    page.get_by_role("button", name="Confirmar y continuar").click()
 
     card = page.get_by_label("Número de tarjeta")
     card.fill("4242 4242 4242 4242")
@@ -116,3 +130,42 @@ def test_trial_play_cancel_and_the_lock_after_the_period(
 
     page.goto(site + reverse("accounts:account"))
     assert "Terminó el" in page.locator("#subscription").inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_account_with_a_card_that_had_its_trial_is_told_before_paying(
+    page: Page,  # noqa: F811 - the fixture imported above
+    live_server: LiveServer,
+    demo_catalog: Show,
+) -> None:
+    premium = Plan.objects.get(slug="premium")
+    subscribe(User.objects.create_user("ana@example.com", PASSWORD), premium)
+    User.objects.create_user(EMAIL, PASSWORD)
+    site = live_server.url
+
+    page.goto(f"{site}{reverse('accounts:sign-in')}?next={reverse('billing:plans')}")
+    page.fill("#id_email", EMAIL)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form .account-card__submit").click()
+    page.get_by_role("link", name="Probar gratis 7 días").click()
+    page.get_by_label("Número de tarjeta").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Probar gratis 7 días").click()
+
+    # The same card had Ana's trial: said plainly, and nothing charged yet.
+    assert page.locator("h1").inner_text() == "Sin prueba gratis con esta tarjeta"
+    assert page.locator(".checkout__statement").inner_text() == (
+        "Esta tarjeta ya tuvo una prueba gratis, así que con ella no hay otra: si "
+        "sigues, hoy se te cobrarán $99.00 MXN."
+    )
+    assert "Todavía no se ha cobrado nada." in page.locator(".checkout").inner_text()
+    assert page.get_by_role("button", name="Usar esta tarjeta").is_visible()
+    assert not Subscription.objects.filter(user__email=EMAIL).exists()
+    assert not LedgerEntry.objects.filter(user__email=EMAIL).exists()
+
+    page.get_by_role("button", name="Pagar $99.00 MXN hoy").click()
+
+    notice = page.locator(".notice--success")
+    assert "Tu suscripción Premium está activa." in notice.inner_text()
+    sub = Subscription.objects.get(user__email=EMAIL)
+    assert sub.status == Subscription.Status.ACTIVE and sub.trial_end is None
+    assert LedgerEntry.objects.get(user__email=EMAIL).amount_minor == 9900

@@ -32,6 +32,7 @@ from ondas.billing.errors import (
     AlreadySubscribed,
     SubscriptionAlreadyCancelled,
     SubscriptionNotResumable,
+    TrialUnavailable,
 )
 from ondas.billing.models import (
     LedgerEntry,
@@ -91,17 +92,22 @@ class BillingMachine(RuleBasedStateMachine):
             user=self.user, status__in=Subscription.LIVE
         ).first()
 
-    @rule(card=st.sampled_from(CARDS))
-    def start(self, card: str) -> None:
+    @rule(card=st.sampled_from(CARDS), accept=st.booleans())
+    def start(self, card: str, accept: bool) -> None:
         try:
             subscription_start(
                 user=self.user,
                 plan=self.plan,
                 payment_method=payment_method_from_test_card(card),
                 now=self.now,
+                accept_charge=accept,
             )
         except AlreadySubscribed:
             assert self.live() is not None
+        except TrialUnavailable:
+            # Nothing charged, nothing started: the person was not asked yet.
+            assert not accept
+            assert self.live() is None
 
     @rule()
     def cancel(self) -> None:

@@ -12,6 +12,8 @@ from ondas.billing.errors import (
     PaymentMethodRefused,
     SubscriptionAlreadyCancelled,
     SubscriptionNotResumable,
+    TrialRefusal,
+    TrialUnavailable,
 )
 from ondas.billing.models import LedgerEntry, PaymentAttempt, Plan, Subscription
 from ondas.billing.providers import ChargeResult
@@ -28,20 +30,26 @@ from ondas.billing.services import (
     subscription_start,
 )
 from ondas.core.errors import ErrorCode
-from tests.support.billing import DECLINED, FAILS_RENEWAL, GOOD_CARD, T0
+from tests.support.billing import DECLINED, FAILS_RENEWAL, GOOD_CARD, OTHER_CARD, T0
 
 Status = Subscription.Status
 DAY = timedelta(days=1)
 
 
 def _start(
-    user: User, plan: Plan, card: str = GOOD_CARD, now: datetime = T0
+    user: User,
+    plan: Plan,
+    card: str = GOOD_CARD,
+    now: datetime = T0,
+    *,
+    accept_charge: bool = False,
 ) -> Subscription:
     return subscription_start(
         user=user,
         plan=plan,
         payment_method=payment_method_from_test_card(card),
         now=now,
+        accept_charge=accept_charge,
     )
 
 
@@ -126,22 +134,64 @@ def test_resume_after_the_end_is_refused(
         )
 
 
-def test_one_trial_per_email(
-    subscription: Subscription, user: User, premium: Plan
+def test_one_trial_per_email_and_no_charge_until_agreed(
+    subscription: Subscription, user: User, premium: Plan, english: None
 ) -> None:
     subscription_cancel(subscription=subscription, acting_user=user, now=T0)
     billing_run(now=T0 + 7 * DAY)
-    again = _start(user, premium, now=T0 + 10 * DAY)
+    later = T0 + 10 * DAY
+    with pytest.raises(TrialUnavailable) as exc_info:
+        _start(user, premium, card=OTHER_CARD, now=later)  # another card: no help
+    assert exc_info.value.code == ErrorCode.TRIAL_UNAVAILABLE
+    assert exc_info.value.reason == TrialRefusal.EMAIL
+    assert exc_info.value.message == (
+        "Your email address has already had a free trial, so there is none this "
+        "time: if you go on, you will be charged $99.00 MXN today."
+    )
+    assert Subscription.objects.filter(user=user).count() == 1  # the ended one
+    assert not PaymentAttempt.objects.exists()
+
+    again = _start(user, premium, now=later, accept_charge=True)
     assert again.status == Status.ACTIVE  # no second trial: charged at once
     assert again.trial_end is None
     assert LedgerEntry.objects.filter(subscription=again).count() == 1
 
 
-def test_one_trial_per_card(subscription: Subscription, premium: Plan) -> None:
+def test_one_trial_per_card_and_no_charge_until_agreed(
+    subscription: Subscription, premium: Plan
+) -> None:
     other = User.objects.create_user("otra@example.com", "another long phrase")
-    second = _start(other, premium)
+    with pytest.raises(TrialUnavailable) as exc_info:
+        _start(other, premium)
+    assert exc_info.value.reason == TrialRefusal.CARD
+    assert exc_info.value.data == {
+        "reason": "card",
+        "amount_minor": 9900,
+        "currency": "MXN",
+    }
+    assert not Subscription.objects.filter(user=other).exists()
+    assert not PaymentAttempt.objects.exists()
+
+    second = _start(other, premium, accept_charge=True)
     assert second.status == Status.ACTIVE
     assert second.trial_end is None
+    assert LedgerEntry.objects.get(subscription=second).amount_minor == 9900
+
+
+def test_another_card_without_a_trial_gets_one(
+    subscription: Subscription, premium: Plan
+) -> None:
+    other = User.objects.create_user("otra@example.com", "another long phrase")
+    sub = _start(other, premium, card=OTHER_CARD)
+    assert sub.status == Status.TRIALING
+    assert not LedgerEntry.objects.exists()
+
+
+def test_a_plan_without_trial_charges_without_asking(user: User, plan: Plan) -> None:
+    """Its offer never spoke of a trial, so paying at once surprises nobody."""
+    sub = _start(user, plan)
+    assert sub.status == Status.ACTIVE
+    assert LedgerEntry.objects.filter(subscription=sub).count() == 1
 
 
 def test_declined_first_charge_leaves_nothing(
@@ -165,7 +215,7 @@ def test_declined_first_charge_leaves_nothing(
 
     monkeypatch.setitem(providers._PROVIDERS, "offline", DecliningGateway())
     with pytest.raises(PaymentDeclined) as exc_info:
-        _start(user, premium, now=T0 + 8 * DAY)
+        _start(user, premium, now=T0 + 8 * DAY, accept_charge=True)
     assert exc_info.value.http_status == 402
     assert Subscription.objects.filter(user=user).count() == 1  # only the ended one
     assert not PaymentAttempt.objects.exists()

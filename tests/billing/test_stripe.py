@@ -13,7 +13,14 @@ import pytest
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
-from ondas.billing.errors import WebhookSignatureInvalid
+from ondas.billing.errors import (
+    AlreadySubscribed,
+    ChargeConsentInvalid,
+    PaymentDeclined,
+    TrialRefusal,
+    TrialUnavailable,
+    WebhookSignatureInvalid,
+)
 from ondas.billing.models import (
     LedgerEntry,
     Plan,
@@ -23,10 +30,13 @@ from ondas.billing.models import (
 )
 from ondas.billing.selectors import ledger_balance_minor, listening_rights
 from ondas.billing.services import (
+    stripe_checkout_offer,
     stripe_webhook_receive,
     subscription_cancel,
     subscription_checkout_url,
+    subscription_start_stripe,
 )
+from ondas.core.digests import keyed_digest
 from ondas.core.errors import ErrorCode
 from tests.billing.stripe_standin import StripeStandIn, stripe_standin
 from tests.support.billing import T0
@@ -216,27 +226,115 @@ def test_deleted_subscription_ends_access(stripe_sub: Subscription, user: User) 
     assert listening_rights(user=user, now=T0).exclusive is False
 
 
-def test_checkout_offers_the_trial_once(
-    standin: StripeStandIn, user: User, premium: Plan
-) -> None:
+def _saved_card(
+    standin: StripeStandIn, user: User, plan: Plan, *, fingerprint: str
+) -> str:
+    """Open a setup Checkout for ``plan`` and enter a card in it; its session."""
+    url = subscription_checkout_url(
+        user=user, plan=plan, success_url="https://o.example/ok", cancel_url="/no"
+    )
+    session_id = url.rsplit("/", 1)[-1]
+    standin.card_entered(session_id, fingerprint=fingerprint)
+    return session_id
+
+
+@pytest.fixture
+def stripe_premium(premium: Plan) -> Plan:
     premium.stripe_price_id = "price_123"
     premium.save(update_fields=["stripe_price_id"])
+    return premium
+
+
+def test_checkout_only_saves_a_card(
+    standin: StripeStandIn, user: User, stripe_premium: Plan
+) -> None:
     url = subscription_checkout_url(
         user=user,
-        plan=premium,
+        plan=stripe_premium,
         success_url="https://o.example/ok",
         cancel_url="https://o.example/no",
     )
     assert url == "https://checkout.stripe.test/c/cs_test_1"
-    method, path, form = standin.requests[-1]
-    assert (method, path) == ("POST", "/v1/checkout/sessions")
-    assert form["line_items[0][price]"] == ["price_123"]
-    assert form["subscription_data[trial_period_days]"] == ["7"]
-    assert form["customer_email"] == ["ana@example.com"]
+    (form,) = standin.created("/v1/checkout/sessions")
+    assert form["mode"] == ["setup"]
+    assert form["payment_method_types[0]"] == ["card"]
+    assert "line_items[0][price]" not in form
+    assert "subscription_data[trial_period_days]" not in form
+    assert standin.created("/v1/subscriptions") == []
 
 
-def test_checkout_without_trial_after_one_was_used(
-    standin: StripeStandIn, stripe_sub: Subscription, user: User, premium: Plan
+def test_a_saved_card_gets_the_trial_once_confirmed(
+    standin: StripeStandIn, user: User, stripe_premium: Plan, english: None
+) -> None:
+    session = _saved_card(standin, user, stripe_premium, fingerprint="fpA")
+
+    offer = stripe_checkout_offer(user=user, plan=stripe_premium, session_id=session)
+    assert (offer.trial_days, offer.refusal) == (7, None)
+    assert offer.card.payment_method.label == "Visa ending 4242"
+    assert standin.created("/v1/subscriptions") == []  # looking starts nothing
+
+    sub = subscription_start_stripe(
+        user=user, plan=stripe_premium, session_id=session, accept_charge=False, now=T0
+    )
+    (form,) = standin.created("/v1/subscriptions")
+    assert form["trial_period_days"] == ["7"]
+    assert form["items[0][price]"] == ["price_123"]
+    assert form["default_payment_method"] == ["pm_fpA_4242"]
+    assert sub.status == Status.TRIALING
+    assert sub.payment_method_label == "Visa ending 4242"
+    claim = TrialClaim.objects.get(subscription=sub)
+    assert claim.payment_fingerprint_digest == keyed_digest("fpA")
+
+
+def test_a_card_that_had_its_trial_is_not_charged_until_confirmed(
+    standin: StripeStandIn, user: User, stripe_premium: Plan
+) -> None:
+    first = _saved_card(standin, user, stripe_premium, fingerprint="fpA")
+    subscription_start_stripe(
+        user=user, plan=stripe_premium, session_id=first, accept_charge=False, now=T0
+    )
+    other = User.objects.create_user("otra@example.com", "another long phrase")
+    session = _saved_card(standin, other, stripe_premium, fingerprint="fpA")
+
+    offer = stripe_checkout_offer(user=other, plan=stripe_premium, session_id=session)
+    assert (offer.trial_days, offer.refusal) == (0, TrialRefusal.CARD)
+    with pytest.raises(TrialUnavailable):
+        subscription_start_stripe(
+            user=other,
+            plan=stripe_premium,
+            session_id=session,
+            accept_charge=False,
+            now=T0,
+        )
+    assert len(standin.created("/v1/subscriptions")) == 1  # the first person's
+
+    sub = subscription_start_stripe(
+        user=other, plan=stripe_premium, session_id=session, accept_charge=True, now=T0
+    )
+    form = standin.created("/v1/subscriptions")[-1]
+    assert "trial_period_days" not in form
+    assert form["payment_behavior"] == ["error_if_incomplete"]
+    assert sub.status == Status.ACTIVE and sub.trial_end is None
+
+
+def test_another_card_without_a_trial_gets_one(
+    standin: StripeStandIn, user: User, stripe_premium: Plan
+) -> None:
+    first = _saved_card(standin, user, stripe_premium, fingerprint="fpA")
+    subscription_start_stripe(
+        user=user, plan=stripe_premium, session_id=first, accept_charge=False, now=T0
+    )
+    other = User.objects.create_user("otra@example.com", "another long phrase")
+    session = _saved_card(standin, other, stripe_premium, fingerprint="fpB")
+
+    sub = subscription_start_stripe(
+        user=other, plan=stripe_premium, session_id=session, accept_charge=False, now=T0
+    )
+    assert sub.status == Status.TRIALING
+
+
+def test_the_email_rule_holds_on_stripe_too(
+    standin: StripeStandIn, stripe_sub: Subscription, user: User, stripe_premium: Plan
 ) -> None:
     deliver(
         "evt_12",
@@ -244,14 +342,77 @@ def test_checkout_without_trial_after_one_was_used(
         sub_obj(user, "canceled"),
         created=600,
     )
-    subscription_checkout_url(
-        user=user,
-        plan=premium,
-        success_url="https://o.example/ok",
-        cancel_url="https://o.example/no",
+    session = _saved_card(standin, user, stripe_premium, fingerprint="fpNew")
+
+    offer = stripe_checkout_offer(user=user, plan=stripe_premium, session_id=session)
+    assert (offer.trial_days, offer.refusal) == (0, TrialRefusal.EMAIL)
+    with pytest.raises(TrialUnavailable) as exc_info:
+        subscription_start_stripe(
+            user=user,
+            plan=stripe_premium,
+            session_id=session,
+            accept_charge=False,
+            now=T0,
+        )
+    assert exc_info.value.reason == TrialRefusal.EMAIL
+    assert standin.created("/v1/subscriptions") == []
+
+
+def test_a_refused_first_payment_starts_nothing(
+    standin: StripeStandIn, user: User, plan: Plan
+) -> None:
+    plan.stripe_price_id = "price_9"
+    plan.save(update_fields=["stripe_price_id"])
+    standin.declined.add("fpBad")
+    session = _saved_card(standin, user, plan, fingerprint="fpBad")
+
+    with pytest.raises(PaymentDeclined) as exc_info:
+        subscription_start_stripe(
+            user=user, plan=plan, session_id=session, accept_charge=True, now=T0
+        )
+    assert exc_info.value.data["reason"] == "card_declined"
+    assert not Subscription.objects.filter(user=user).exists()
+
+
+def test_someone_elses_checkout_is_refused(
+    standin: StripeStandIn, user: User, stripe_premium: Plan
+) -> None:
+    session = _saved_card(standin, user, stripe_premium, fingerprint="fpA")
+    other = User.objects.create_user("otra@example.com", "another long phrase")
+    for start in (
+        lambda: stripe_checkout_offer(
+            user=other, plan=stripe_premium, session_id=session
+        ),
+        lambda: subscription_start_stripe(
+            user=other,
+            plan=stripe_premium,
+            session_id=session,
+            accept_charge=True,
+            now=T0,
+        ),
+    ):
+        with pytest.raises(ChargeConsentInvalid):
+            start()
+    assert standin.created("/v1/subscriptions") == []
+
+
+def test_starting_twice_starts_one_subscription(
+    standin: StripeStandIn, user: User, stripe_premium: Plan
+) -> None:
+    """A second click (or its webhook first) ends at the same mirror."""
+    session = _saved_card(standin, user, stripe_premium, fingerprint="fpA")
+    sub = subscription_start_stripe(
+        user=user, plan=stripe_premium, session_id=session, accept_charge=False, now=T0
     )
-    form = standin.requests[-1][2]
-    assert "subscription_data[trial_period_days]" not in form
+    with pytest.raises(AlreadySubscribed):
+        subscription_start_stripe(
+            user=user,
+            plan=stripe_premium,
+            session_id=session,
+            accept_charge=False,
+            now=T0,
+        )
+    assert Subscription.objects.filter(user=user).get() == sub
 
 
 def test_cancel_tells_stripe(

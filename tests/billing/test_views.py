@@ -133,7 +133,10 @@ def test_storefront_says_no_trial_to_someone_who_had_one(
 
     html = flat(page(english, PLANS))
 
-    assert "No trial this time, as you have had one: $99.00 MXN a month" in html
+    assert (
+        "No free trial: your email address has already had one. You will be "
+        "charged $99.00 MXN today, then $99.00 MXN a month; cancel anytime." in html
+    )
     assert "7-day free trial" not in html
     assert ">Subscribe to Premium</a>" in html
 
@@ -244,33 +247,6 @@ def test_subscribe_with_a_refused_card_shows_the_form_again(
     assert 'name="card_number"' in html
     assert not Subscription.objects.filter(user=user).exists()
     assert not LedgerEntry.objects.exists()
-
-
-def test_subscribe_without_trial_charges_at_once_and_lists_the_receipt(
-    english: Client, user: User, premium: Plan
-) -> None:
-    # Someone else had the trial with this very card: one trial per card.
-    other = User.objects.create_user("bea@example.com", "another pass phrase")
-    subscription_start(
-        user=other,
-        plan=premium,
-        payment_method=payment_method_from_test_card(GOOD_CARD),
-        now=clock.now(),
-    )
-    english.force_login(user)
-
-    response = english.post(subscribe_url(premium), {"card_number": GOOD_CARD})
-
-    assert response.status_code == 302
-    sub = Subscription.objects.get(user=user)
-    assert sub.status == Status.ACTIVE and sub.trial_end is None
-    html = flat(page(english, ACCOUNT))
-    assert "Your Premium subscription is active. Your receipt is below." in html
-    assert "Active, paid until" in html
-    entry = LedgerEntry.objects.get(user=user)
-    assert f'<td data-label="Description">{entry.description}</td>' in html
-    assert '<td data-label="Kind">Charge</td>' in html
-    assert "$99.00 MXN</td>" in html
 
 
 def test_subscribe_twice_is_refused(
@@ -499,13 +475,19 @@ def test_stripe_subscribe_goes_to_checkout(
     response = english.post(subscribe_url(premium))
 
     assert "Continue to secure payment" in html
+    assert "Nothing is charged there" in html
     assert 'name="card_number"' not in html
     assert response.status_code == 302
-    assert response["Location"].startswith("https://")
-    (sent,) = [form for _m, path, form in stripe.requests if "checkout" in path]
-    success = sent["success_url"][0]
-    assert success.endswith(reverse("billing:checkout-success"))
+    assert response["Location"] == "https://checkout.stripe.test/c/cs_test_1"
+    (sent,) = stripe.created("/v1/checkout/sessions")
+    assert sent["mode"] == ["setup"]  # it only saves the card
+    assert "line_items[0][price]" not in sent
+    back = reverse("billing:checkout-return", args=[premium.slug])
+    assert sent["success_url"][0].endswith(back + "?session_id={CHECKOUT_SESSION_ID}")
     assert sent["cancel_url"][0].endswith(reverse("billing:checkout-cancel"))
+    assert sent["metadata[ondas_user]"] == [str(user.pk)]
+    (customer,) = stripe.created("/v1/customers")
+    assert customer["email"] == [user.email]
 
 
 def test_checkout_return_pages(english: Client, user: User) -> None:

@@ -141,6 +141,85 @@ def test_chapters_from_description_cases(
     assert _pairs(chapters_from_description(text)) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Our week in Lisbon. 0:00 Intro 3:15 The flight, at 12:30 pm we met"
+            " the crew 18:40 Landing",
+            [
+                (0.0, "Intro"),
+                (195.0, "The flight, at 12:30 pm we met the crew"),
+                (1120.0, "Landing"),
+            ],
+        ),
+        (
+            "0:00 News 2:00 Weather: rain until 15:00 4:00 Sports",
+            [(0.0, "News"), (120.0, "Weather: rain until 15:00"), (240.0, "Sports")],
+        ),
+        (
+            "0:00 Presentación 3:00 Nos vimos a las 12:30 en el centro 9:00 Despedida",
+            [
+                (0.0, "Presentación"),
+                (180.0, "Nos vimos a las 12:30 en el centro"),
+                (540.0, "Despedida"),
+            ],
+        ),
+        (
+            "0:00 Intro 5:00 The 21:30h show 8:00 Stage times 19:45 UTC 10:00 End",
+            [
+                (0.0, "Intro"),
+                (300.0, "The 21:30h show"),
+                (480.0, "Stage times 19:45 UTC"),
+                (600.0, "End"),
+            ],
+        ),
+        ("Doors open from 9:30 until 11:00, the talk is at 10:15 am.", []),
+    ],
+)
+def test_chapters_from_description_time_of_day_is_prose(
+    text: str, expected: list[tuple[float, str]]
+) -> None:
+    """A clock time in a sentence ("at 12:30 pm") is part of a title, not a chapter."""
+    assert _pairs(chapters_from_description(text)) == expected
+
+
+def test_chapters_from_description_time_after_a_title_on_its_line_is_prose() -> None:
+    """When each line opens with its time, a later time on the line is its title's."""
+    text = (
+        "<p>Commuting stories.</p><p>0:00 Welcome</p>"
+        "<p>4:10 Why the 9:30 train is always late</p>"
+        "<p>15:00 Letters, and the 22:15 night bus</p><p>31:00 Goodbye</p>"
+    )
+    assert _pairs(chapters_from_description(text)) == [
+        (0.0, "Welcome"),
+        (250.0, "Why the 9:30 train is always late"),
+        (900.0, "Letters, and the 22:15 night bus"),
+        (1860.0, "Goodbye"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>Chapters</p><ul><li>Intro - 0:00</li><li>Virtual memory - 4:00</li>"
+        "<li>VMA areas - 12:00</li><li>Summary – 45:30</li></ul>",
+        "Intro (00:00)\nVirtual memory (04:00)\nVMA areas (12:00)\nSummary (45:30)",
+        "Intro 0:00 | Virtual memory 4:00 | VMA areas 12:00 | Summary 45:30",
+        "Timestamps:<br>• Intro: 0:00<br>• Virtual memory: 4:00<br>"
+        "• VMA areas: 12:00<br>• Summary: 45:30",
+    ],
+)
+def test_chapters_from_description_title_before_its_time(text: str) -> None:
+    """In "Title - 0:00" lists each title goes with the time after it, not the next."""
+    assert _pairs(chapters_from_description(text)) == [
+        (0.0, "Intro"),
+        (240.0, "Virtual memory"),
+        (720.0, "VMA areas"),
+        (2730.0, "Summary"),
+    ]
+
+
 def test_chapters_from_description_drops_times_past_the_end() -> None:
     chapters = chapters_from_description("0:00 A 1:00 B 9:00 C", duration_seconds=300)
     assert _pairs(chapters) == [(0.0, "A"), (60.0, "B")]

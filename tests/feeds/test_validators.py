@@ -31,13 +31,16 @@ from ondas.catalog.models import (
     FeedProfile,
     Show,
     ShowCategory,
+    Transcript,
 )
 from ondas.catalog.services import (
     EpisodeInput,
     PersonInput,
+    TranscriptInput,
     audio_file_create,
     episode_chapters_replace,
     episode_create,
+    episode_transcripts_replace,
     episode_update_from_feed,
     episodes_create_many,
     feed_persons_replace,
@@ -308,8 +311,12 @@ CHANGES: dict[str, Write] = {
     "publisher's enclosures updated in bulk": lambda _s, _c: (
         RemoteEpisode.objects.update(enclosure_length=99)
     ),
-    "publisher's transcript added": lambda _s, _c: RemoteEpisode.objects.update(
-        transcript_url="https://cdn.example.com/4.vtt"
+    "publisher's transcript added": lambda _s, _c: Transcript.objects.create(
+        episode=_episode("small-4"), url="https://cdn.example.com/4.vtt"
+    ),
+    "transcripts replaced": lambda _s, _c: episode_transcripts_replace(
+        episode=_episode(),
+        transcripts=[TranscriptInput("https://ex.com/1.vtt", "text/vtt", "es")],
     ),
     "remote episode removed": lambda _s, _c: RemoteEpisode.objects.all().delete(),
     "publisher's artwork changed": lambda show, _c: (
@@ -366,6 +373,9 @@ NO_CHANGE: dict[str, Write] = {
         last_seen_at=NOW + timedelta(hours=1), missing_since=None
     ),
     "another show's episode renamed": lambda _s, _c: _rename(_other_episode()),
+    "the same transcripts again": lambda _s, _c: episode_transcripts_replace(
+        episode=_episode(), transcripts=[]
+    ),
 }
 
 

@@ -27,6 +27,8 @@ class FakeItem:
     season: int | None = None
     number: int | None = None
     persons: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    # False: an item with no enclosure at all (a text post, an announcement).
+    audio: bool = True
 
     @property
     def enclosure(self) -> str:
@@ -63,10 +65,13 @@ def _item_xml(item: FakeItem) -> str:
         f'<guid isPermaLink="false">{escape(item.guid)}</guid>',
         f"<pubDate>{format_datetime(item.published)}</pubDate>",
         f"<description>{escape(item.description)}</description>",
-        f'<enclosure url={quoteattr(item.enclosure)} length="{item.length}"'
-        f" type={quoteattr(item.mime_type)}/>",
         f"<itunes:duration>{item.duration}</itunes:duration>",
     ]
+    if item.audio:
+        parts.append(
+            f'<enclosure url={quoteattr(item.enclosure)} length="{item.length}"'
+            f" type={quoteattr(item.mime_type)}/>"
+        )
     if item.season is not None:
         parts.append(f"<itunes:season>{item.season}</itunes:season>")
     if item.number is not None:

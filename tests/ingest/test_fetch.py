@@ -279,6 +279,32 @@ class TestBounds:
         assert headers["If-Modified-Since"] == "Mon, 06 Jan 2025 10:00:00 GMT"
         assert headers["Host"] == f"127.0.0.1:{feed_server.port}"
 
+    def test_head_bytes_asks_for_a_range(self, feed_server: FeedServer) -> None:
+        """A file's first bytes: one Range request, answered 206, however big the
+        file (bigger than the size cap here)."""
+        audio = bytes(range(256)) * 1000
+        url = feed_server.serve("/a.bin", Reply(audio, ranges=True))
+        result = fetch_url(url, policy=_local(max_bytes=1000), head_bytes=512)
+        assert (result.status, result.body) == (206, audio[:512])
+        headers = feed_server.requests[-1][1]
+        assert (headers["Range"], headers["Accept-Encoding"]) == (
+            "bytes=0-511",
+            "identity",
+        )
+
+    def test_head_bytes_from_a_server_without_ranges(
+        self, feed_server: FeedServer
+    ) -> None:
+        """A 200 with the whole file is read no further than the bytes asked for."""
+        audio = bytes(range(256)) * 4000
+        url = feed_server.serve("/a.bin", Reply(audio))
+        result = fetch_url(url, policy=_local(max_bytes=1000), head_bytes=512)
+        assert (result.status, result.body) == (200, audio[:512])
+
+    def test_head_bytes_of_a_short_file(self, feed_server: FeedServer) -> None:
+        url = feed_server.serve("/a.bin", Reply(b"tiny", ranges=True))
+        assert fetch_url(url, policy=_local(), head_bytes=512).body == b"tiny"
+
 
 def test_every_refusal_is_a_feed_error() -> None:
     for error in (

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from django.utils import translation
 from pytest_django import DjangoCaptureOnCommitCallbacks
 from pytest_django.fixtures import Settings
 
@@ -16,6 +17,7 @@ from ondas.ingest.errors import (
     FeedAlreadyImported,
     FeedEmpty,
     FeedLocked,
+    FeedNoAudio,
 )
 from ondas.ingest.models import FeedRefresh, RemoteEpisode
 from ondas.ingest.services.imports import feed_source_import
@@ -162,6 +164,49 @@ def test_feed_source_import_empty_feed_is_refused(feed_server: FeedServer) -> No
     with pytest.raises(FeedEmpty):
         feed_source_import(url=url)
     assert Show.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en",
+            "The feed has 2 items, but none has audio: no enclosure with an http "
+            "or https address, so there is no episode to import.",
+        ),
+        (
+            "es",
+            "El feed tiene 2 elementos, pero ninguno tiene audio: ningún adjunto "
+            "con una dirección http o https, así que no hay episodio que importar.",
+        ),
+    ],
+)
+def test_feed_source_import_of_items_without_audio_says_so(
+    feed_server: FeedServer, language: str, message: str
+) -> None:
+    """A feed whose items have no audio is not "empty": its own code, its own words."""
+    items = [replace(i, audio=False) for i in fake_items(2)]
+    url = feed_server.serve("/feed.xml", Reply(rss(items)))
+
+    with translation.override(language), pytest.raises(FeedNoAudio) as exc_info:
+        feed_source_import(url=url)
+
+    assert exc_info.value.code == ErrorCode.FEED_NO_AUDIO
+    assert exc_info.value.message == message
+    assert Show.objects.count() == 0
+
+
+def test_feed_source_import_of_one_item_without_audio(
+    feed_server: FeedServer,
+) -> None:
+    item = replace(fake_items(1)[0], url="ftp://cdn.example.com/ep.mp3")
+    url = feed_server.serve("/feed.xml", Reply(rss([item])))
+    with pytest.raises(FeedNoAudio) as exc_info:
+        feed_source_import(url=url)
+    assert exc_info.value.message == (
+        "The feed has 1 item, but it has no audio: no enclosure with an http or "
+        "https address, so there is no episode to import."
+    )
 
 
 def test_feed_source_import_without_allow_list_is_refused(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ondas.catalog.chapters import ChapterInput
+from ondas.catalog.services import TranscriptInput
 from ondas.core.errors import ErrorCode
 from ondas.ingest.errors import (
     FeedEmpty,
@@ -136,9 +137,8 @@ def test_feed_parse_reads_itunes_podlove_and_podcasting_20_tags() -> None:
     assert (parsed.enclosure_length, parsed.enclosure_type) == (1_234_567, "audio/mpeg")
     assert parsed.chapters == (ChapterInput(0.0, "Start"), ChapterInput(62.5, "Later"))
     assert parsed.chapters_url == "https://chaos.example.com/ch.json"
-    assert (parsed.transcript_url, parsed.transcript_type) == (
-        "https://chaos.example.com/t.vtt",
-        "text/vtt",
+    assert parsed.transcripts == (
+        TranscriptInput(url="https://chaos.example.com/t.vtt", mime_type="text/vtt"),
     )
     assert [(p.name, p.role) for p in parsed.persons] == [("Guest Person", "guest")]
 

@@ -97,6 +97,12 @@ def _chaos() -> list[object]:
             ErrorCode.FEED_UNPARSABLE,
         ),
         ("no episodes", Reply(rss([])), "refused", ErrorCode.FEED_EMPTY),
+        (
+            "items without audio",
+            Reply(rss([replace(i, audio=False) for i in ten])),
+            "refused",
+            ErrorCode.FEED_NO_AUDIO,
+        ),
         ("older version", Reply(older), "refused", ErrorCode.FEED_OLDER),
         (
             "half the episodes",

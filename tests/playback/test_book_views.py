@@ -572,3 +572,92 @@ def test_nginx_may_not_keep_the_yes_for_a_book_part(
     assert yes.status_code == 200
     assert yes["X-Accel-Expires"] == "0"
     assert yes["X-Ondas-Cache-Control"] == "private, no-cache"
+
+
+# Bodies in other formats, too large, or with text no database stores ----------
+
+
+def test_a_form_post_is_415_in_the_json_shape(
+    client_for: Client, book: Audiobook
+) -> None:
+    token = open_session(client_for, book)
+    for url in (bookmarks_url(book), session_url(book), report_url(token)):
+        response = client_for.post(url, {"position_seconds": "5", "device": "x"})
+
+        assert response.status_code == 415, (url, response.content)
+        body = response.json()
+        assert body["code"] == ErrorCode.UNSUPPORTED_MEDIA_TYPE
+        assert body["data"]["expected"] == "application/json"
+        assert body["data"]["received"] == "multipart/form-data"
+    assert not Bookmark.objects.exists()
+
+
+def test_a_text_body_is_415(client_for: Client, book: Audiobook) -> None:
+    response = client_for.post(
+        bookmarks_url(book), '{"position_seconds": 5}', content_type="text/plain"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["data"]["received"] == "text/plain"
+    assert not Bookmark.objects.exists()
+
+
+def test_a_json_suffix_type_is_read_as_json(
+    client_for: Client, book: Audiobook
+) -> None:
+    response = client_for.post(
+        bookmarks_url(book),
+        json.dumps({"position_seconds": 5}),
+        content_type="application/merge-patch+json; charset=utf-8",
+    )
+
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"position_seconds": 3, "note": "\\ud800"}',
+        b'{"position_seconds": 3, "note": "ok", "\\udfff": 1}',
+        b'{"position_seconds": 3, "note": ["\\ud83d"]}',
+    ],
+)
+def test_a_lone_surrogate_in_a_bookmark_is_400(
+    client_for: Client, book: Audiobook, raw: bytes
+) -> None:
+    response = client_for.post(
+        bookmarks_url(book), raw, content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == ErrorCode.INVALID_REQUEST
+    assert not Bookmark.objects.exists()
+
+
+def test_a_lone_surrogate_in_a_device_name_is_400(
+    client_for: Client, book: Audiobook
+) -> None:
+    response = client_for.post(
+        session_url(book), b'{"device": "tel\\udc00"}', content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert not ListeningSession.objects.exists()
+
+
+def test_a_body_over_the_limit_is_413(
+    client_for: Client, subscriber: User, book: Audiobook, settings: Settings
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    token = open_session(client_for, book)
+    payload = {"seq": 1, "intervals": [], "pad": "x" * 2000}
+
+    for url in (report_url(token), bookmarks_url(book)):
+        response = post(client_for, url, payload)
+
+        assert response.status_code == 413, (url, response.content)
+        body = response.json()
+        assert body["code"] == ErrorCode.PAYLOAD_TOO_LARGE
+        assert body["data"]["limit"] == 1000
+    assert charged(subscriber) == 0
+    assert not Bookmark.objects.exists()

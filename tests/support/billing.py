@@ -13,6 +13,7 @@ from ondas.core import clock
 # A fixed, aware clock for services that take ``now``.
 T0 = datetime(2026, 1, 10, 12, tzinfo=UTC)
 GOOD_CARD = "4242 4242 4242 4242"
+OTHER_CARD = "5555 5555 5555 4444"  # succeeds too: another card, with its own trial
 FAILS_RENEWAL = "4000 0000 0000 0341"
 DECLINED = "4000 0000 0000 0002"
 SUBSCRIBER_EMAIL = "lee@example.com"
@@ -35,10 +36,12 @@ def premium_plan_make(*, trial_days: int = 7) -> Plan:
 def subscribe(
     user: User, plan: Plan, *, card: str = GOOD_CARD, now: datetime | None = None
 ) -> Subscription:
-    """Start a subscription, by default now on the clock the views read."""
+    """Start a subscription, by default now on the clock the views read, as
+    someone who agreed to pay today if the card or address had its trial."""
     return subscription_start(
         user=user,
         plan=plan,
         payment_method=payment_method_from_test_card(card),
         now=now or clock.now(),
+        accept_charge=True,
     )

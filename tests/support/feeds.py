@@ -1,12 +1,14 @@
 """Feed test helpers: a real HTTP server on 127.0.0.1 that serves whatever a test
-tells it to, a tiny real MP3, and a small show with everything a feed can show.
+tells it to (byte ranges too, when asked), a tiny real MP3, and a small show
+with everything a feed can show.
 The fixtures that use them are in tests/conftest.py."""
 
 from __future__ import annotations
 
 import io
+import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -30,6 +32,11 @@ class Reply:
     # Declare a Content-Length other than the body's (a cut-off transfer);
     # -1 sends none (the body ends when the connection closes).
     declared_length: int | None = None
+    # Answer a "Range: bytes=a-b" request with 206 and those bytes alone.
+    ranges: bool = False
+
+
+_RANGE_RE = re.compile(r"bytes=(\d+)-(\d*)")
 
 
 class FeedServer:
@@ -53,6 +60,18 @@ class FeedServer:
                     self.send_header("ETag", reply.etag)
                     self.end_headers()
                     return
+                match = _RANGE_RE.fullmatch(self.headers.get("Range") or "")
+                if reply.ranges and match is not None:
+                    whole = len(reply.body)
+                    first = int(match[1])
+                    last = min(int(match[2] or whole - 1), whole - 1)
+                    reply = replace(
+                        reply,
+                        status=206,
+                        body=reply.body[first : last + 1],
+                        headers=reply.headers
+                        | {"Content-Range": f"bytes {first}-{last}/{whole}"},
+                    )
                 self.send_response(reply.status)
                 length = (
                     reply.declared_length

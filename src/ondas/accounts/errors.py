@@ -60,7 +60,8 @@ class InvalidCredentials(AccountFieldError):
         super().__init__(
             _(
                 "That email address and password do not match. Check them and "
-                "try again, or reset your password."
+                "try again, or reset your password. If you have just created "
+                "your account, open the link we emailed you first."
             )
         )
 
@@ -91,6 +92,38 @@ class SignInRateLimited(AccountFieldError):
             retry_after=retry_after,
         )
         self.retry_after = retry_after
+
+
+class SignUpRateLimited(AccountFieldError):
+    code = ErrorCode.SIGN_UP_RATE_LIMITED
+    http_status = 429
+
+    def __init__(self, *, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            ngettext(
+                "Too many sign-ups with this address or from your network. Please "
+                "wait %(minutes)s minute and try again.",
+                "Too many sign-ups with this address or from your network. Please "
+                "wait %(minutes)s minutes and try again.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+class SignUpAlreadyConfirmed(OndasError):
+    """The link that finishes a sign-up was used before: sign in instead."""
+
+    code = ErrorCode.SIGN_UP_ALREADY_CONFIRMED
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This account is already confirmed. Sign in with your password.")
+        )
 
 
 class VerificationLinkInvalid(OndasError):

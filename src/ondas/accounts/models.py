@@ -88,6 +88,22 @@ class User(AbstractUser):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def is_pending(self) -> bool:
+        """Signed up, but the link that finishes the account was never opened.
+
+        Such an account cannot sign in (it is inactive), so a sign-up followed
+        by a sign-in cannot tell whether an address was free. An account an
+        operator deactivated has signed in or been confirmed before; a deleted
+        one has ``deleted_at``.
+        """
+        return (
+            not self.is_active
+            and self.deleted_at is None
+            and self.last_login is None
+            and self.email_verified_at is None
+        )
+
 
 class RateLimitEvent(models.Model):
     """One counted event (a failed sign-in, a verification email sent).
@@ -102,6 +118,10 @@ class RateLimitEvent(models.Model):
         SIGN_IN_EMAIL = "sign_in_email", _("failed sign-in, by email")
         SIGN_IN_IP = "sign_in_ip", _("failed sign-in, by client address")
         VERIFICATION_EMAIL = "verification_email", _("verification email sent")
+        PASSWORD_RESET_EMAIL = "password_reset_email", _("password reset, by email")
+        PASSWORD_RESET_IP = "password_reset_ip", _("password reset, by client address")
+        SIGN_UP_EMAIL = "sign_up_email", _("sign-up, by email")
+        SIGN_UP_IP = "sign_up_ip", _("sign-up, by client address")
 
     scope = models.CharField(_("scope"), max_length=32, choices=Scope.choices)
     key = models.CharField(_("key"), max_length=64)

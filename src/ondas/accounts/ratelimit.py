@@ -9,6 +9,7 @@ address), never the value itself, and are purged once older than their window.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -65,6 +66,23 @@ def retry_after(
     # The limit-th newest event leaves the window first among those that fill it.
     frees_at = times[limit - 1] + window
     return max(1, int((frees_at - now).total_seconds() + 0.999))
+
+
+def retry_after_any(
+    *, limits: Sequence[tuple[str, str, int]], window: timedelta, now: datetime
+) -> int | None:
+    """Return the longest wait among ``(scope, key, limit)``s, or None if none is full."""
+    waits = [
+        wait
+        for scope, key, limit in limits
+        if (
+            wait := retry_after(
+                scope=scope, key=key, limit=limit, window=window, now=now
+            )
+        )
+        is not None
+    ]
+    return max(waits) if waits else None
 
 
 def record(*, scope: str, key: str, window: timedelta, now: datetime) -> None:

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.timezone import now as timezone_now
 
 from ondas.accounts import ratelimit
-from ondas.accounts.emails import account_deleted_email_send, verification_email_send
+from ondas.accounts.emails import account_deleted_email_send, verification_email_task
 from ondas.accounts.errors import (
     AccountDeleted,
     EmailAlreadyRegistered,
@@ -35,7 +35,6 @@ from ondas.accounts.errors import (
 from ondas.accounts.models import User
 from ondas.accounts.selectors import user_get_by_verification_token
 from ondas.accounts.signals import user_deleting
-from ondas.accounts.tokens import verification_token_make
 
 logger = logging.getLogger(__name__)
 # Security-relevant changes, for operators to keep: ids only, never addresses.
@@ -105,12 +104,8 @@ def _sign_in_failure_record(*, email: str, client_ip: str, now: datetime) -> Non
         ratelimit.record(scope=scope, key=key, window=window, now=now)
 
 
-def user_create(*, email: str, password: str, now: datetime | None = None) -> User:
-    """Open a listener account; email a link that confirms the address.
-
-    The account works at once; it is marked unverified until the link is used.
-    """
-    now = now or timezone_now()
+def email_clean(email: str) -> str:
+    """Return the address as stored (``email_normalize``); raise EmailInvalid."""
     email = email_normalize(email)
     try:
         validate_email(email)
@@ -118,13 +113,30 @@ def user_create(*, email: str, password: str, now: datetime | None = None) -> Us
         raise EmailInvalid() from None
     if len(email) > EMAIL_MAX_LENGTH:
         raise EmailInvalid()
-    if User.objects.filter(email__iexact=email).exists():
-        raise EmailAlreadyRegistered()
-    user = User(email=email, username=email, date_joined=now)
+    return email
+
+
+def password_check(*, password: str, user: User) -> None:
+    """Raise PasswordTooWeak unless the validators accept ``password`` for ``user``."""
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
         raise PasswordTooWeak(reasons=exc.messages) from None
+
+
+def user_create(*, email: str, password: str, now: datetime | None = None) -> User:
+    """Open a listener account that works at once; email a link that confirms
+    the address (it is marked unverified until the link is used).
+
+    For operators and fixtures, who know the address is free: the sign-up page
+    uses ``signup.user_sign_up``, which does not say whether it was.
+    """
+    now = now or timezone_now()
+    email = email_clean(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailAlreadyRegistered()
+    user = User(email=email, username=email, date_joined=now)
+    password_check(password=password, user=user)
     user.set_password(password)
     # The username validator allows fewer characters than an email address may
     # hold; ``username`` only mirrors the (validated) email.
@@ -150,12 +162,11 @@ def _verification_email_schedule(*, user: User, now: datetime) -> None:
         window=_VERIFICATION_WINDOW,
         now=now,
     )
-    token = verification_token_make(user_id=user.pk, email=user.email, now=now)
-    user_id, email = user.pk, user.email
+    user_id, issued_at = user.pk, int(now.timestamp())
     language = translation.get_language() or settings.LANGUAGE_CODE
     transaction.on_commit(
-        lambda: verification_email_send(
-            user_id=user_id, email=email, token=token, language=language
+        lambda: verification_email_task.enqueue(
+            user_id=user_id, issued_at=issued_at, language=language
         )
     )
 
@@ -183,13 +194,22 @@ def user_authenticate(
 
 @transaction.atomic(durable=True)
 def user_password_reset_complete(*, user: User, now: datetime | None = None) -> User:
-    """Follow up a password reset by email: the address is proven, failures forgiven."""
+    """Follow up a password reset by email: the address is proven, failures forgiven.
+
+    A pending sign-up is finished by it: the account may sign in from now on.
+    """
     now = now or timezone_now()
     user = User.objects.select_for_update().get(pk=user.pk)
     ratelimit.clear(scope=Scope.SIGN_IN_EMAIL, key=ratelimit.email_key(user.email))
+    changed = []
+    if user.is_pending:
+        user.is_active = True
+        changed.append("is_active")
     if user.email_verified_at is None:
         user.email_verified_at = now
-        user.save(update_fields=["email_verified_at", "updated_at"])
+        changed.append("email_verified_at")
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
     logger.info("Password of account %s reset by email", user.pk)
     return user
 
@@ -211,8 +231,11 @@ def user_verify_email(*, token: str, now: datetime | None = None) -> User:
     age = now.timestamp() - claim.issued_at
     if age > settings.ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS:
         raise VerificationLinkExpired(user_id=user.pk)
+    # A pending sign-up's link normally goes to signup.user_sign_up_confirm;
+    # whichever page it reaches, it proves the address and finishes the account.
+    user.is_active = user.is_active or user.is_pending
     user.email_verified_at = now
-    user.save(update_fields=["email_verified_at", "updated_at"])
+    user.save(update_fields=["is_active", "email_verified_at", "updated_at"])
     logger.info("Email of account %s verified", user.pk)
     return user
 

@@ -7,6 +7,12 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.account_view, name="account"),
     path("sign-up/", views.sign_up_view, name="sign-up"),
+    path("sign-up/sent/", views.sign_up_sent_view, name="sign-up-sent"),
+    path(
+        "sign-up/confirm/<str:token>/",
+        views.sign_up_confirm_view,
+        name="sign-up-confirm",
+    ),
     path("sign-in/", views.sign_in_view, name="sign-in"),
     path("sign-out/", views.sign_out_view, name="sign-out"),
     path("verify/resend/", views.verification_resend_view, name="verify-email-resend"),

@@ -18,33 +18,47 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from ondas.accounts.errors import (
     AccountFieldError,
+    SignUpAlreadyConfirmed,
     VerificationLinkExpired,
     VerificationLinkInvalid,
 )
 from ondas.accounts.forms import DeleteAccountForm, SignInForm, SignUpForm
 from ondas.accounts.models import User
 from ondas.accounts.ratelimit import client_ip
+from ondas.accounts.reset import password_reset_request
 from ondas.accounts.selectors import account_sections_for_user
 from ondas.accounts.services import (
+    email_normalize,
     user_authenticate,
-    user_create,
     user_delete,
     user_password_reset_complete,
     user_send_verification_email,
     user_send_verification_email_for_token,
     user_verify_email,
 )
+from ondas.accounts.signup import (
+    user_get_by_sign_up_token,
+    user_sign_up,
+    user_sign_up_confirm,
+)
 from ondas.accounts.types import AuthedHttpRequest
 
 NEXT = "next"
+# Where the sign-up page leaves the address for the "check your email" page.
+SIGN_UP_SENT = "ondas_sign_up_sent"
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -88,14 +102,50 @@ def sign_up_view(request: HttpRequest) -> HttpResponse:
         return _form_page(request, "accounts/sign_up.html", context)
     data = form.cleaned_data
     try:
-        user = user_create(email=data["email"], password=data["password1"])
+        # The same answer whether or not the address has an account.
+        user_sign_up(
+            email=data["email"],
+            password=data["password1"],
+            client_ip=client_ip(request),
+            next_url=next_url,
+        )
     except AccountFieldError as exc:
         return _form_page(request, "accounts/sign_up.html", context, exc)
+    request.session[SIGN_UP_SENT] = {
+        "email": email_normalize(data["email"]),
+        "next": next_url,
+    }
+    return redirect("accounts:sign-up-sent")
+
+
+@never_cache
+@require_safe
+def sign_up_sent_view(request: HttpRequest) -> HttpResponse:
+    sent = request.session.get(SIGN_UP_SENT)
+    if not isinstance(sent, dict):
+        return redirect("accounts:sign-up")
+    return render(request, "accounts/sign_up_sent.html", sent)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_up_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    # The link only shows a button: mail scanners open links, and only the
+    # person should be signed in.
+    next_url = _safe_next(request, "accounts:account")
+    try:
+        if request.method != "POST":
+            account = user_get_by_sign_up_token(token=token, now=timezone_now())
+            context = {"account": account, "next": next_url}
+            return render(request, "accounts/sign_up_confirm.html", context)
+        user = user_sign_up_confirm(token=token)
+    except SignUpAlreadyConfirmed as exc:
+        messages.info(request, exc.message)
+        return auth_views.redirect_to_login(next_url)
+    except (VerificationLinkInvalid, VerificationLinkExpired) as exc:
+        return _link_failed(request, token, exc)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(
-        request,
-        _("Welcome to Ondas! We sent you a link to confirm your email address."),
-    )
+    messages.success(request, _("Welcome to Ondas! Your account is ready."))
     return redirect(next_url)
 
 
@@ -147,14 +197,23 @@ def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = user_verify_email(token=token)
     except (VerificationLinkInvalid, VerificationLinkExpired) as exc:
-        context = {
-            "error": exc,
-            "token": token if isinstance(exc, VerificationLinkExpired) else "",
-        }
-        return render(
-            request, "accounts/verify_failed.html", context, status=exc.http_status
-        )
+        return _link_failed(request, token, exc)
     return render(request, "accounts/verified.html", {"verified_user": user})
+
+
+def _link_failed(
+    request: HttpRequest,
+    token: str,
+    error: VerificationLinkInvalid | VerificationLinkExpired,
+) -> HttpResponse:
+    """Say why a link from an email did not work; offer a new one if it expired."""
+    context = {
+        "error": error,
+        "token": token if isinstance(error, VerificationLinkExpired) else "",
+    }
+    return render(
+        request, "accounts/verify_failed.html", context, status=error.http_status
+    )
 
 
 @require_POST
@@ -207,6 +266,28 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Counted and queued here, sent by a task: the same answer, in the
+        # same time, whether or not an account uses the address.
+        wait = password_reset_request(
+            email=form.cleaned_data["email"], client_ip=client_ip(self.request)
+        )
+        if wait is not None:
+            minutes = max(1, -(-wait // 60))
+            form.add_error(
+                None,
+                _(
+                    "Too many password reset requests. Please wait %(minutes)s "
+                    "minutes and try again."
+                )
+                % {"minutes": minutes},
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        return redirect(self.success_url)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.utils.translation import gettext as _
 
+from ondas.billing.money import format_money
 from ondas.core.errors import ErrorCode, OndasError
+
+
+class TrialRefusal(StrEnum):
+    """Why a plan's free trial is not given: one trial per card, one per address."""
+
+    CARD = "card"
+    EMAIL = "email"
 
 
 class InvalidTransition(OndasError):
@@ -69,6 +79,48 @@ class PaymentDeclined(OndasError):
         super().__init__(
             _("The payment was declined: %(reason)s") % {"reason": reason},
             reason=reason,
+        )
+
+
+class TrialUnavailable(OndasError):
+    """The plan has a free trial, but not for this card or this address: the
+    first period would be charged now, and the person has not agreed to that."""
+
+    code = ErrorCode.TRIAL_UNAVAILABLE
+    http_status = 409
+
+    def __init__(
+        self, *, reason: TrialRefusal, amount_minor: int, currency: str
+    ) -> None:
+        price = format_money(amount_minor, currency)
+        if reason == TrialRefusal.CARD:
+            message = _(
+                "This card has already had a free trial, so there is none with "
+                "it: if you go on, you will be charged %(price)s today."
+            ) % {"price": price}
+        else:
+            message = _(
+                "Your email address has already had a free trial, so there is "
+                "none this time: if you go on, you will be charged %(price)s today."
+            ) % {"price": price}
+        super().__init__(
+            message, reason=str(reason), amount_minor=amount_minor, currency=currency
+        )
+        self.reason = reason
+        self.amount_minor = amount_minor
+        self.currency = currency
+
+
+class ChargeConsentInvalid(OndasError):
+    code = ErrorCode.CHARGE_CONSENT_INVALID
+    http_status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This confirmation has expired or does not belong to you. Nothing "
+                "was charged; enter your card again."
+            )
         )
 
 

@@ -34,6 +34,9 @@ class CardForm(forms.Form):
         ),
         error_messages={"required": gettext_lazy("Enter a card number.")},
     )
+    # Set by a page that said the first period is charged today (no trial):
+    # the person agreed to it by pressing the button that named the amount.
+    accept_charge = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_card_number(self) -> str:
         number = " ".join(str(self.cleaned_data["card_number"]).split())

@@ -15,6 +15,7 @@ from ondas.accounts.models import User
 from ondas.billing.errors import (
     PlanNotOffered,
     SubscriptionNotFound,
+    TrialRefusal,
 )
 from ondas.billing.models import (
     LedgerEntry,
@@ -27,14 +28,27 @@ from ondas.core.digests import keyed_digest
 Status = Subscription.Status
 
 
+def trial_refusal(*, email: str, payment_fingerprint: str) -> TrialRefusal | None:
+    """Return why this email or this card gets no free trial, or None if it gets one.
+
+    The address is named first: another card would not help with it.
+    """
+    digest = keyed_digest(email.strip().lower())
+    if TrialClaim.objects.filter(email_digest=digest).exists():
+        return TrialRefusal.EMAIL
+    if (
+        payment_fingerprint
+        and TrialClaim.objects.filter(
+            payment_fingerprint_digest=keyed_digest(payment_fingerprint)
+        ).exists()
+    ):
+        return TrialRefusal.CARD
+    return None
+
+
 def trial_available(*, email: str, payment_fingerprint: str) -> bool:
     """Return whether neither this email nor this card has had a free trial."""
-    claims = TrialClaim.objects.filter(email_digest=keyed_digest(email.strip().lower()))
-    if payment_fingerprint:
-        claims = claims | TrialClaim.objects.filter(
-            payment_fingerprint_digest=keyed_digest(payment_fingerprint)
-        )
-    return not claims.exists()
+    return trial_refusal(email=email, payment_fingerprint=payment_fingerprint) is None
 
 
 def plan_list_offered() -> QuerySet[Plan]:

@@ -8,6 +8,16 @@ urlpatterns = [
     path("plans/", views.plan_list_view, name="plans"),
     path("plans/<slug:plan_slug>/subscribe/", views.subscribe_view, name="subscribe"),
     path(
+        "plans/<slug:plan_slug>/subscribe/confirm/",
+        views.subscribe_confirm_view,
+        name="subscribe-confirm",
+    ),
+    path(
+        "plans/<slug:plan_slug>/subscribe/card/",
+        views.checkout_return_view,
+        name="checkout-return",
+    ),
+    path(
         "billing/checkout/done/",
         views.checkout_success_view,
         name="checkout-success",

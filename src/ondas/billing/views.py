@@ -33,10 +33,11 @@ from ondas.billing.errors import (
     PaymentDeclined,
     PaymentMethodRefused,
     SubscriptionNotFound,
+    TrialUnavailable,
     WebhookPayloadInvalid,
 )
 from ondas.billing.forms import CardForm
-from ondas.billing.models import Subscription
+from ondas.billing.models import Plan, Subscription
 from ondas.billing.providers.offline import payment_method_from_test_card
 from ondas.billing.providers.stripe import StripeProvider
 from ondas.billing.selectors import (
@@ -46,12 +47,15 @@ from ondas.billing.selectors import (
     subscription_overview,
 )
 from ondas.billing.services import (
+    stripe_checkout_offer,
     stripe_webhook_receive,
     subscription_cancel,
     subscription_checkout_url,
     subscription_resume,
     subscription_start,
+    subscription_start_stripe,
 )
+from ondas.billing.tokens import charge_consent_make, charge_consent_read
 from ondas.core import clock
 from ondas.core.errors import OndasError
 
@@ -79,6 +83,13 @@ def plan_list_view(request: HttpRequest) -> HttpResponse:
 
 
 # Subscribing ----------------------------------------------------------------
+#
+# A plan's free trial is never quietly replaced by a charge. When the address
+# has had its trial, the subscribe page says so and its button names the
+# amount. When the card has had one (known only once it is entered), the
+# person is shown what it costs today and asked to confirm, or to use
+# another card (charge_confirm.html); with Stripe, whose Checkout only saves
+# the card, that page comes back from Checkout before anything is charged.
 
 
 @never_cache
@@ -112,12 +123,59 @@ def _subscribe_with_test_card(
             payment_method=method,
             provider="offline",
             now=clock.now(),
+            accept_charge=form.cleaned_data["accept_charge"],
         )
     except (PaymentDeclined, PaymentMethodRefused) as exc:
         form.add_payment_error(exc)
         return render(
             request, "billing/subscribe.html", context, status=exc.http_status
         )
+    except TrialUnavailable as exc:
+        consent = charge_consent_make(
+            user_id=request.user.pk, plan_slug=offer.plan.slug, payment_method=method
+        )
+        return _charge_confirm(request, offer.plan, exc, consent=consent)
+    messages.success(request, _started_message(sub))
+    return redirect("accounts:account")
+
+
+def _charge_confirm(
+    request: AuthedHttpRequest,
+    plan: Plan,
+    error: TrialUnavailable,
+    *,
+    consent: str = "",
+    session_id: str = "",
+) -> HttpResponse:
+    """Say that there is no trial and what is charged today; ask to confirm."""
+    context = {
+        "plan": plan,
+        "refusal": error.reason,
+        "consent": consent,
+        "session_id": session_id,
+        "card_form": CardForm() if consent else None,
+    }
+    return render(request, "billing/charge_confirm.html", context)
+
+
+@login_required
+@require_POST
+def subscribe_confirm_view(request: AuthedHttpRequest, plan_slug: str) -> HttpResponse:
+    """Pay today with the test card the confirmation page was for."""
+    offer = storefront_for(user=request.user).offer_for_sale(slug=plan_slug)
+    method = charge_consent_read(  # ChargeConsentInvalid: 400
+        token=request.POST.get("consent", ""),
+        user_id=request.user.pk,
+        plan_slug=offer.plan.slug,
+    )
+    sub = subscription_start(
+        user=request.user,
+        plan=offer.plan,
+        payment_method=method,
+        provider="offline",
+        now=clock.now(),
+        accept_charge=True,
+    )  # PaymentDeclined (402) and AlreadySubscribed (409) become error pages
     messages.success(request, _started_message(sub))
     return redirect("accounts:account")
 
@@ -128,6 +186,11 @@ def _started_message(sub: Subscription) -> str:
             "Your free trial of %(plan)s has started. It runs until %(date)s; "
             "cancel before then and you pay nothing."
         ) % {"plan": sub.plan.name, "date": _day(sub.trial_end)}
+    if sub.provider == "stripe":
+        return _(
+            "Your %(plan)s subscription is active. Its receipt appears below as "
+            "soon as Stripe confirms the payment."
+        ) % {"plan": sub.plan.name}
     return _("Your %(plan)s subscription is active. Your receipt is below.") % {
         "plan": sub.plan.name
     }
@@ -138,13 +201,41 @@ def _subscribe_with_stripe(
 ) -> HttpResponse:
     if request.method != "POST":
         return render(request, "billing/subscribe.html", context)
+    back = reverse("billing:checkout-return", args=[offer.plan.slug])
     url = subscription_checkout_url(
         user=request.user,
         plan=offer.plan,
-        success_url=_site_url("billing:checkout-success"),
+        # Stripe fills in the session, whose saved card the page then reads.
+        success_url=settings.SITE_URL + back + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=_site_url("billing:checkout-cancel"),
     )
     return redirect(url)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkout_return_view(request: AuthedHttpRequest, plan_slug: str) -> HttpResponse:
+    """Back from Stripe with a card saved: say what it gets; start on a POST."""
+    plan = storefront_for(user=request.user).offer_for_sale(slug=plan_slug).plan
+    session_id = request.GET.get("session_id") or request.POST.get("session_id", "")
+    if request.method != "POST":
+        offer = stripe_checkout_offer(
+            user=request.user, plan=plan, session_id=session_id
+        )
+        return render(request, "billing/checkout_offer.html", {"stripe_offer": offer})
+    try:
+        sub = subscription_start_stripe(
+            user=request.user,
+            plan=plan,
+            session_id=session_id,
+            accept_charge=request.POST.get("accept_charge") == "1",
+            now=clock.now(),
+        )
+    except TrialUnavailable as exc:  # the card's trial went to someone meanwhile
+        return _charge_confirm(request, plan, exc, session_id=session_id)
+    messages.success(request, _started_message(sub))
+    return redirect("accounts:account")
 
 
 @never_cache

@@ -9,6 +9,7 @@ from ondas.catalog.models import (
     FeedProfile,
     Show,
     ShowCategory,
+    Transcript,
 )
 from ondas.core.admin import URL_FIELDS
 
@@ -32,6 +33,12 @@ class ChapterInline(admin.TabularInline[Chapter, Episode]):
     extra = 0
 
 
+class TranscriptInline(admin.TabularInline[Transcript, Episode]):
+    model = Transcript
+    extra = 0
+    formfield_overrides = URL_FIELDS
+
+
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin[Episode]):
     list_display = ["title", "show", "published_at", "access"]
@@ -39,7 +46,7 @@ class EpisodeAdmin(admin.ModelAdmin[Episode]):
     search_fields = ["title", "guid"]
     list_select_related = ["show"]
     raw_id_fields = ["audio"]
-    inlines = [ChapterInline]
+    inlines = [ChapterInline, TranscriptInline]
 
 
 @admin.register(Category)
@@ -56,7 +63,7 @@ class AudioFileAdmin(admin.ModelAdmin[AudioFile]):
 @admin.register(FeedProfile)
 class FeedProfileAdmin(admin.ModelAdmin[FeedProfile]):
     formfield_overrides = URL_FIELDS
-    list_display = ["show", "owner_name", "owner_email", "locked"]
+    list_display = ["show", "owner_name", "owner_email", "locked", "locked_owner"]
     raw_id_fields = ["show"]
 
 

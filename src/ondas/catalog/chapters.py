@@ -4,8 +4,9 @@
 - Podlove Simple Chapters (``psc:chapter`` elements inside the item);
 - ID3 ``CHAP`` frames inside an MP3 (read with mutagen);
 - clock times written in the description, as people write them:
-  ``* 0:00 Intro * 4:00 Virtual memory * …`` or glued to the previous title,
-  ``…20:00 io_method worker23:00 io_method io_uring 29:30 …``.
+  ``* 0:00 Intro * 4:00 Virtual memory * …``, glued to the previous title,
+  ``…20:00 io_method worker23:00 io_method io_uring 29:30 …``, or after each
+  title, ``Intro - 0:00`` — but not a time of day in a sentence ("at 12:30 pm").
 
 Every reader returns chapters sorted by start, with distinct non-negative
 starts, ready for ``catalog.services.episode_chapters_replace``.
@@ -17,6 +18,7 @@ import html
 import json
 import logging
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
@@ -297,6 +299,12 @@ def _strip_link_label(title: str) -> str:
     return " ".join(words)
 
 
+def _shorten(title: str) -> str:
+    if len(title) > MAX_PROSE_TITLE:
+        title = title[:MAX_PROSE_TITLE].rsplit(" ", 1)[0] + "…"
+    return title
+
+
 def _clean_title(segment: str, *, last: bool) -> str:
     title = _LEADING_RE.sub("", segment)
     title = _SEPARATOR_RE.split(title, maxsplit=1)[0]
@@ -306,10 +314,13 @@ def _clean_title(segment: str, *, last: bool) -> str:
         title = _strip_link_label(before) if before[-1:].isspace() else before
     if last:
         title = _SENTENCE_END_RE.split(title, maxsplit=1)[0]
-    title = _TRAILING_RE.sub("", " ".join(title.split()))
-    if len(title) > MAX_PROSE_TITLE:
-        title = title[:MAX_PROSE_TITLE].rsplit(" ", 1)[0] + "…"
-    return title
+    return _shorten(_TRAILING_RE.sub("", " ".join(title.split())))
+
+
+def _title_before(before: str) -> str:
+    """The title of a "Title - 0:00" line: what precedes the time."""
+    title = _LEADING_RE.sub("", " ".join(before.split()))
+    return _shorten(_TRAILING_RE.sub("", title))
 
 
 def description_to_text(description: str) -> str:
@@ -318,19 +329,87 @@ def description_to_text(description: str) -> str:
     return html.unescape(_TAG_RE.sub("", text))
 
 
-def chapters_from_description(
-    description: str, *, duration_seconds: float = 0, min_chapters: int = 2
-) -> list[ChapterInput]:
-    """Find chapter times written in a description (HTML or plain text).
+# A clock time that tells the time of day is prose, not a chapter: "at 12:30 pm
+# we met", "from 9:30 until 11:00", "a las 20:30 h", "12:30h", "9:00 UTC".
+_DAYTIME_AFTER_RE = re.compile(
+    r"(?:\s?(?i:[ap]\.?\s?m)\b|h\b|\s?(?i:hrs?|uhr|o['’]clock)\b"
+    r"|\s(?:UTC|GMT|CES?T|[ECMP][SD]T)\b)"
+)
+_DAYTIME_WORDS = frozenset(
+    {
+        "at",
+        "around",
+        "about",
+        "by",
+        "from",
+        "until",
+        "till",
+        "to",
+        "before",
+        "after",
+        "since",
+        "between",
+        "approx",
+        "approximately",
+        "circa",
+        "ca",
+        "las",  # "a las 12:30", "desde las 9:00"
+        "desde",
+        "hasta",
+        "um",
+        "ab",
+        "bis",
+        "vers",
+        "à",
+    }
+)
+_WORD_BEFORE_RE = re.compile(r"\b(\w+)\s+$")
+# Where a chapter line or bulleted segment begins and ends.
+_BOUNDARY_RE = re.compile(r"[\n*•·|▪►▶]")
+_LEAD_JUNK = " \t\r-–—([{>"
+_TRAIL_JUNK = " \t\r)]}.,;:-–—"
 
-    The list starts at the first time that reads 0:00 and takes each later
-    time that moves forward; a time that goes back is part of a title. Fewer
-    than ``min_chapters`` times, or none at 0:00, means no chapters. Never
-    raises.
-    """
-    text = description_to_text(description)
+
+def _daytime(text: str, match: re.Match[str]) -> bool:
+    """Whether this clock time is a time of day in a sentence."""
+    if _DAYTIME_AFTER_RE.match(text, match.end()):
+        return True
+    word = _WORD_BEFORE_RE.search(text, max(0, match.start() - 24), match.start())
+    return word is not None and word.group(1).lower() in _DAYTIME_WORDS
+
+
+class _Segments:
+    """The line (or bulleted segment) around each clock time of a text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.bounds = [m.start() for m in _BOUNDARY_RE.finditer(text)]
+
+    def around(self, start: int, end: int) -> tuple[str, str]:
+        """The segment's text before ``start`` and after ``end``."""
+        i = bisect_left(self.bounds, start)
+        low = self.bounds[i - 1] + 1 if i else 0
+        j = bisect_left(self.bounds, end)
+        high = self.bounds[j] if j < len(self.bounds) else len(self.text)
+        return self.text[low:start], self.text[end:high]
+
+    def leads(self, match: re.Match[str]) -> bool:
+        """The time opens its line ("0:00 Intro", "(05:10) Middle", "- 4:00 …");
+        a first time may follow a label ("Chapters: 0:00 Intro")."""
+        before = self.around(*match.span())[0].strip(_LEAD_JUNK)
+        zero = _clock_value(*match.group(1, 2, 3)) == 0
+        return not before or (zero and before.endswith(":"))
+
+    def trails(self, match: re.Match[str]) -> bool:
+        """The time closes its line, after a title ("Intro - 0:00")."""
+        before, after = self.around(*match.span())
+        return not after.strip(_TRAIL_JUNK) and any(c.isalnum() for c in before)
+
+
+def _sequence(text: str, matches: Iterable[re.Match[str]]) -> list[_Mark]:
+    """From the first time that reads 0:00, each later time that moves forward."""
     marks: list[_Mark] = []
-    for match in _CLOCK_RE.finditer(text):
+    for match in matches:
         candidates = _candidates(match, text)
         if marks and candidates and candidates[0].start < marks[-1].end:
             continue  # overlaps the previous marker (its extra digits)
@@ -347,12 +426,42 @@ def chapters_from_description(
         joined = _split_digit_before(text, match, prev)
         if joined is not None and joined.start >= marks[-1].end:
             marks.append(joined)
+    return marks
+
+
+def chapters_from_description(
+    description: str, *, duration_seconds: float = 0, min_chapters: int = 2
+) -> list[ChapterInput]:
+    """Find chapter times written in a description (HTML or plain text).
+
+    The list starts at the first time that reads 0:00 and takes each later
+    time that moves forward; a time that goes back is part of a title, and so
+    is a time of day ("at 12:30 pm"). When the times open their lines, a time
+    further along a line is part of its title; when they close their lines
+    ("Intro - 0:00"), each title is the text before its time. Fewer than
+    ``min_chapters`` times, or none at 0:00, means no chapters. Never raises.
+    """
+    text = description_to_text(description)
+    segments = _Segments(text)
+    clocks = [m for m in _CLOCK_RE.finditer(text) if not _daytime(text, m)]
+    titles_first = False
+    marks = _sequence(text, (m for m in clocks if segments.leads(m)))
+    if len(marks) < min_chapters:
+        marks = _sequence(text, (m for m in clocks if segments.trails(m)))
+        titles_first = len(marks) >= min_chapters
+    if len(marks) < min_chapters:
+        marks = _sequence(text, clocks)  # times run inline, glued or spaced
     if len(marks) < min_chapters:
         return []
     chapters = []
     for index, mark in enumerate(marks):
-        last = index == len(marks) - 1
-        segment = text[mark.end : None if last else marks[index + 1].start]
-        title = _clean_title(segment, last=last) or mark.text
-        chapters.append(ChapterInput(start_seconds=float(mark.value), title=title))
+        if titles_first:
+            title = _title_before(segments.around(mark.start, mark.end)[0])
+        else:
+            last = index == len(marks) - 1
+            segment = text[mark.end : None if last else marks[index + 1].start]
+            title = _clean_title(segment, last=last)
+        chapters.append(
+            ChapterInput(start_seconds=float(mark.value), title=title or mark.text)
+        )
     return chapters_normalise(chapters, duration_seconds=duration_seconds)

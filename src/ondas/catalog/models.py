@@ -1,4 +1,5 @@
-"""Shows, episodes, their audio files and chapters, and Apple's categories.
+"""Shows, episodes, their audio files, chapters and transcripts, and Apple's
+categories.
 
 Every model a feed shows is ``FeedContent``: writing one bumps its shows'
 ``content_version`` (``catalog.versioning`` says how, and where).
@@ -258,6 +259,43 @@ class Chapter(FeedContent):
         return self.title
 
 
+class Transcript(FeedContent):
+    """A transcript of an episode (``podcast:transcript``): an episode may have
+    several, in several languages and formats; feeds carry them all."""
+
+    feed_show_via = "episode"
+    feed_show_link = "episode_id"
+
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="transcripts"
+    )
+    url = models.URLField(_("address"), max_length=2000)
+    # As declared ("text/vtt", "application/x-subrip", "text/html", …);
+    # "" when the feed did not say and the file name does not tell.
+    mime_type = models.CharField(_("format"), max_length=64, blank=True)
+    # BCP 47; "" means the show's language, as in a feed.
+    language = models.CharField(
+        _("language"), max_length=35, blank=True, validators=[bcp47_validator]
+    )
+    # "captions": timed for display with the audio; "" for a plain transcript.
+    rel = models.CharField(_("relation"), max_length=16, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = FeedContentQuerySet["Transcript"].as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "url"], name="catalog_transcript_unique_url"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
 class Audiobook(TimestampedModel):
     """A book in several audio parts, heard as one continuous timeline."""
 
@@ -354,6 +392,9 @@ class FeedProfile(FeedContent, TimestampedModel):
     owner_email = models.EmailField(_("owner's email"), blank=True)
     # podcast:locked — ask other platforms not to import the feed.
     locked = models.BooleanField(_("locked against imports"), default=True)
+    # The lock's own owner (podcast:locked owner=), who may import it; when
+    # blank, the feed names the owner's email above.
+    locked_owner = models.EmailField(_("lock owner's email"), blank=True)
     funding_url = models.URLField(_("funding link"), max_length=2000, blank=True)
     funding_text = models.CharField(_("funding text"), max_length=128, blank=True)
     copyright = models.CharField(_("copyright"), max_length=255, blank=True)

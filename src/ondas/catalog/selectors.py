@@ -22,7 +22,9 @@ from ondas.catalog.models import (
     Chapter,
     Episode,
     Show,
+    Transcript,
 )
+from ondas.catalog.transcripts import transcript_preferred
 from ondas.core.errors import NotFoundError
 
 
@@ -185,13 +187,28 @@ def episode_page_for_show(
 
 
 def episode_get(*, show_slug: str, episode_slug: str) -> Episode:
-    """Return one episode with its show and chapters; raise EpisodeNotFound."""
+    """Return one episode with its show, chapters and transcripts; raise
+    EpisodeNotFound."""
     try:
-        return _episodes_with_chapters(Episode.objects.all()).get(
-            show__slug=show_slug, slug=episode_slug
+        return (
+            _episodes_with_chapters(Episode.objects.all())
+            .prefetch_related("transcripts")
+            .get(show__slug=show_slug, slug=episode_slug)
         )
     except Episode.DoesNotExist:
         raise EpisodeNotFound(show_slug=show_slug, episode_slug=episode_slug) from None
+
+
+def episode_transcript_preferred(
+    *, episode: Episode, language: str
+) -> Transcript | None:
+    """The one of the episode's transcripts to offer a reader of ``language``
+    (``catalog.transcripts``); None when it has none."""
+    return transcript_preferred(
+        episode.transcripts.all(),
+        language=language,
+        show_language=episode.show.language,
+    )
 
 
 def episode_list_for_feed(*, show: Show, limit: int = 300) -> QuerySet[Episode]:

@@ -17,9 +17,9 @@ uses ``FeedContentQuerySet`` as its default and base manager:
   reverse ``add()`` of a foreign key);
 
 each run the write and the bump in one transaction. Those models are
-``catalog.Show``, ``Episode``, ``AudioFile``, ``Chapter``, ``Category``,
-``ShowCategory``, ``FeedProfile``, ``FeedPerson`` and ingest's ``FeedSource``
-and ``RemoteEpisode``. A model says how its rows lead to shows
+``catalog.Show``, ``Episode``, ``AudioFile``, ``Chapter``, ``Transcript``,
+``Category``, ``ShowCategory``, ``FeedProfile``, ``FeedPerson`` and ingest's
+``FeedSource`` and ``RemoteEpisode``. A model says how its rows lead to shows
 (``feed_show_via``) and, when only some of its fields appear in a feed, which
 (``feed_fields``): a refresh that only records when it ran bumps nothing.
 

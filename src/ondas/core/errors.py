@@ -13,6 +13,8 @@ from typing import ClassVar
 class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     INVALID_REQUEST = "invalid_request"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
     SIGN_IN_REQUIRED = "sign_in_required"
     SHOW_NOT_FOUND = "show_not_found"
     EPISODE_NOT_FOUND = "episode_not_found"
@@ -34,6 +36,8 @@ class ErrorCode(StrEnum):
     ROLE_CHANGE_FORBIDDEN = "role_change_forbidden"
     LAST_STAFF_MEMBER = "last_staff_member"
     ACCOUNT_DELETED = "account_deleted"
+    SIGN_UP_RATE_LIMITED = "sign_up_rate_limited"
+    SIGN_UP_ALREADY_CONFIRMED = "sign_up_already_confirmed"
     # feeds: importing, refreshing and publishing RSS
     FEED_URL_INVALID = "feed_url_invalid"
     FEED_ADDRESS_REFUSED = "feed_address_refused"
@@ -45,6 +49,7 @@ class ErrorCode(StrEnum):
     FEED_HTTP_ERROR = "feed_http_error"
     FEED_TRUNCATED = "feed_truncated"
     FEED_EMPTY = "feed_empty"
+    FEED_NO_AUDIO = "feed_no_audio"
     FEED_UNPARSABLE = "feed_unparsable"
     FEED_XML_FORBIDDEN = "feed_xml_forbidden"
     FEED_LOCKED = "feed_locked"
@@ -69,6 +74,8 @@ class ErrorCode(StrEnum):
     SUBSCRIPTION_NOT_RESUMABLE = "subscription_not_resumable"
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_METHOD_REFUSED = "payment_method_refused"
+    TRIAL_UNAVAILABLE = "trial_unavailable"
+    CHARGE_CONSENT_INVALID = "charge_consent_invalid"
     WEBHOOK_SIGNATURE_INVALID = "webhook_signature_invalid"
     PRIVATE_FEED_NOT_FOUND = "private_feed_not_found"
     PRIVATE_FEED_NEEDS_PLAN = "private_feed_needs_plan"
@@ -105,6 +112,26 @@ class InvalidRequest(OndasError):
 
     def __init__(self, *, reason: str) -> None:
         super().__init__(reason)
+
+
+class UnsupportedMediaType(OndasError):
+    """A body in a format the endpoint does not read (a form post to a JSON API)."""
+
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    http_status = 415
+
+    def __init__(self, message: str, *, expected: str, received: str) -> None:
+        super().__init__(message, expected=expected, received=received)
+
+
+class PayloadTooLarge(OndasError):
+    """A body over the size the endpoint accepts."""
+
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+    http_status = 413
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message, limit=limit)
 
 
 class SignInRequired(OndasError):

@@ -6,7 +6,9 @@ Chapters) and as a ``podcast:chapters`` JSON file. Only free, published
 episodes appear in the public feed (a subscriber's private feed,
 ``services.private``, adds the exclusive ones). Enclosures are exact for
 audio Ondas stores (its size and type); an imported episode carries its
-publisher's enclosure as declared.
+publisher's enclosure as declared (its type read from the file name or bytes
+when the publisher's feed had none). Every transcript of an episode goes out,
+each with its language and format.
 
 A feed is written item by item to a file (``feeds.files``), once per
 content version of its show: a change anywhere makes a new version, and so
@@ -29,6 +31,7 @@ from django.utils.feedgenerator import rfc2822_date
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from ondas.catalog.chapters import format_npt
+from ondas.catalog.media_types import UNKNOWN_TYPE, media_extension
 from ondas.catalog.models import (
     AudioFile,
     Category,
@@ -49,22 +52,12 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 CHAPTERS_TYPE = "application/json+chapters"
 # Episodes read from the database at a time while a feed is written.
 CHUNK_EPISODES = 200
-_EXTENSIONS = {
-    "audio/mpeg": "mp3",
-    "audio/mp4": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/aac": "aac",
-    "audio/ogg": "ogg",
-    "audio/opus": "opus",
-    "audio/flac": "flac",
-    "audio/wav": "wav",
-}
 
 
 def audio_extension(mime_type: str, file_name: str = "") -> str:
     """The file extension podcast apps expect for ``mime_type``."""
-    if mime_type in _EXTENSIONS:
-        return _EXTENSIONS[mime_type]
+    if known := media_extension(mime_type):
+        return known
     suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     if suffix.isalnum() and len(suffix) <= 5:
         return suffix
@@ -200,9 +193,9 @@ class _Renderer:
             _category(handler, category)
         handler.addQuickElement("podcast:guid", str(show.guid))
         locked = profile.locked if profile is not None else True
-        lock_attrs = (
-            {"owner": profile.owner_email} if profile and profile.owner_email else {}
-        )
+        # The lock's own owner; the show's owner only when the lock names none.
+        owner = (profile.locked_owner or profile.owner_email) if profile else ""
+        lock_attrs = {"owner": owner} if owner else {}
         handler.addQuickElement("podcast:locked", "yes" if locked else "no", lock_attrs)
         if profile is not None and profile.funding_url:
             handler.addQuickElement(
@@ -235,7 +228,9 @@ class _Renderer:
             enclosure = {
                 "url": remote.enclosure_url,
                 "length": str(remote.enclosure_length),
-                "type": remote.enclosure_type,
+                # Unknown until the file's first bytes are read: said so,
+                # never made up (ingest.enclosure).
+                "type": remote.enclosure_type or UNKNOWN_TYPE,
             }
         handler.startElement("item", AttributesImpl({}))
         handler.addQuickElement("title", episode.title)
@@ -278,15 +273,16 @@ class _Renderer:
                     attrs["image"] = chapter.image
                 handler.addQuickElement("psc:chapter", None, attrs)
             handler.endElement("psc:chapters")
-        if remote is not None and remote.transcript_url:
-            handler.addQuickElement(
-                "podcast:transcript",
-                None,
-                {
-                    "url": remote.transcript_url,
-                    "type": remote.transcript_type or "text/plain",
-                },
-            )
+        for transcript in episode.transcripts.all():
+            attrs = {
+                "url": transcript.url,
+                "type": transcript.mime_type or "text/plain",
+            }
+            if transcript.language:
+                attrs["language"] = transcript.language
+            if transcript.rel:
+                attrs["rel"] = transcript.rel
+            handler.addQuickElement("podcast:transcript", None, attrs)
         for person in people:
             _person(handler, person)
         handler.endElement("item")

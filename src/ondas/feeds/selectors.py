@@ -14,7 +14,7 @@ from ondas.catalog.selectors import ShowVersion, show_content_stamp
 from ondas.core import clock
 
 # Bump when the feed's markup changes, so every validator changes with it.
-FEED_FORMAT_VERSION = "1"
+FEED_FORMAT_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ def show_feed_episodes(
         episodes.filter(Q(audio__isnull=False) | Q(remote__isnull=False))
         .select_related("audio", "remote")
         .prefetch_related(
-            Prefetch("chapters", queryset=Chapter.objects.order_by("start_seconds"))
+            Prefetch("chapters", queryset=Chapter.objects.order_by("start_seconds")),
+            "transcripts",
         )
         .order_by("-published_at", "-pk")
     )

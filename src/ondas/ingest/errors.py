@@ -7,6 +7,7 @@ unreachable server from a stale feed from a forbidden address.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ondas.core.errors import ErrorCode, OndasError
 
@@ -128,6 +129,26 @@ class FeedEmpty(FeedError):
 
     def __init__(self) -> None:
         super().__init__(_("The feed is empty: it has no episodes."))
+
+
+class FeedNoAudio(FeedError):
+    """The feed has items, but none an episode can be made of: no audio."""
+
+    code = ErrorCode.FEED_NO_AUDIO
+    http_status = 422
+
+    def __init__(self, *, items: int) -> None:
+        super().__init__(
+            ngettext(
+                "The feed has %(items)s item, but it has no audio: no enclosure "
+                "with an http or https address, so there is no episode to import.",
+                "The feed has %(items)s items, but none has audio: no enclosure "
+                "with an http or https address, so there is no episode to import.",
+                items,
+            )
+            % {"items": items},
+            items=items,
+        )
 
 
 class FeedUnparsable(FeedError):

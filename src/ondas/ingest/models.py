@@ -3,9 +3,11 @@ imports people asked for on the import page.
 
 The catalog stays the one place for shows and episodes; these rows hang off
 them. ``FeedSource`` and ``RemoteEpisode`` hold things the public feed shows
-(the publisher's artwork, enclosures, transcripts): writing those fields bumps
-the show's content version, as every catalog write does (``catalog.versioning``). ``RemoteEpisode`` carries the publisher's enclosure for an imported
-episode, whose audio Ondas does not download (``Episode.audio`` stays empty).
+(the publisher's artwork, enclosures): writing those fields bumps the show's
+content version, as every catalog write does (``catalog.versioning``).
+``RemoteEpisode`` carries the publisher's enclosure for an imported episode,
+whose audio Ondas does not download (``Episode.audio`` stays empty); its
+transcripts are the catalog's (``catalog.Transcript``).
 The tables began in the ``feeds`` app (``ingest/0001`` took them over); the
 index names they had there are kept.
 """
@@ -153,8 +155,6 @@ class RemoteEpisode(FeedContent, TimestampedModel):
             "enclosure_url",
             "enclosure_length",
             "enclosure_type",
-            "transcript_url",
-            "transcript_type",
         }
     )
 
@@ -167,13 +167,13 @@ class RemoteEpisode(FeedContent, TimestampedModel):
     enclosure_url = models.URLField(max_length=2000)
     # As the feed declares it; Ondas has not downloaded the file.
     enclosure_length = models.PositiveBigIntegerField(default=0)
-    enclosure_type = models.CharField(max_length=64, default="audio/mpeg")
+    # As declared, else by the URL's extension, else read from the file's
+    # first bytes (ingest.enclosure); "" while nothing has told it.
+    enclosure_type = models.CharField(max_length=64, blank=True)
     link = models.URLField(max_length=2000, blank=True)
     chapters_url = models.URLField(max_length=2000, blank=True)
     # Which source the episode's chapters came from: json, psc, id3, description.
     chapters_origin = models.CharField(max_length=16, blank=True)
-    transcript_url = models.URLField(max_length=2000, blank=True)
-    transcript_type = models.CharField(max_length=64, blank=True)
     # Digest of the item as last applied: an unchanged item costs no write.
     item_sha256 = models.CharField(max_length=64)
     last_seen_at = models.DateTimeField()

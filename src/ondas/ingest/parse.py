@@ -5,8 +5,9 @@ Atom vocabularies and real feeds' quirks); its SAX handler is driven by
 defusedxml's expat reader, which refuses entity declarations (billion laughs,
 quadratic blow-up) and external references (XXE) before anything expands. A
 few tags podcastparser 0.6 does not map — the Podcasting 2.0 namespace at its
-current URI, ``lastBuildDate``, channel people, funding, transcripts' types,
-fractional Podlove chapter times — are added by extending its mapping.
+current URI, ``lastBuildDate``, channel people, funding, every transcript
+with its type and language, fractional Podlove chapter times — are added by
+extending its mapping.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import hashlib
 import html
 import io
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 from xml.sax import SAXParseException
 
 from defusedxml import (
@@ -33,9 +36,12 @@ from django.utils.translation import gettext as _
 
 from ondas.catalog import sanitize
 from ondas.catalog.chapters import ChapterInput, chapters_from_psc
-from ondas.catalog.services import PersonInput
+from ondas.catalog.models import BCP47_RE
+from ondas.catalog.services import PersonInput, TranscriptInput
+from ondas.ingest.enclosure import enclosure_type
 from ondas.ingest.errors import (
     FeedEmpty,
+    FeedNoAudio,
     FeedTruncated,
     FeedUnparsable,
     FeedXMLForbidden,
@@ -45,6 +51,7 @@ from ondas.ingest.rss_handler import RSSHandler
 # What expat says when the document stops before its root element closes.
 _TRUNCATION_MESSAGES = {"no element found", "unclosed token", "unclosed CDATA section"}
 MAX_URL = 2000
+MAX_EMAIL = 254  # an EmailField's length
 _MAX_INT = 2**31 - 1
 
 
@@ -65,8 +72,7 @@ class ParsedItem:
     explicit: bool | None = None
     chapters: tuple[ChapterInput, ...] = ()
     chapters_url: str = ""
-    transcript_url: str = ""
-    transcript_type: str = ""
+    transcripts: tuple[TranscriptInput, ...] = ()
     persons: tuple[PersonInput, ...] = ()
 
     def digest(self) -> str:
@@ -88,8 +94,7 @@ class ParsedItem:
                 self.explicit,
                 [(c.start_seconds, c.title, c.url, c.image) for c in self.chapters],
                 self.chapters_url,
-                self.transcript_url,
-                self.transcript_type,
+                [(t.url, t.mime_type, t.language, t.rel) for t in self.transcripts],
                 [(p.name, p.role, p.group, p.href, p.img) for p in self.persons],
             ],
             ensure_ascii=False,
@@ -122,6 +127,8 @@ class ParsedFeed:
     persons: tuple[PersonInput, ...]
     items: tuple[ParsedItem, ...]
     skipped_items: int = 0
+    # Of those, the items with no usable enclosure: no audio to make one of.
+    audioless_items: int = 0
     content_sha256: str = field(default="", compare=False)
 
     @property
@@ -136,7 +143,10 @@ def clean_url(value: object) -> str:
 
 
 def _clean_email(value: object) -> str:
+    """``value`` if it is an email address Ondas can store (254 characters), else ""."""
     text = str(value or "").strip()
+    if len(text) > MAX_EMAIL:
+        return ""
     try:
         validate_email(text)
     except ValidationError:
@@ -178,9 +188,57 @@ def _persons(raw: object) -> tuple[PersonInput, ...]:
     return tuple(persons)
 
 
+# What a transcript's file name says of its format, when its type is missing.
+_TRANSCRIPT_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".txt": "text/plain",
+}
+# More than any feed lists for one episode; a bound on what one item can add.
+MAX_TRANSCRIPTS = 20
+
+
+def _language(value: str) -> str:
+    tag = value.strip().replace("_", "-")
+    return tag if re.match(BCP47_RE, tag) else ""
+
+
+def _transcripts(raw: object) -> tuple[TranscriptInput, ...]:
+    """Every usable podcast:transcript of an item, once per file, in order."""
+    if not isinstance(raw, list):
+        return ()
+    found: dict[str, TranscriptInput] = {}
+    for entry in raw:
+        url = clean_url(entry.get("url"))
+        if not url or url in found:
+            continue
+        declared = str(entry.get("type") or "").strip()
+        suffix = posixpath.splitext(unquote(urlsplit(url).path))[1].lower()
+        found[url] = TranscriptInput(
+            url=url,
+            mime_type=(declared or _TRANSCRIPT_TYPES.get(suffix, ""))[:64],
+            language=_language(str(entry.get("language") or ""))[:35],
+            rel=str(entry.get("rel") or "").lower()[:16],
+        )
+        if len(found) == MAX_TRANSCRIPTS:
+            break
+    return tuple(found.values())
+
+
+def _enclosure_type(enclosure: dict[str, Any]) -> str:
+    return enclosure_type(
+        str(enclosure.get("mime_type") or ""), str(enclosure.get("url") or "")
+    )
+
+
 def _pick_enclosure(enclosures: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first audio or video enclosure (by its type, or its file name's), else
+    the first one."""
     for enclosure in enclosures:
-        if str(enclosure.get("mime_type", "")).startswith(("audio/", "video/")):
+        if _enclosure_type(enclosure).startswith(("audio/", "video/")):
             return enclosure
     return enclosures[0] if enclosures else None
 
@@ -193,9 +251,6 @@ def _item(entry: dict[str, Any]) -> ParsedItem | None:
     if not description and entry.get("description"):
         description = html.escape(entry["description"]).replace("\n", "<br>\n")
     length = enclosure.get("file_size")
-    mime_type = str(enclosure.get("mime_type") or "")
-    if mime_type == "application/octet-stream":
-        mime_type = "audio/mpeg"
     return ParsedItem(
         guid=str(entry["guid"]).strip(),
         title=" ".join(str(entry.get("title") or "").split()),
@@ -209,15 +264,14 @@ def _item(entry: dict[str, Any]) -> ParsedItem | None:
         kind=entry.get("type") or "full",
         enclosure_url=clean_url(enclosure["url"]),
         enclosure_length=length if isinstance(length, int) and length > 0 else 0,
-        enclosure_type=mime_type[:64],
+        # Unknown (""), not made up, when neither the feed nor the file name
+        # tells: a task reads the file's first bytes (services.enclosures).
+        enclosure_type=_enclosure_type(enclosure),
         link=clean_url(entry.get("link")),
         explicit=entry.get("explicit"),
         chapters=tuple(chapters_from_psc(entry.get("chapters") or [])),
         chapters_url=clean_url(entry.get("chapters_json_url")),
-        transcript_url=clean_url(
-            entry.get("transcript_url_typed") or entry.get("transcript_url")
-        ),
-        transcript_type=str(entry.get("transcript_type") or "")[:64],
+        transcripts=_transcripts(entry.get("transcripts")),
         persons=_persons(entry.get("persons")),
     )
 
@@ -238,6 +292,7 @@ def _content_digest(feed: ParsedFeed) -> str:
         feed.image_url,
         feed.podcast_guid,
         feed.locked,
+        feed.locked_owner,
         feed.funding_url,
         feed.funding_text,
         [(p.name, p.role, p.group, p.href, p.img) for p in feed.persons],
@@ -264,7 +319,8 @@ def _without_plain_doctype(body: bytes) -> bytes:
 
 def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
     """Parse a feed document; raise FeedEmpty, FeedTruncated, FeedXMLForbidden
-    or FeedUnparsable."""
+    or FeedUnparsable. A feed without items is returned: ``feed_items_missing``
+    says why there is nothing in it to import."""
     if not body.strip():
         raise FeedEmpty()
     handler = RSSHandler(url, 0)
@@ -294,11 +350,13 @@ def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
     data: dict[str, Any] = handler.data
     items: list[ParsedItem] = []
     seen: set[str] = set()
-    skipped = 0
+    skipped = audioless = 0
     for entry in data.get("episodes", []):
         item = _item(entry)
         if item is None or not item.guid or item.guid in seen:
             skipped += 1
+            if item is None:
+                audioless += 1
             continue
         seen.add(item.guid)
         items.append(item)
@@ -323,7 +381,7 @@ def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
         image_url=clean_url(data.get("cover_url")),
         podcast_guid=str(data.get("podcast_guid") or ""),
         locked=bool(data.get("locked", False)),
-        locked_owner=str(data.get("locked_owner") or ""),
+        locked_owner=_clean_email(data.get("locked_owner")),
         funding_url=clean_url(data.get("funding_url")),
         funding_text=str(data.get("funding_text") or ""),
         copyright=str(data.get("copyright") or ""),
@@ -332,8 +390,17 @@ def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
         persons=_persons(data.get("persons")),
         items=tuple(items),
         skipped_items=skipped,
+        audioless_items=audioless,
     )
     return _with_digest(feed)
+
+
+def feed_items_missing(feed: ParsedFeed) -> FeedEmpty | FeedNoAudio:
+    """Why a feed with no episode to import has none: FeedNoAudio when it has
+    items but none with audio, else FeedEmpty."""
+    if feed.audioless_items:
+        return FeedNoAudio(items=feed.audioless_items)
+    return FeedEmpty()
 
 
 def _with_digest(feed: ParsedFeed) -> ParsedFeed:

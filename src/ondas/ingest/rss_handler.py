@@ -1,9 +1,10 @@
 """podcastparser's SAX handler, taught a few more tags.
 
 podcastparser 0.6 knows the Podcasting 2.0 namespace only at its old GitHub
-URI and leaves out ``lastBuildDate``, channel people, funding, transcript
-types and fractional Podlove times; this module extends its namespace table
-and mapping (its documented extension points are its module-level tables).
+URI and leaves out ``lastBuildDate``, channel people, funding, all transcripts
+but one (and their types and languages) and fractional Podlove times; this
+module extends its namespace table and mapping (its documented extension
+points are its module-level tables).
 """
 
 from __future__ import annotations
@@ -90,11 +91,19 @@ class _ChannelPerson(podcastparser.Target):  # type: ignore[misc]
 
 
 class _Transcript(podcastparser.Target):  # type: ignore[misc]
+    """Every podcast:transcript of an item, in order (each its language and type)."""
+
     def start(self, handler: RSSHandler, attrs: AttributesImpl) -> None:
-        if handler.get_episode_attr("transcript_url_typed"):
-            return
-        handler.set_episode_attr("transcript_url_typed", attrs.get("url") or "")
-        handler.set_episode_attr("transcript_type", attrs.get("type") or "")
+        transcripts = handler.get_episode_attr("transcripts")
+        if transcripts is None:
+            transcripts = []
+            handler.set_episode_attr("transcripts", transcripts)
+        transcripts.append(
+            {
+                name: (attrs.get(name) or "").strip()
+                for name in ("url", "type", "language", "rel")
+            }
+        )
 
 
 class _ItemNumber(podcastparser.Target):  # type: ignore[misc]

@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ondas.ops.serve_signals import (
@@ -39,6 +40,7 @@ CODE_CHECK = (
     f"print({PASSED!r}, flush=True)"
 )
 CHECK_TIMEOUT = 120.0
+BOOT_FILE = str(Path(__file__).with_name("serve_boot.py"))
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,11 @@ def reexec_in_place(
     for number, fd in enumerate(moved, start=LISTEN_FDS_START):
         os.dup2(fd, number, inheritable=True)
     os.chdir(start_ctx["cwd"])
+    # Gunicorn's start line is [python, script, args…]; the boot catches the
+    # signals from the first milliseconds on, then runs the same command.
+    argv = [start_ctx[0], "-S", BOOT_FILE, *start_ctx["args"][1:]]
     try:
-        os.execve(start_ctx[0], start_ctx["args"], environ)  # noqa: S606
+        os.execve(start_ctx[0], argv, environ)  # noqa: S606
     except OSError:
         # Descriptors 3… may now be the listeners' copies: there is no clean
         # way back. Gunicorn's main loop stops the server.

@@ -8,7 +8,9 @@ around ``fork()`` that leaves three gaps, closed here:
   to ``ONDAS_SERVE_PENDING_SIGNALS`` and handled first by the new image; what
   arrives during exec() stays pending in the kernel, the signals being
   blocked across it.
-- **Before the new image has its handlers.** Preloading the app takes 0.5 s
+- **Before the new image has its handlers.** ``ondas.ops.serve_boot``
+  catches them from about 6 ms after exec(), puts the drain marker up on a
+  stop, and leaves the rest to ``hold_early()``. Preloading the app takes 0.5 s
   idle and several seconds under load. ``hold_early()`` is the first thing
   `ondas serve` does: a SIGTERM, SIGINT or SIGQUIT then puts the drain marker
   up, passes the stop on to the old image's workers (still the ones serving)
@@ -87,6 +89,7 @@ class EarlyStop(BaseException):  # noqa: N818 - a stop, like KeyboardInterrupt
 
 
 _held: list[int] = []
+_boot_caught: list[int] = []
 _stopping = False
 _listeners_closed = False
 
@@ -105,15 +108,29 @@ def decode(raw: str) -> list[int]:
     return [int(sig) for sig in raw.split(",") if sig.strip().isdigit()]
 
 
+def caught_at_boot(caught: list[int]) -> None:
+    """Adopt the list ``ondas.ops.serve_boot`` keeps filling until hold_early()."""
+    global _boot_caught
+    _boot_caught = caught
+
+
 def hold_early() -> None:
-    """Catch the arbiter's signals until it installs its own handlers."""
-    global _stopping, _listeners_closed
+    """Catch the arbiter's signals until it installs its own handlers.
+
+    What the boot of a re-exec caught before is handled now, in order: a
+    stop among it raises ``EarlyStop`` from here.
+    """
+    global _stopping, _listeners_closed, _boot_caught
     _stopping = _listeners_closed = False
     _held.clear()
     for sig in ARBITER_SIGNALS:
         signal.signal(sig, _early_handler)
     # Blocked by the old image across exec(): what came meanwhile arrives now.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, ARBITER_SIGNALS)
+    # The boot's handlers are replaced: its list is complete.
+    boot, _boot_caught = list(_boot_caught), []
+    for signum in boot:
+        _early_handler(signum, None)
 
 
 def _early_handler(signum: int, frame: FrameType | None) -> None:

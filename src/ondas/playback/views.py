@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
@@ -27,6 +26,7 @@ from ondas.catalog.selectors import (
 )
 from ondas.core import clock
 from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
+from ondas.core.jsonbody import json_object
 from ondas.playback.access import (
     book_access,
     may_play,
@@ -162,21 +162,6 @@ def json_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
-def _refuse_constant(name: str) -> object:
-    raise ValueError(name)  # NaN and Infinity are no numbers a player sends
-
-
-def _body(request: HttpRequest) -> dict[str, object]:
-    """The request's JSON object; InvalidRequest if it is not one."""
-    try:
-        data = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidRequest(reason=_("The request body must be a JSON object."))
-    return data
-
-
 def _number(
     data: Mapping[str, object], key: str, *, low: float = 0.0, high: float = MAX_SECONDS
 ) -> float:
@@ -258,7 +243,7 @@ def listening_session_open_view(
     request: AuthedHttpRequest, audiobook_id: int
 ) -> HttpResponse:
     """Start this device's stream of a book: the one the account meters now."""
-    device = _text(_body(request), "device", max_length=64)
+    device = _text(json_object(request), "device", max_length=64)
     book = audiobook_get_by_id(audiobook_id=audiobook_id)
     now = clock.now()
     access = book_access(user=request.user, now=now)
@@ -284,7 +269,7 @@ def listening_report_view(
     request: AuthedHttpRequest, session_token: uuid.UUID
 ) -> HttpResponse:
     """Charge what the player says it played (``{seq, intervals}``)."""
-    data = _body(request)
+    data = json_object(request)
     seq = _number(data, "seq", low=1, high=MAX_SEQ)
     if not seq.is_integer():
         raise InvalidRequest(reason=_("“seq” must be a whole number."))
@@ -317,7 +302,7 @@ def progress_view(request: AuthedHttpRequest, kind: str, item_id: int) -> HttpRe
     if request.method == "GET":
         found = progress_get(user=request.user, kind=kind, item_id=item_id)
         return JsonResponse(_progress_dict(found))
-    data = _body(request)
+    data = json_object(request)
     progress, applied = progress_save(
         user=request.user,
         kind=kind,
@@ -347,7 +332,7 @@ def bookmarks_view(request: AuthedHttpRequest, audiobook_id: int) -> HttpRespons
     if request.method == "GET":
         bookmarks = bookmark_list(user=request.user, audiobook=book)
         return JsonResponse({"bookmarks": [_bookmark_dict(b) for b in bookmarks]})
-    data = _body(request)
+    data = json_object(request)
     bookmark = bookmark_create(
         user=request.user,
         audiobook=book,

@@ -29,6 +29,7 @@ from ondas.catalog.selectors import (
     audiobook_get,
     audiobook_list,
     episode_get,
+    episode_transcript_preferred,
     show_get,
     show_get_plain,
     show_list,
@@ -103,6 +104,9 @@ def episode_detail_view(
             "episode": episode,
             "start_at": request.GET.get("t", ""),
             "locked_episode_ids": locked,
+            "transcript": episode_transcript_preferred(
+                episode=episode, language=get_language()
+            ),
         },
     )
 

@@ -8,11 +8,16 @@ from ondas.billing.services.renewals import (
     subscription_record_offline_payment,
     trial_reminders_send,
 )
+from ondas.billing.services.stripe_checkout import (
+    StripeOffer,
+    stripe_checkout_offer,
+    subscription_checkout_url,
+    subscription_start_stripe,
+)
 from ondas.billing.services.stripe_events import stripe_webhook_receive
 from ondas.billing.services.subscriptions import (
     plan_create,
     subscription_cancel,
-    subscription_checkout_url,
     subscription_end_for_deleted_user,
     subscription_resume,
     subscription_start,
@@ -20,10 +25,12 @@ from ondas.billing.services.subscriptions import (
 
 __all__ = [
     "BillingRunReport",
+    "StripeOffer",
     "billing_run",
     "ledger_record_charge",
     "ledger_record_refund",
     "plan_create",
+    "stripe_checkout_offer",
     "stripe_webhook_receive",
     "subscription_advance",
     "subscription_cancel",
@@ -32,5 +39,6 @@ __all__ = [
     "subscription_record_offline_payment",
     "subscription_resume",
     "subscription_start",
+    "subscription_start_stripe",
     "trial_reminders_send",
 ]

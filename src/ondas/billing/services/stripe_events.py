@@ -117,7 +117,8 @@ def _dispatch(event: dict[str, Any], *, now: datetime) -> str:
     return "ignored"
 
 
-def _find(ref: str) -> Subscription | None:
+def stripe_subscription_locked(ref: str) -> Subscription | None:
+    """The mirror of Stripe's subscription ``ref``, locked; None if there is none."""
     return (
         Subscription.objects.select_for_update()
         .select_related("plan", "user")
@@ -126,7 +127,10 @@ def _find(ref: str) -> Subscription | None:
     )
 
 
-def _create_from_stripe(obj: dict[str, Any], *, now: datetime) -> Subscription | None:
+def stripe_subscription_mirror(
+    obj: dict[str, Any], *, now: datetime
+) -> Subscription | None:
+    """Create the mirror of a new Stripe subscription, from its Ondas metadata."""
     meta = obj.get("metadata") or {}
     user = User.objects.filter(pk=meta.get("ondas_user") or 0).first()
     plan = Plan.objects.filter(slug=meta.get("ondas_plan") or "").first()
@@ -159,11 +163,11 @@ def _create_from_stripe(obj: dict[str, Any], *, now: datetime) -> Subscription |
 
 
 def _sync_subscription(obj: dict[str, Any], *, created: datetime, now: datetime) -> str:
-    sub = _find(obj["id"])
+    sub = stripe_subscription_locked(obj["id"])
     if sub is None:
         if obj["status"] not in ("trialing", "active"):
             return "unknown subscription"
-        sub = _create_from_stripe(obj, now=now)
+        sub = stripe_subscription_mirror(obj, now=now)
         if sub is None:
             return "unmatched"
     if sub.provider_synced_at and created < sub.provider_synced_at:
@@ -215,7 +219,7 @@ def _invoice_subscription_ref(obj: dict[str, Any]) -> str:
 def _invoice_paid(obj: dict[str, Any], *, now: datetime) -> str:
     if not obj.get("amount_paid"):
         return "nothing paid"  # e.g. the zero invoice that opens a trial
-    sub = _find(_invoice_subscription_ref(obj))
+    sub = stripe_subscription_locked(_invoice_subscription_ref(obj))
     if sub is None:
         return "unknown subscription"
     line = obj["lines"]["data"][0]["period"]
@@ -232,7 +236,7 @@ def _invoice_paid(obj: dict[str, Any], *, now: datetime) -> str:
 
 
 def _invoice_failed(obj: dict[str, Any], *, created: datetime, now: datetime) -> str:
-    sub = _find(_invoice_subscription_ref(obj))
+    sub = stripe_subscription_locked(_invoice_subscription_ref(obj))
     if sub is None:
         return "unknown subscription"
     if sub.status in (Status.TRIALING, Status.ACTIVE):

@@ -25,6 +25,8 @@ from ondas.billing.errors import (
     PaymentDeclined,
     SubscriptionAlreadyCancelled,
     SubscriptionNotResumable,
+    TrialRefusal,
+    TrialUnavailable,
 )
 from ondas.billing.models import (
     PaymentAttempt,
@@ -35,8 +37,7 @@ from ondas.billing.models import (
 )
 from ondas.billing.periods import period_end
 from ondas.billing.providers import ChargeResult, PaymentMethod, get_provider
-from ondas.billing.providers.stripe import StripeProvider
-from ondas.billing.selectors import trial_available
+from ondas.billing.selectors import trial_available, trial_refusal
 from ondas.billing.services.charges import (
     ChargeRequest,
     charge_collect,
@@ -85,15 +86,25 @@ def subscription_start(
     payment_method: PaymentMethod,
     provider: str = "offline",
     now: datetime,
+    accept_charge: bool = False,
 ) -> Subscription:
-    """Subscribe ``user``: a free trial if the plan has one and it is their first,
-    otherwise the first period is charged at once (PaymentDeclined if refused).
+    """Subscribe ``user``: a free trial if the plan has one and neither their
+    address nor this card has had one, otherwise the first period is charged
+    at once (PaymentDeclined if refused).
 
-    A refused or unanswered first charge writes nothing (ProviderError is
-    raised as it is): asking again with the same card uses the same key.
+    A trial the plan offers is never quietly replaced by a charge: when this
+    card or address has had its trial, TrialUnavailable is raised before
+    anything is charged, unless ``accept_charge`` says the person was told
+    the price is due today and agreed. A refused or unanswered first charge
+    writes nothing (ProviderError is raised as it is): asking again with the
+    same card uses the same key.
     """
     for _round in range(ROUNDS):
-        with_trial = _start_check(user=user, plan=plan, payment_method=payment_method)
+        with_trial = start_check(user=user, plan=plan, payment_method=payment_method)
+        if not with_trial and plan.trial_days and not accept_charge:
+            raise trial_unavailable(
+                user=user, plan=plan, fingerprint=payment_method.fingerprint
+            )
         charge: tuple[ChargeRequest, ChargeResult] | None = None
         if not with_trial and plan.price_minor:
             request = _first_charge_request(
@@ -123,17 +134,27 @@ def subscription_start(
 
 
 @transaction.atomic(durable=True)
-def _start_check(*, user: User, plan: Plan, payment_method: PaymentMethod) -> bool:
-    """``_start_decide`` before the provider is asked (durable: see above)."""
-    return _start_decide(user=user, plan=plan, payment_method=payment_method)
+def start_check(*, user: User, plan: Plan, payment_method: PaymentMethod) -> bool:
+    """``start_decide`` before the provider is asked (durable: see above)."""
+    return start_decide(user=user, plan=plan, payment_method=payment_method)
 
 
-def _start_decide(*, user: User, plan: Plan, payment_method: PaymentMethod) -> bool:
+def start_decide(*, user: User, plan: Plan, payment_method: PaymentMethod) -> bool:
     """Refuse a second live subscription; say whether this start is a trial."""
     if Subscription.objects.filter(user=user, status__in=Subscription.LIVE).exists():
         raise AlreadySubscribed
     return plan.trial_days > 0 and trial_available(
         email=user.email, payment_fingerprint=payment_method.fingerprint
+    )
+
+
+def trial_unavailable(*, user: User, plan: Plan, fingerprint: str) -> TrialUnavailable:
+    """The error that stops a start whose trial this card or address cannot have."""
+    reason = trial_refusal(email=user.email, payment_fingerprint=fingerprint)
+    return TrialUnavailable(
+        reason=reason or TrialRefusal.CARD,
+        amount_minor=plan.price_minor,
+        currency=plan.currency,
     )
 
 
@@ -169,7 +190,7 @@ def _start_record(
     """Write the subscription as decided; None if the trial was taken meanwhile."""
     User.objects.select_for_update().get(pk=user.pk)  # one start at a time per person
     try:
-        still_trial = _start_decide(user=user, plan=plan, payment_method=payment_method)
+        still_trial = start_decide(user=user, plan=plan, payment_method=payment_method)
     except AlreadySubscribed:
         if charge is not None and not (
             PaymentAttempt.objects.filter(idempotency_key=charge[0].key).exists()
@@ -222,31 +243,6 @@ def _start_record(
         request, result = charge
         charge_record(sub, request=request, result=result, now=now)
     return sub
-
-
-def subscription_checkout_url(
-    *, user: User, plan: Plan, success_url: str, cancel_url: str
-) -> str:
-    """Open a Stripe Checkout for ``plan``; the trial only if it is the person's first.
-
-    The subscription itself appears when Stripe's webhook reports it.
-    """
-    with_trial = _start_check(
-        user=user,
-        plan=plan,
-        payment_method=PaymentMethod(ref="", label="", fingerprint=""),
-    )
-    provider = get_provider("stripe")
-    assert isinstance(provider, StripeProvider)
-    return provider.checkout_url(
-        price_id=plan.stripe_price_id,
-        email=user.email,
-        user_id=user.pk,
-        plan_slug=plan.slug,
-        trial_days=plan.trial_days if with_trial else 0,
-        success_url=success_url,
-        cancel_url=cancel_url,
-    )
 
 
 # Cancelling and resuming -------------------------------------------------------

@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ondas.billing.errors import TrialRefusal, TrialUnavailable
 from ondas.billing.models import LedgerEntry, Plan
 from ondas.billing.money import format_money
 from ondas.billing.selectors import PlanOffer
@@ -83,9 +84,12 @@ def offer_terms(offer: PlanOffer) -> str:
         ) % {"days": offer.trial_days, "price": per_period}
     if offer.trial_used:
         return _(
-            "No trial this time, as you have had one: %(price)s from today, "
-            "cancel anytime."
-        ) % {"price": per_period}
+            "No free trial: your email address has already had one. You will be "
+            "charged %(amount)s today, then %(price)s; cancel anytime."
+        ) % {
+            "amount": format_money(plan.price_minor, plan.currency),
+            "price": per_period,
+        }
     return _("%(price)s, cancel anytime.") % {"price": per_period}
 
 
@@ -99,3 +103,21 @@ def offer_action(offer: PlanOffer) -> str:
             offer.trial_days,
         ) % {"days": offer.trial_days}
     return _("Subscribe to %(plan)s") % {"plan": offer.plan.name}
+
+
+@register.simple_tag
+def pay_today_action(plan: Plan) -> str:
+    """The words on a button that charges the first period at once."""
+    return _("Pay %(amount)s today") % {
+        "amount": format_money(plan.price_minor, plan.currency)
+    }
+
+
+@register.simple_tag
+def no_trial_statement(refusal: str, plan: Plan) -> str:
+    """Why there is no free trial, and what is charged today, in one sentence."""
+    return TrialUnavailable(
+        reason=TrialRefusal(refusal),
+        amount_minor=plan.price_minor,
+        currency=plan.currency,
+    ).message

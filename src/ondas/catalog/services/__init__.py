@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ondas.catalog.apple_categories import APPLE_CATEGORIES
 from ondas.catalog.chapters import ChapterInput, chapters_from_id3, chapters_normalise
 from ondas.catalog.errors import InvalidChapter, UnknownCategory
+from ondas.catalog.media_types import HEAD_BYTES, UNKNOWN_TYPE, media_type_resolve
 from ondas.catalog.models import (
     Audiobook,
     AudiobookChapter,
@@ -41,7 +42,13 @@ from ondas.catalog.services.imported import (
 from ondas.catalog.services.imported import (
     PersonInput as PersonInput,
 )
+from ondas.catalog.services.imported import (
+    TranscriptInput as TranscriptInput,
+)
 from ondas.catalog.services.imported import chapter_rows
+from ondas.catalog.services.imported import (
+    episode_transcripts_replace as episode_transcripts_replace,
+)
 from ondas.catalog.services.imported import (
     episode_update_from_feed as episode_update_from_feed,
 )
@@ -136,16 +143,24 @@ def audio_file_create(
     duration_seconds: float,
     bitrate: int = 0,
 ) -> AudioFile:
-    """Store audio bytes and record their size, digest and format."""
+    """Store audio bytes and record their size, digest and format.
+
+    A generic ``mime_type`` (empty, ``application/octet-stream``) is read from
+    the name's extension, else from the first bytes: it is what the audio is
+    served and republished as.
+    """
     digest = hashlib.sha256()
     size = 0
+    head = b""
     for block in iter(lambda: content.read(1 << 20), b""):
         digest.update(block)
         size += len(block)
+        if len(head) < HEAD_BYTES:
+            head += block[: HEAD_BYTES - len(head)]
     content.seek(0)
     audio = AudioFile(
         size=size,
-        mime_type=mime_type,
+        mime_type=media_type_resolve(mime_type, name=name, head=head) or UNKNOWN_TYPE,
         bitrate=bitrate,
         duration_seconds=duration_seconds,
         sha256=digest.hexdigest(),
@@ -157,6 +172,8 @@ def audio_file_create(
 
 
 def _validate_chapters(chapters: Iterable[ChapterInput], duration: float) -> None:
+    """Chapters start inside the episode (of ``duration``; 0: unchecked), each
+    at its own time."""
     seen: set[float] = set()
     for chapter in chapters:
         if chapter.start_seconds < 0 or (
@@ -215,10 +232,15 @@ def episode_create(
 
 
 def episode_chapters_replace(
-    *, episode: Episode, chapters: Sequence[ChapterInput]
+    *, episode: Episode, chapters: Sequence[ChapterInput], beyond_duration: bool = False
 ) -> list[Chapter]:
-    """Replace the episode's chapters with ``chapters`` (sorted by start)."""
-    _validate_chapters(chapters, episode.duration_seconds)
+    """Replace the episode's chapters with ``chapters`` (sorted by start).
+
+    ``beyond_duration`` keeps chapters that start after the episode's duration:
+    for an imported episode that is only what its feed declares, and the audio
+    may well be longer.
+    """
+    _validate_chapters(chapters, 0 if beyond_duration else episode.duration_seconds)
     with transaction.atomic():
         Chapter.objects.filter(episode=episode).delete()
         return Chapter.objects.bulk_create(chapter_rows(episode, chapters))

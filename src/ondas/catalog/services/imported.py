@@ -5,6 +5,8 @@ The same rules as ``show_create`` and ``episode_create`` (sanitised text,
 shaped for what an import does: thousands of episodes at once, in bulk (one by
 one took 6 ms each; see bench/feed_import.py), and updates in place that keep
 an episode's slug and so its address. Callers hold their own transaction.
+An episode keeps every transcript its item lists (``podcast:transcript``, one
+per language and format), in the feed's order.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ondas.catalog.chapters import ChapterInput
-from ondas.catalog.models import Chapter, Episode, FeedPerson, FeedProfile, Show
+from ondas.catalog.models import (
+    Chapter,
+    Episode,
+    FeedPerson,
+    FeedProfile,
+    Show,
+    Transcript,
+)
 from ondas.catalog.sanitize import sanitize_html
 
 BATCH = 500
@@ -32,6 +41,16 @@ class PersonInput:
 
 
 @dataclass(frozen=True)
+class TranscriptInput:
+    """A podcast:transcript of one episode: its file, format and language."""
+
+    url: str
+    mime_type: str = ""
+    language: str = ""  # BCP 47; "": the show's
+    rel: str = ""  # "captions", or ""
+
+
+@dataclass(frozen=True)
 class EpisodeInput:
     """An episode as a feed item describes it."""
 
@@ -46,6 +65,26 @@ class EpisodeInput:
     kind: str = Episode.Kind.FULL
     chapters: Sequence[ChapterInput] = ()
     persons: Sequence[PersonInput] = field(default_factory=tuple)
+    transcripts: Sequence[TranscriptInput] = field(default_factory=tuple)
+
+
+def _transcripts(
+    episode: Episode, transcripts: Sequence[TranscriptInput]
+) -> list[Transcript]:
+    rows = [
+        Transcript(
+            episode=episode,
+            url=t.url,
+            mime_type=t.mime_type[:64],
+            language=t.language[:35],
+            rel=t.rel[:16],
+            position=n,
+        )
+        for n, t in enumerate(transcripts)
+    ]
+    for row in rows:
+        row.full_clean(exclude=["episode"], validate_constraints=False)
+    return rows
 
 
 def _people(
@@ -143,11 +182,14 @@ def episodes_create_many(
     Episode.objects.bulk_create(episodes, batch_size=BATCH)
     chapters: list[Chapter] = []
     people: list[FeedPerson] = []
+    transcripts: list[Transcript] = []
     for episode, item in zip(episodes, inputs, strict=True):
         chapters += chapter_rows(episode, item.chapters)
         people += _people(show=show, episode=episode, persons=item.persons)
+        transcripts += _transcripts(episode, item.transcripts)
     Chapter.objects.bulk_create(chapters, batch_size=BATCH)
     FeedPerson.objects.bulk_create(people, batch_size=BATCH)
+    Transcript.objects.bulk_create(transcripts, batch_size=BATCH)
     return episodes
 
 
@@ -156,7 +198,7 @@ def episode_update_from_feed(*, episode: Episode, item: EpisodeInput) -> Episode
 
     A ``published_at`` of None keeps the date it has. Chapters are not
     touched here (the caller knows whether a fetched chapters file stands);
-    the episode's people are replaced.
+    the episode's people and transcripts are replaced.
     """
     episode.title = item.title
     episode.description = sanitize_html(item.description)
@@ -180,7 +222,24 @@ def episode_update_from_feed(*, episode: Episode, item: EpisodeInput) -> Episode
         ]
     )
     feed_persons_replace(show=episode.show, episode=episode, persons=item.persons)
+    episode_transcripts_replace(episode=episode, transcripts=item.transcripts)
     return episode
+
+
+def episode_transcripts_replace(
+    *, episode: Episode, transcripts: Sequence[TranscriptInput]
+) -> list[Transcript]:
+    """Replace the episode's transcripts with ``transcripts``, in their order."""
+    rows = _transcripts(episode, transcripts)
+    current = list(
+        Transcript.objects.filter(episode=episode).values_list(
+            "url", "mime_type", "language", "rel"
+        )
+    )
+    if current == [(t.url, t.mime_type, t.language, t.rel) for t in rows]:
+        return rows  # the same ones: no write, no new content version
+    Transcript.objects.filter(episode=episode).delete()
+    return Transcript.objects.bulk_create(rows)
 
 
 def feed_persons_replace(
@@ -202,12 +261,15 @@ def feed_profile_save(
     funding_url: str,
     funding_text: str,
     copyright: str,
+    locked_owner: str = "",
 ) -> FeedProfile:
-    """Keep what the show's feed says about its owner, lock, funding, copyright."""
+    """Keep what the show's feed says about its owner, lock (and the lock's own
+    owner), funding, copyright."""
     profile, _created = FeedProfile.objects.get_or_create(show=show)
     profile.owner_name = owner_name[:255]
     profile.owner_email = owner_email
     profile.locked = locked
+    profile.locked_owner = locked_owner
     profile.funding_url = funding_url
     profile.funding_text = funding_text[:128]
     profile.copyright = copyright[:255]
@@ -217,6 +279,7 @@ def feed_profile_save(
             "owner_name",
             "owner_email",
             "locked",
+            "locked_owner",
             "funding_url",
             "funding_text",
             "copyright",

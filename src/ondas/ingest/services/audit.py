@@ -17,6 +17,8 @@ from ondas.ingest.fetch import FetchResult
 from ondas.ingest.models import FeedRefresh, FeedSource, RemoteEpisode
 from ondas.ingest.parse import ParsedFeed
 from ondas.ingest.services.chapters import remote_episode_chapters_fetch_task
+from ondas.ingest.services.enclosures import enclosures_sniff_enqueue
+from ondas.ingest.services.reconcile import Followups
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +101,12 @@ def applied_state_record(source: FeedSource, feed: ParsedFeed) -> None:
         source.applied_build_date = feed.build_date
     source.remote_image_url = feed.image_url
     source.remote_link = feed.link
+
+
+def followups_enqueue(followups: Followups) -> None:
+    """Once the transaction commits, queue the fetches an applied plan left."""
+    chapters_enqueue(followups.chapters)
+    enclosures_sniff_enqueue(followups.enclosures)
 
 
 def chapters_enqueue(remotes: Sequence[RemoteEpisode]) -> None:

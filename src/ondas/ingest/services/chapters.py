@@ -20,6 +20,7 @@ from ondas.catalog.services import episode_chapters_replace
 from ondas.core.errors import OndasError
 from ondas.ingest.fetch import FetchPolicy, fetch_url
 from ondas.ingest.models import RemoteEpisode
+from ondas.ingest.services.reconcile import chapters_past_duration_log
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +42,15 @@ def remote_episode_chapters_fetch(*, remote: RemoteEpisode) -> list[ChapterInput
         policy=policy,
     )
     episode = remote.episode
-    chapters = chapters_normalise(
-        chapters_from_json(result.body), duration_seconds=episode.duration_seconds
+    # Kept past the feed's declared duration, as the item's own chapters are.
+    chapters = chapters_normalise(chapters_from_json(result.body))
+    chapters_past_duration_log(
+        remote.source_id, [(episode.guid, episode.duration_seconds, chapters)]
     )
     with transaction.atomic(durable=True):
-        episode_chapters_replace(episode=episode, chapters=chapters)
+        episode_chapters_replace(
+            episode=episode, chapters=chapters, beyond_duration=True
+        )
         remote.chapters_origin = "json"
         remote.save(update_fields=["chapters_origin", "updated_at"])
     logger.info("Episode %s: %s chapters from JSON", episode.pk, len(chapters))

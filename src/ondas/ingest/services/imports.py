@@ -15,15 +15,15 @@ from django.utils.timezone import now as timezone_now
 from ondas.catalog.errors import UnknownCategory
 from ondas.catalog.models import Show
 from ondas.catalog.services import category_resolve, show_create
-from ondas.ingest.errors import FeedAlreadyImported, FeedEmpty, FeedLocked
+from ondas.ingest.errors import FeedAlreadyImported, FeedLocked
 from ondas.ingest.fetch import fetch_url
 from ondas.ingest.models import FeedRefresh, FeedSource
-from ondas.ingest.parse import ParsedFeed, feed_parse
+from ondas.ingest.parse import ParsedFeed, feed_items_missing, feed_parse
 from ondas.ingest.services.audit import (
     Attempt,
     applied_state_record,
     audit_write,
-    chapters_enqueue,
+    followups_enqueue,
     show_language,
     source_schedule,
 )
@@ -99,7 +99,7 @@ def feed_source_import(
     if feed.locked and not _ownership_proven(feed, claimed):
         raise FeedLocked()
     if not feed.items:
-        raise FeedEmpty()
+        raise feed_items_missing(feed)
     with transaction.atomic(durable=True):
         show = show_create(
             title=feed.title[:255] or url,
@@ -130,7 +130,7 @@ def feed_source_import(
         show_profile_apply(show=show, feed=feed)
         plan = reconcile_plan(show=show, feed=feed)
         current = timezone_now() if now is None else now
-        needs = reconcile_apply(
+        followups = reconcile_apply(
             source=source, feed=feed, plan=plan, now=current, on_progress=on_progress
         )
         applied_state_record(source, feed)
@@ -145,7 +145,7 @@ def feed_source_import(
             added=len(plan.new),
             details=plan.details() | {"skipped_items": feed.skipped_items},
         )
-        chapters_enqueue(needs)
+        followups_enqueue(followups)
     logger.info(
         "Feed %s imported as show %s with %s episodes",
         source.pk,

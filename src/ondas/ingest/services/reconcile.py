@@ -81,6 +81,16 @@ class ReconcilePlan:
         }
 
 
+@dataclass
+class Followups:
+    """What an applied plan leaves to background tasks, which fetch files."""
+
+    # Remote episodes whose JSON chapters file needs fetching.
+    chapters: list[RemoteEpisode] = field(default_factory=list)
+    # Remote episodes whose enclosure's type is still unknown.
+    enclosures: list[RemoteEpisode] = field(default_factory=list)
+
+
 def _remote(episode: Episode) -> RemoteEpisode | None:
     # A missing reverse one-to-one raises an AttributeError subclass.
     remote: RemoteEpisode | None = getattr(episode, "remote", None)
@@ -132,26 +142,48 @@ def item_chapters(item: ParsedItem) -> tuple[list[ChapterInput], str]:
     """The item's own chapters (Podlove first, then the description) and their origin.
 
     JSON chapters (``podcast:chapters``) need a fetch; a task adds them later.
+    Chapters after the item's ``itunes:duration`` are kept: a publisher's
+    duration is often short (an intro cut, a stale value), the chapters rarely
+    lie about the audio (``chapters_past_duration_log`` says so in the log).
     """
     if item.chapters:
-        return chapters_normalise(
-            item.chapters, duration_seconds=item.duration_seconds
-        ), "psc"
-    found = chapters_from_description(
-        item.description, duration_seconds=item.duration_seconds
-    )
+        return chapters_normalise(item.chapters), "psc"
+    found = chapters_from_description(item.description)
     return found, "description" if found else ""
+
+
+def chapters_past_duration_log(
+    source_id: int, found: Sequence[tuple[str, float, Sequence[ChapterInput]]]
+) -> int:
+    """Log the episodes (GUID, declared duration, chapters) whose chapters run
+    past their declared duration; return how many there are."""
+    past = [
+        (guid, duration, chapters[-1].start_seconds)
+        for guid, duration, chapters in found
+        if duration and chapters and chapters[-1].start_seconds >= duration
+    ]
+    if past:
+        guid, duration, start = past[0]
+        logger.warning(
+            "Feed %s: %s episode(s) have chapters past their declared duration, "
+            "kept (first: %s, duration %ss, a chapter at %ss)",
+            source_id,
+            len(past),
+            guid,
+            duration,
+            start,
+        )
+    return len(past)
 
 
 def _remote_fields(item: ParsedItem) -> dict[str, object]:
     return {
         "enclosure_url": item.enclosure_url,
         "enclosure_length": item.enclosure_length,
-        "enclosure_type": item.enclosure_type or "audio/mpeg",
+        # "" when nothing told it: a task reads it from the file.
+        "enclosure_type": item.enclosure_type,
         "link": item.link,
         "chapters_url": item.chapters_url,
-        "transcript_url": item.transcript_url,
-        "transcript_type": item.transcript_type,
         "item_sha256": item.digest(),
     }
 
@@ -175,6 +207,7 @@ def _episode_input(
         kind=item.kind,
         chapters=chapters,
         persons=item.persons,
+        transcripts=item.transcripts,
     )
 
 
@@ -193,6 +226,13 @@ def _create_many(
     distinct in the feed (the parser), slugs come from ``slugs``.
     """
     found = [item_chapters(item) for item in items]
+    chapters_past_duration_log(
+        source.pk,
+        [
+            (i.guid, i.duration_seconds, c)
+            for i, (c, _o) in zip(items, found, strict=True)
+        ],
+    )
     episodes = episodes_create_many(
         show=source.show,
         inputs=[
@@ -237,14 +277,23 @@ def _update(
         and item.chapters_url
         and item.chapters_url == remote.chapters_url
     )
+    known_type = remote.enclosure_type
+    same_file = remote.enclosure_url == item.enclosure_url
     for name, value in _remote_fields(item).items():
         setattr(remote, name, value)
+    if not item.enclosure_type and same_file:
+        remote.enclosure_type = known_type  # read from the file before
     remote.last_seen_at = now
     remote.missing_since = None
     if not keep_json:
         # Until a changed chapters file is fetched, the item's own chapters stand.
         chapters, origin = item_chapters(item)
-        episode_chapters_replace(episode=episode, chapters=chapters)
+        chapters_past_duration_log(
+            source.pk, [(item.guid, item.duration_seconds, chapters)]
+        )
+        episode_chapters_replace(
+            episode=episode, chapters=chapters, beyond_duration=True
+        )
         remote.chapters_origin = origin
     remote.full_clean(exclude=["episode", "source"])
     remote.save()
@@ -252,12 +301,14 @@ def _update(
 
 
 def show_profile_apply(*, show: Show, feed: ParsedFeed) -> FeedProfile:
-    """Keep what the feed says about its owner, lock and funding, and its people."""
+    """Keep what the feed says about its owner, lock (with the lock's own owner)
+    and funding, and its people."""
     profile = feed_profile_save(
         show=show,
         owner_name=feed.owner_name,
         owner_email=feed.owner_email,
         locked=feed.locked,
+        locked_owner=feed.locked_owner,
         funding_url=feed.funding_url,
         funding_text=feed.funding_text,
         copyright=feed.copyright,
@@ -273,13 +324,14 @@ def reconcile_apply(
     plan: ReconcilePlan,
     now: datetime,
     on_progress: Progress | None = None,
-) -> list[RemoteEpisode]:
-    """Apply ``plan``; return the remote episodes whose JSON chapters need fetching.
+) -> Followups:
+    """Apply ``plan``; return the files the remote episodes it wrote still need
+    fetched (JSON chapters, the first bytes of enclosures of unknown type).
 
     Must run inside the caller's transaction, with the source row locked.
     """
     assert transaction.get_connection().in_atomic_block
-    needs_chapters: list[RemoteEpisode] = []
+    followups = Followups()
     slugs = set(Episode.objects.filter(show=source.show).values_list("slug", flat=True))
     total = len(plan.new) + len(plan.changed)
     done = 0
@@ -293,7 +345,8 @@ def reconcile_apply(
             slugs=slugs,
             now=now,
         )
-        needs_chapters += [r for r in remotes if r.chapters_url]
+        followups.chapters += [r for r in remotes if r.chapters_url]
+        followups.enclosures += [r for r in remotes if not r.enclosure_type]
         done += len(batch)
         if on_progress is not None:
             on_progress(done, total)
@@ -302,7 +355,9 @@ def reconcile_apply(
         old_url = before.chapters_url if before is not None else ""
         remote = _update(source=source, episode=episode, item=item, now=now)
         if remote.chapters_url and remote.chapters_url != old_url:
-            needs_chapters.append(remote)
+            followups.chapters.append(remote)
+        if not remote.enclosure_type:
+            followups.enclosures.append(remote)
         done += 1
         if on_progress is not None and (done % 50 == 0 or done == total):
             on_progress(done, total)
@@ -318,4 +373,4 @@ def reconcile_apply(
             source.pk,
             len(plan.missing),
         )
-    return needs_chapters
+    return followups

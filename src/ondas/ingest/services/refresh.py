@@ -31,7 +31,6 @@ from django_tasks import task
 from ondas.catalog.services import show_update_from_feed
 from ondas.ingest.errors import (
     FeedApprovalStale,
-    FeedEmpty,
     FeedError,
     FeedMassRemovalHeld,
     FeedOlder,
@@ -39,12 +38,12 @@ from ondas.ingest.errors import (
 )
 from ondas.ingest.fetch import FetchResult, fetch_url
 from ondas.ingest.models import FeedRefresh, FeedSource
-from ondas.ingest.parse import ParsedFeed, feed_parse
+from ondas.ingest.parse import ParsedFeed, feed_items_missing, feed_parse
 from ondas.ingest.services.audit import (
     Attempt,
     applied_state_record,
     audit_write,
-    chapters_enqueue,
+    followups_enqueue,
     show_language,
     source_schedule,
 )
@@ -101,7 +100,10 @@ def _decide(source: FeedSource, feed: ParsedFeed, *, guard_removals: bool) -> _D
     """
     if not feed.items:
         return _Decision(
-            Outcome.REFUSED, ok=False, validators=_Validators.KEEP, error=FeedEmpty()
+            Outcome.REFUSED,
+            ok=False,
+            validators=_Validators.KEEP,
+            error=feed_items_missing(feed),
         )
     older = _older(source, feed)
     if older is not None:
@@ -162,12 +164,12 @@ def _apply(
         language=show_language(feed.language, default=source.show.language),
     )
     show_profile_apply(show=source.show, feed=feed)
-    needs = reconcile_apply(source=source, feed=feed, plan=plan, now=now)
+    followups = reconcile_apply(source=source, feed=feed, plan=plan, now=now)
     applied_state_record(source, feed)
     if attempt.fetch.permanent_redirect and attempt.fetch.url != source.url:
         if not FeedSource.objects.filter(url=attempt.fetch.url).exists():
             source.url = attempt.fetch.url
-    chapters_enqueue(needs)
+    followups_enqueue(followups)
     return {
         "added": len(plan.new),
         "updated": len(plan.changed),
