@@ -1,6 +1,6 @@
 """The ceiling for `ondas serve`: Gunicorn gthread sending a range with no Django.
 
-Used by ``bench/audio_ranges.py --ceiling``: the same file, the same Range
+Used by ``bench/audio_ranges.py`` as its baseline: the same file, the same Range
 requests, the same worker and thread counts and Gunicorn's sendfile path
 (``wsgi.file_wrapper``), with nothing in front of it: no URL routing, no
 middleware, no database. Whatever Ondas adds per request comes on top of

@@ -20,6 +20,7 @@ from ondas.billing.services import subscription_cancel
 from ondas.catalog.models import Audiobook, Episode, Show
 from ondas.ops import demo
 from ondas.ops.demo_audio import encode_tone_mp3
+from ondas.playback.rights_cache import rights_cache
 from tests.accounts.factories import user_make
 from tests.support.billing import (
     PASSWORD,
@@ -48,6 +49,15 @@ def fresh_language() -> Iterator[None]:
     """The language a request chose must not leak into the next test."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def no_kept_rights() -> Iterator[None]:
+    """The lean audio path keeps yes answers by audio id, and ids come back
+    after a test's transaction is rolled back: every test starts with none."""
+    rights_cache.clear()
+    yield
+    rights_cache.clear()
 
 
 @pytest.fixture(autouse=True)

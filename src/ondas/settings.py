@@ -6,6 +6,7 @@ Nothing set: SQLite in WAL mode and audio on local disk under ``ONDAS_DATA_DIR``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -238,6 +239,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Episodes per page on a show page: a 10,000-episode show never loads at once.
 ONDAS_EPISODES_PER_PAGE = 20
+# How far ``core.clock.now()`` is ahead of the real clock: tests that drive a
+# real server move it; never read from the environment. Set here so that the
+# clock, read on every audio request, finds it without a miss.
+ONDAS_CLOCK_SHIFT = timedelta(0)
 
 # Feeds (ondas.feeds): importing shows from RSS/Atom and refreshing them.
 # Feeds are never fetched from private, loopback, link-local or metadata
@@ -296,6 +301,10 @@ if ONDAS_AUDIO_ACCEL_PREFIX and not (
 # A subscription that ends stops its audio within this many seconds. Books'
 # parts, metered against the listener's hours, are asked about every time.
 ONDAS_AUDIO_RIGHTS_TTL = _env_int("ONDAS_AUDIO_RIGHTS_TTL", 10)
+# `ondas serve` answers /audio/ requests through a lean path (ondas.wsgi,
+# playback.lean) that skips the middleware stack and keeps a yes per worker
+# under the same rule; off sends them through the full stack like any page.
+ONDAS_LEAN_AUDIO = env_bool("ONDAS_LEAN_AUDIO", True)
 # Where nginx keeps those answers (`ondas deploy nginx` writes it in the site).
 ONDAS_NGINX_CACHE_DIR = env_str("ONDAS_NGINX_CACHE_DIR", "/var/cache/nginx/ondas")
 # Behind nginx (which sets X-Forwarded-Proto), Django must know the request

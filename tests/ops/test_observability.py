@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.db import DatabaseError
 from django.test import Client
+from prometheus_client import Counter, Gauge, Histogram
 
 from ondas.ops import drain, metrics
 from ondas.ops.logging import JsonFormatter, RequestIdFilter, request_id_from
@@ -89,6 +91,56 @@ def test_metrics_counts_requests_by_route_and_status(client: Client) -> None:
     assert 'ondas_process_page_faults{kind="minor",role="main"}' in text
 
 
+def _batch_metrics() -> tuple[Counter, Gauge, Histogram]:
+    return (
+        Counter("ondas_test_batched", "A counter.", registry=None),
+        Gauge("ondas_test_batched_open", "A gauge.", registry=None),
+        Histogram("ondas_test_batched_seconds", "A histogram.", registry=None),
+    )
+
+
+def _histogram_count(histogram: Histogram) -> float:
+    [metric] = histogram.collect()
+    return next(s.value for s in metric.samples if s.name.endswith("_count"))
+
+
+def test_batched_writes_reach_the_shared_values_when_flushed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under `ondas serve` a request only adds up; the sums are applied later."""
+    monkeypatch.setattr(metrics, "FLUSH_INTERVAL", 3600)
+    writes = metrics._Writes(batched=True)
+    counter, gauge, histogram = _batch_metrics()
+
+    for _ in range(3):
+        writes.inc(counter)
+        writes.inc(gauge)
+        writes.observe(histogram, 0.002)
+    writes.inc(gauge, -1.0)
+    assert counter._value.get() == 0
+
+    writes.flush()
+
+    assert counter._value.get() == 3
+    assert gauge._value.get() == 2
+    assert _histogram_count(histogram) == 3
+
+
+def test_batched_writes_are_flushed_by_a_thread_of_the_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(metrics, "FLUSH_INTERVAL", 0.02)
+    writes = metrics._Writes(batched=True)
+    counter, _gauge, _histogram = _batch_metrics()
+
+    writes.inc(counter, 5)
+    deadline = time.monotonic() + 5
+    while counter._value.get() != 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert counter._value.get() == 5
+
+
 def test_process_sample_reads_memory_and_faults_of_this_process() -> None:
     metrics.process_sample(force=True)
     rss = metrics.RESIDENT.labels(role="main")._value.get()
@@ -157,7 +209,7 @@ def test_logs_during_a_request_carry_its_id(
         caplog.handler.addFilter(handler_filter)
         client.get(f"/audio/{audio_gone}", HTTP_X_REQUEST_ID="trace-9")
     records = [r for r in caplog.records if r.name == "ondas.playback.delivery"]
-    assert records and records[0].request_id == "trace-9"  # type: ignore[attr-defined]
+    assert records and records[0].request_id == "trace-9"
 
 
 @pytest.fixture

@@ -1,4 +1,9 @@
-"""The audio view through Django's test client: ranges, validators, bad input."""
+"""The audio view: ranges, validators, bad input.
+
+Every test that asks for audio runs twice, through the real WSGI entry
+(``ondas.wsgi``): by the lean audio path and by the full middleware stack
+(``tests.support.wsgi_client``).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,13 @@ import io
 import logging
 import os
 import random
-from collections.abc import Iterator
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.http import FileResponse
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import reverse
 from django.utils.http import http_date
 from pytest_django import DjangoAssertNumQueries
@@ -23,6 +25,8 @@ from pytest_django import DjangoAssertNumQueries
 from ondas.catalog.models import AudioFile
 from ondas.catalog.services import audio_file_create
 from ondas.playback.delivery import RangeFile
+from ondas.playback.lean_kept import KeptWindow
+from tests.support.wsgi_client import PATHS, WsgiClient
 
 SIZE = 10_000
 # Pseudo-random bytes: an off-by-N slice can never equal the expected one.
@@ -38,6 +42,12 @@ def audio(db: None) -> AudioFile:
         duration_seconds=2.5,
         bitrate=32_000,
     )
+
+
+@pytest.fixture(params=PATHS)
+def client(request: pytest.FixtureRequest) -> WsgiClient:
+    """Django's test client over the lean path or the full stack (``ondas.wsgi``)."""
+    return WsgiClient(request.param)
 
 
 @pytest.fixture
@@ -126,6 +136,18 @@ def test_audio_get_runs_one_query(
     assert _body(response) == AUDIO[:1]
 
 
+def test_audio_kept_yes_runs_no_query(
+    url: str, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """The lean path keeps the yes: the next ranges of the file ask nothing."""
+    client = WsgiClient("lean")
+    _body(client.get(url, headers={"range": "bytes=0-0"}))
+
+    with django_assert_num_queries(0):
+        response = client.get(url, headers={"range": "bytes=1-2"})
+    assert _body(response) == AUDIO[1:3]
+
+
 # Ranges
 
 
@@ -154,69 +176,23 @@ def test_audio_get_with_range_sends_exact_slice(
     assert _body(response) == AUDIO[start : end + 1]
 
 
-class _RecordingFileWrapper:
-    """Stands in for Gunicorn's ``wsgi.file_wrapper``; notes where it would sendfile."""
-
-    seen: list[tuple[object, int]] = []
-
-    def __init__(self, filelike: RangeFile, block_size: int = 8192) -> None:
-        self.filelike = filelike
-        type(self).seen.append((filelike, os.lseek(filelike.fileno(), 0, os.SEEK_CUR)))
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(lambda: self.filelike.read(8192), b"")
-
-    def close(self) -> None:
-        self.filelike.close()
-
-
-@pytest.fixture
-def keep_db_connection() -> Iterator[None]:
-    """Keep the test's transaction open across a bare WSGI call.
-
-    A real request closes old database connections when it starts and ends;
-    inside a test that would close the connection holding the test's
-    transaction (Django's own test client disconnects the same handlers).
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-
-
-@pytest.mark.usefixtures("keep_db_connection")
 @pytest.mark.parametrize(
     ("header", "offset", "length"),
     [("bytes=4096-8191", 4096, 4096), ("bytes=-100", SIZE - 100, 100), (None, 0, SIZE)],
 )
 def test_audio_through_wsgi_hands_server_a_descriptor_at_range_start(
-    url: str, header: str | None, offset: int, length: int
+    client: WsgiClient, url: str, header: str | None, offset: int, length: int
 ) -> None:
-    """Every middleware keeps the file object, so the server can sendfile it."""
+    """The file object reaches the server's file wrapper, so it can sendfile it;
+    asked, and (lean path) from a kept yes."""
     headers = {"range": header} if header else {}
-    environ = dict(RequestFactory().get(url, headers=headers).environ)
-    environ["wsgi.file_wrapper"] = _RecordingFileWrapper
-    _RecordingFileWrapper.seen = []
-    started: list[tuple[str, list[tuple[str, str]]]] = []
+    for _time in ("asked", "kept"):
+        response = client.get(url, headers=headers)
 
-    def start_response(status: str, response_headers: list[tuple[str, str]]) -> None:
-        started.append((status, response_headers))
-
-    body_iter = WSGIHandler()(environ, start_response)
-    try:
-        assert isinstance(body_iter, _RecordingFileWrapper)
-        assert [offset] == [
-            seen_offset for _f, seen_offset in _RecordingFileWrapper.seen
-        ]
-        status, response_headers = started[0]
-        assert status.startswith("206" if header else "200")
-        assert ("Content-Length", str(length)) in response_headers
-        assert b"".join(body_iter) == AUDIO[offset : offset + length]
-    finally:
-        body_iter.close()  # type: ignore[attr-defined]
+        assert client.handler.last_offset == offset
+        assert response.status_code == (206 if header else 200)
+        assert response["Content-Length"] == str(length)
+        assert _body(response) == AUDIO[offset : offset + length]
 
 
 @pytest.mark.parametrize(
@@ -435,12 +411,50 @@ def test_range_file_seek_supports_socket_sendfile_fallback(tmp_path: Path) -> No
     assert [len(c) for c in chunks] == [700, 700, 600]
 
 
+def test_kept_window_moves_the_descriptor_only_to_its_start(tmp_path: Path) -> None:
+    """The server sendfiles from the descriptor's offset; socket.sendfile's own
+    seek afterwards, and its seek-and-read fallback, leave the offset alone."""
+    path = tmp_path / "audio.bin"
+    path.write_bytes(AUDIO)
+    with path.open("rb", buffering=0) as raw:
+        window = KeptWindow(raw, 4000, 2000)
+        assert os.lseek(window.fileno(), 0, os.SEEK_CUR) == 4000
+
+        window.read(512)  # a server may have read some already
+        assert window.seek(4000) == 4000
+        chunks = list(iter(lambda: window.read(700), b""))
+
+        assert b"".join(chunks) == AUDIO[4000:6000]
+        assert [len(c) for c in chunks] == [700, 700, 600]
+        assert window.tell() == 6000
+        assert os.lseek(window.fileno(), 0, os.SEEK_CUR) == 4000
+
+
+def test_kept_window_goes_out_whole_through_socket_sendfile(tmp_path: Path) -> None:
+    path = tmp_path / "audio.bin"
+    path.write_bytes(AUDIO)
+    left, right = socket.socketpair()
+    with left, right, path.open("rb", buffering=0) as raw:
+        window = KeptWindow(raw, 100, 5000)
+
+        sent = left.sendfile(window, offset=100, count=5000)  # type: ignore[arg-type]
+        received = b""
+        while len(received) < sent:
+            received += right.recv(65536)
+
+    assert sent == 5000
+    assert received == AUDIO[100:5100]
+
+
 # Bad input
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete", "patch", "options"])
-def test_audio_unsafe_method_is_405(client: Client, url: str, method: str) -> None:
-    response = getattr(client, method)(url)
+def test_audio_unsafe_method_is_405(url: str, method: str) -> None:
+    # Django's own test client: CSRF checks off, the view answers. (Through the
+    # WSGI entry CsrfViewMiddleware refuses them first; the lean path takes
+    # only GET and HEAD, see test_audio_paths.)
+    response = getattr(Client(), method)(url)
 
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD"
@@ -485,3 +499,20 @@ def test_audio_missing_on_disk_is_404_and_logged(
     assert [r.name for r in errors] == ["ondas.playback.delivery"]
     assert errors[0].args is not None
     assert errors[0].args[0] == audio.pk
+
+
+def test_audio_gone_after_a_kept_yes_is_404_and_logged(
+    url: str, audio: AudioFile, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lean path kept the yes; the bytes went: the full stack's 404 and log."""
+    client = WsgiClient("lean")
+    assert _body(client.get(url, headers={"range": "bytes=0-9"})) == AUDIO[:10]
+    os.remove(audio.file.path)
+
+    with caplog.at_level(logging.ERROR, logger="ondas.playback.delivery"):
+        response = client.get(url, headers={"range": "bytes=0-9"})
+
+    assert response.status_code == 404
+    _assert_not_a_traceback(response.content)
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.name for r in errors] == ["ondas.playback.delivery"]

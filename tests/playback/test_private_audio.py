@@ -1,5 +1,9 @@
 """Enclosures of private feeds: the token stands in for the session, the right
-to listen is asked on every request, and sharing is noticed."""
+to listen is asked on every request, and sharing is noticed.
+
+Every test runs twice, through the real WSGI entry (``ondas.wsgi``): by the
+lean audio path and by the full middleware stack.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from ondas.catalog.models import Episode, Show
 from ondas.catalog.services import audio_file_create, episode_create, show_create
 from ondas.feedkeys.models import PrivateFeedKey, PrivateFeedKeyUse
 from tests.support.private_feeds import key_make, subscribe
+from tests.support.wsgi_client import PATHS, WsgiClient
 
 SIZE = 4_000
 AUDIO = random.Random(20251127).randbytes(SIZE)
@@ -48,6 +53,12 @@ def _episode(show: Show, guid: str, access: str) -> Episode:
         access=access,
         audio=audio,
     )
+
+
+@pytest.fixture(params=PATHS)
+def client(request: pytest.FixtureRequest) -> WsgiClient:
+    """Django's test client over the lean path or the full stack (``ondas.wsgi``)."""
+    return WsgiClient(request.param)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from ondas.playback.ranges import (
     ByteRange,
     RangeNotSatisfiable,
     parse_range,
+    parse_range_general,
     strong_etag_matches,
 )
 
@@ -143,3 +144,30 @@ def test_parse_range_any_input_gives_range_inside_file_or_none_or_416(
         assert isinstance(result, ByteRange)
         assert 0 <= result.start <= result.end < size
         assert result.length == result.end - result.start + 1
+
+
+def _outcome(parse: object, header: str, size: int) -> ByteRange | None | str:
+    try:
+        return parse(header, size)  # type: ignore[operator, no-any-return]
+    except RangeNotSatisfiable:
+        return "416"
+
+
+@given(
+    first=st.integers(0, 10**18 - 1),
+    last=st.one_of(st.none(), st.integers(0, 10**18 - 1)),
+    zeros=st.integers(0, 2),
+    size=st.one_of(st.integers(0, 3), st.integers(0, 2**63)),
+)
+@example(first=0, last=None, zeros=0, size=0)
+@example(first=5, last=4, zeros=0, size=10)
+def test_parse_range_plain_forms_read_at_once_as_the_general_rule(
+    first: int, last: int | None, zeros: int, size: int
+) -> None:
+    """Players' "bytes=N-" and "bytes=N-M" skip the general parser, same outcome."""
+    pad = "0" * zeros
+    header = f"bytes={pad}{first}-{'' if last is None else pad + str(last)}"
+
+    assert _outcome(parse_range, header, size) == _outcome(
+        parse_range_general, header, size
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from django.http.response import HttpResponseBase
@@ -48,22 +49,53 @@ class MetricsMiddleware:
         response = self.get_response(request)
         match = request.resolver_match
         route = (match.view_name or match.route) if match else "unmatched"
-        metrics.request_observe(
+        response_observe(
+            environ=request.META,
             route=route,
             method=request.method or "",
-            status=response.status_code,
-            seconds=time.perf_counter() - started,
+            response=response,
+            started=started,
         )
-        if "X-Accel-Redirect" in response.headers:
-            metrics.audio_handed_to_nginx()
-        elif isinstance(response, FileResponse) and response.headers.get(
-            "Content-Type", ""
-        ).startswith("audio/"):
-            # Open until the server has sent the bytes and closed the response:
-            # HttpResponseBase.close() calls these (Django's own file closing
-            # uses the same list).
-            metrics.audio_stream_opened()
-            closers = response._resource_closers  # type: ignore[attr-defined]
-            closers.append(metrics.audio_stream_closed)
-            request.META[AUDIO_STREAM_KEY] = True
         return response
+
+
+def response_observe(
+    *,
+    environ: dict[str, Any],
+    route: str,
+    method: str,
+    response: HttpResponseBase,
+    started: float,
+) -> None:
+    """Count one answered request, and follow it if it streams audio.
+
+    ``environ`` is the WSGI environ (``request.META``); ``started`` a
+    ``time.perf_counter()`` reading. Shared with the lean audio path
+    (``ondas.wsgi``), whose requests never reach the middleware.
+    """
+    metrics.request_observe(
+        route=route,
+        method=method,
+        status=response.status_code,
+        seconds=time.perf_counter() - started,
+    )
+    if "X-Accel-Redirect" in response.headers:
+        metrics.audio_handed_to_nginx()
+    elif isinstance(response, FileResponse) and response.headers.get(
+        "Content-Type", ""
+    ).startswith("audio/"):
+        # Open until the server has sent the bytes and closed the response:
+        # HttpResponseBase.close() calls these (Django's own file closing
+        # uses the same list).
+        closers = response._resource_closers  # type: ignore[attr-defined]
+        closers.append(audio_stream_follow(environ))
+
+
+def audio_stream_follow(environ: dict[str, Any]) -> Callable[[], None]:
+    """Count an audio stream as open; return what to call once it is closed.
+
+    Marks the environ so that `ondas serve` counts the bytes it sent.
+    """
+    metrics.audio_stream_opened()
+    environ[AUDIO_STREAM_KEY] = True
+    return metrics.audio_stream_closed

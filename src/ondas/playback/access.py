@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
@@ -29,20 +30,61 @@ from ondas.playback.models import ListeningProgress
 from ondas.playback.selectors import Allowance, allowance_get
 
 
-def may_play(
+@dataclass(frozen=True)
+class PlayRight:
+    """The answer to "may this person hear this now", and how long a yes holds.
+
+    ``until`` is when the person's paid or trial period ends (None: the yes
+    does not depend on a period, as for free audio). ``metered`` answers are
+    true for one request only: a book's part is charged against the
+    listener's hours, so the question is asked again every time.
+    """
+
+    allowed: bool
+    until: datetime | None = None
+    metered: bool = False
+
+
+def play_right(
     *, user: AbstractBaseUser | AnonymousUser | None, access: str, now: datetime
-) -> bool:
+) -> PlayRight:
     """Return whether ``user`` may hear an item with this ``Episode.Access`` now.
 
     A book's part (``AUDIOBOOK_PART_ACCESS``) needs audiobook time left in the
-    person's period; the book's sample is free like any free episode.
+    person's period; the book's sample is free like any free episode. Free
+    audio never looks at ``user`` (so a lazy user is not loaded for it).
     """
     if access == AUDIOBOOK_PART_ACCESS:
-        return book_access(user=user, now=now).full
+        return PlayRight(book_access(user=user, now=now).full, metered=True)
     if access != Episode.Access.EXCLUSIVE:
-        return True
+        return PlayRight(True)
     listener = user if isinstance(user, User) else None
-    return listening_rights(user=listener, now=now).exclusive
+    rights = listening_rights(user=listener, now=now)
+    return PlayRight(rights.exclusive, until=rights.period_end)
+
+
+def yes_keep_seconds(right: PlayRight, *, now: datetime) -> int:
+    """How many whole seconds a yes may be kept before the question is asked again.
+
+    The one rule for both keepers of yes answers: nginx (``X-Accel-Expires``
+    of the rights endpoint) and the lean audio path (``rights_cache``).
+    ``ONDAS_AUDIO_RIGHTS_TTL`` seconds, never past the end of the period the
+    yes rests on (an expiring trial or subscription stops at its end, not a
+    TTL later), and 0 for a no or a metered answer (book parts).
+    """
+    if not right.allowed or right.metered:
+        return 0
+    seconds = max(int(settings.ONDAS_AUDIO_RIGHTS_TTL), 0)
+    if right.until is not None:
+        seconds = min(seconds, max(int((right.until - now).total_seconds()), 0))
+    return seconds
+
+
+def may_play(
+    *, user: AbstractBaseUser | AnonymousUser | None, access: str, now: datetime
+) -> bool:
+    """Return whether ``user`` may hear an item with this ``Episode.Access`` now."""
+    return play_right(user=user, access=access, now=now).allowed
 
 
 def episode_ids_locked(

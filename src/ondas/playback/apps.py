@@ -15,7 +15,22 @@ class PlaybackConfig(AppConfig):
     verbose_name = _("Playback")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_delete, post_save
+
+        from ondas.accounts.models import User
         from ondas.accounts.sections import AccountSection, account_section_register
+        from ondas.billing.models import Subscription
+        from ondas.catalog.models import AudiobookPart, AudioFile, Episode
+        from ondas.playback import rights_cache
+
+        # Kept yes answers of the lean audio path end with what they rest on.
+        user_logged_out.connect(rights_cache.on_signed_out)
+        for signal in (post_save, post_delete):
+            signal.connect(rights_cache.on_subscription_changed, sender=Subscription)
+            signal.connect(rights_cache.on_person_changed, sender=User)
+            for model in (Episode, AudiobookPart, AudioFile):
+                signal.connect(rights_cache.on_catalog_changed, sender=model)
 
         account_section_register(
             AccountSection(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import lru_cache
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -22,7 +23,7 @@ from django.utils.http import (
     parse_http_date_safe,
 )
 
-from ondas.catalog.models import AudioFile
+from ondas.catalog.models import AudioFile, Episode
 from ondas.playback.errors import AudioMissingOnDisk
 from ondas.playback.ranges import (
     ByteRange,
@@ -77,8 +78,24 @@ def etag_for(file_id: int, stat: os.stat_result) -> str:
     return f'"{file_id:x}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
 
 
-def _if_range_allows(request: HttpRequest, etag: str, mtime: int) -> bool:
-    if_range = request.headers.get("If-Range")
+@lru_cache(maxsize=1024)
+def last_modified(mtime: int) -> str:
+    """``Last-Modified`` for a file modified at ``mtime`` (seconds); kept, as
+    every range of a file asks for the same one."""
+    return http_date(mtime)
+
+
+def validator_headers(*, etag: str, mtime: int, cache_control: str) -> dict[str, str]:
+    """The headers every answer about the file carries (304, 416 and HEAD too)."""
+    return {
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
+        "Last-Modified": last_modified(mtime),
+        "Cache-Control": cache_control,
+    }
+
+
+def _if_range_allows(if_range: str | None, etag: str, mtime: int) -> bool:
     if if_range is None:
         return True
     if_range = if_range.strip()
@@ -86,6 +103,20 @@ def _if_range_allows(request: HttpRequest, etag: str, mtime: int) -> bool:
         return strong_etag_matches(if_range, etag)
     date = parse_http_date_safe(if_range)
     return date is not None and date == mtime
+
+
+def range_to_send(
+    *, range_header: str | None, if_range: str | None, etag: str, mtime: int, size: int
+) -> ByteRange | None:
+    """The one range a GET gets, or None for the whole file (RFC 9110 §13.1.5).
+
+    A Range is honoured only when If-Range, if sent, still names these bytes.
+    Raises RangeNotSatisfiable (416). Shared by ``serve_file`` and the lean
+    audio path's kept answers (``ondas.playback.lean_kept``).
+    """
+    if not _if_range_allows(if_range, etag, mtime):
+        return None
+    return parse_range(range_header, size)
 
 
 def serve_file(
@@ -104,12 +135,7 @@ def serve_file(
         size = stat.st_size
         mtime = int(stat.st_mtime)
         etag = etag_for(file_id, stat)
-        headers = {
-            "Accept-Ranges": "bytes",
-            "ETag": etag,
-            "Last-Modified": http_date(mtime),
-            "Cache-Control": cache_control,
-        }
+        headers = validator_headers(etag=etag, mtime=mtime, cache_control=cache_control)
         conditional = get_conditional_response(request, etag=etag, last_modified=mtime)
         if conditional is not None:
             raw.close()
@@ -118,9 +144,15 @@ def serve_file(
             return conditional
 
         byte_range: ByteRange | None = None
-        if request.method == "GET" and _if_range_allows(request, etag, mtime):
+        if request.method == "GET":
             try:
-                byte_range = parse_range(request.headers.get("Range"), size)
+                byte_range = range_to_send(
+                    range_header=request.headers.get("Range"),
+                    if_range=request.headers.get("If-Range"),
+                    etag=etag,
+                    mtime=mtime,
+                    size=size,
+                )
             except RangeNotSatisfiable:
                 raw.close()
                 response = HttpResponse(status=416, headers=headers)
@@ -201,32 +233,70 @@ def accel_redirect(
     return response
 
 
+def file_deliver(
+    request: HttpRequest,
+    *,
+    file_id: int,
+    path: str,
+    content_type: str,
+    filename: str,
+    cache_control: str,
+) -> HttpResponseBase:
+    """Send the file at ``path``: by nginx when it is in front (X-Accel-Redirect),
+    else with ranges and validators from here.
+
+    Raises FileNotFoundError when the file is gone, and ValueError for a path
+    outside the media root when nginx is in front. Shared by the audio view
+    and the lean audio path (``ondas.playback.lean``).
+    """
+    if settings.ONDAS_AUDIO_ACCEL_PREFIX:
+        return accel_redirect(
+            path=path,
+            media_root=str(settings.MEDIA_ROOT),
+            prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX,
+            content_type=content_type,
+            filename=filename,
+            cache_control=cache_control,
+        )
+    return serve_file(
+        request,
+        path=path,
+        file_id=file_id,
+        content_type=content_type,
+        filename=filename,
+        cache_control=cache_control,
+    )
+
+
+def audio_cache_control(access: str) -> str:
+    """The Cache-Control of audio with this ``Episode.Access``."""
+    # Exclusive audio is for one listener: no shared cache keeps it, and the
+    # browser asks again, so the right to listen is checked each time.
+    if access == Episode.Access.FREE:
+        return "public, max-age=86400"
+    return "private, no-cache"
+
+
+def audio_filename(audio: AudioFile) -> str:
+    """The name a listener's download gets: the stored file's own."""
+    return str(audio.file.name).rsplit("/", 1)[-1]
+
+
 def audio_deliver(
     request: HttpRequest, *, audio: AudioFile, cache_control: str
 ) -> HttpResponseBase:
-    """Send an audio file's bytes: by nginx when it is in front (X-Accel-Redirect),
-    else with ranges and validators from here.
+    """Send an audio file's bytes (``file_deliver``).
 
     A row that outlived its bytes is AudioMissingOnDisk (404): an operator must
     know (it is logged), a listener must not see a traceback.
     """
-    filename = audio.file.name.rsplit("/", 1)[-1]
     try:
-        if settings.ONDAS_AUDIO_ACCEL_PREFIX:
-            return accel_redirect(
-                path=audio.file.path,
-                media_root=str(settings.MEDIA_ROOT),
-                prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX,
-                content_type=audio.mime_type,
-                filename=filename,
-                cache_control=cache_control,
-            )
-        return serve_file(
+        return file_deliver(
             request,
-            path=audio.file.path,
             file_id=audio.pk,
+            path=audio.file.path,
             content_type=audio.mime_type,
-            filename=filename,
+            filename=audio_filename(audio),
             cache_control=cache_control,
         )
     except FileNotFoundError:

@@ -13,14 +13,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 
+from ondas.accounts.ratelimit import client_ip
 from ondas.catalog.models import AudioFile, Episode
 from ondas.catalog.selectors import audio_file_get_for_show
+from ondas.core import clock
+from ondas.core.errors import OndasError
 from ondas.feedkeys.errors import PrivateFeedNotFound
 from ondas.feedkeys.selectors import feed_key_get_by_token
 from ondas.feedkeys.services import feed_key_use_record
 from ondas.playback.access import may_play
+from ondas.playback.delivery import audio_deliver
 from ondas.playback.errors import AudioNotFound, PrivateFeedEnded
 
 # One listener's audio: no shared cache keeps it, and apps ask again each time.
@@ -47,3 +52,32 @@ def private_audio_get(
         plans = settings.SITE_URL + reverse("billing:plans")
         raise PrivateFeedEnded(plans_url=plans)
     return audio
+
+
+def private_audio_response(
+    request: HttpRequest, *, audio_id: int, token: str
+) -> HttpResponseBase:
+    """Answer a podcast app's request for an enclosure of its private feed.
+
+    Refusals are one plain sentence (403 when the subscription has ended, 404
+    for an address that does not work): podcast apps show no pages. Used by
+    the view and by the lean audio path alike; nothing of it is ever kept
+    between requests (every request is counted and asked anew).
+    """
+    try:
+        audio = private_audio_get(
+            audio_id=audio_id,
+            token=token,
+            client_ip=client_ip(request),
+            app=request.headers.get("User-Agent", ""),
+            now=clock.now(),
+        )
+        return audio_deliver(request, audio=audio, cache_control=CACHE_CONTROL)
+    except OndasError as error:
+        response = HttpResponse(
+            error.message + "\n",
+            status=error.http_status,
+            content_type="text/plain; charset=utf-8",
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        return response

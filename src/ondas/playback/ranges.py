@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 # ASCII digits only (``\d`` would take "٣" too), blanks only as OWS is defined.
 _SPEC_RE = re.compile(r"[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*")
+# What players send: one range from a position, to a position or the end. Read
+# at once, with the same outcome as the general rule below; short enough
+# for int().
+_PLAIN_RE = re.compile(r"bytes=([0-9]{1,18})-([0-9]{0,18})")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,18 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     """
     if not header:
         return None
+    if plain := _PLAIN_RE.fullmatch(header):
+        start, last = int(plain[1]), plain[2]
+        if last and int(last) < start:
+            return None  # invalid range-spec: the header is ignored
+        if start >= size:
+            raise RangeNotSatisfiable
+        return ByteRange(start, min(int(last), size - 1) if last else size - 1)
+    return parse_range_general(header, size)
+
+
+def parse_range_general(header: str, size: int) -> ByteRange | None:
+    """``parse_range`` for any header, the plain forms included."""
     unit, sep, range_set = header.partition("=")
     if not sep or unit.strip().lower() != "bytes":
         return None

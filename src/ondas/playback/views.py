@@ -20,17 +20,25 @@ from django.views.decorators.http import (
 )
 
 from ondas.accounts.types import AuthedHttpRequest
-from ondas.catalog.models import Episode
 from ondas.catalog.selectors import (
-    AUDIOBOOK_PART_ACCESS,
     audio_file_get_with_access,
     audiobook_get_by_id,
 )
 from ondas.core import clock
 from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
 from ondas.core.jsonbody import json_object
-from ondas.playback.access import book_access, may_play, progress_item_length
-from ondas.playback.delivery import audio_deliver, media_relative_path
+from ondas.playback.access import (
+    book_access,
+    may_play,
+    play_right,
+    progress_item_length,
+    yes_keep_seconds,
+)
+from ondas.playback.delivery import (
+    audio_cache_control,
+    audio_deliver,
+    media_relative_path,
+)
 from ondas.playback.errors import (
     AllowanceRequired,
     AudioNotFound,
@@ -63,16 +71,8 @@ def audio_view(request: HttpRequest, audio_id: int, ext: str = "") -> HttpRespon
     if not may_play(user=request.user, access=access, now=clock.now()):
         return _refused(request, SubscriptionRequired(audio_id=audio_id))
     return audio_deliver(
-        request, audio=audio, cache_control=_audio_cache_control(access)
+        request, audio=audio, cache_control=audio_cache_control(access)
     )
-
-
-def _audio_cache_control(access: str) -> str:
-    # Exclusive audio is for one listener: no shared cache keeps it, and the
-    # browser asks again, so the right to listen is checked each time.
-    if access == Episode.Access.FREE:
-        return "public, max-age=86400"
-    return "private, no-cache"
 
 
 # Characters nginx can take as they are in a file path (try_files does not
@@ -86,7 +86,8 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
 
     The deploy site (``ondas deploy nginx``) puts this question to Ondas with
     ``auth_request`` for every ``/audio/<id>`` request and keeps the answer
-    for ``X-Accel-Expires`` seconds (``ONDAS_AUDIO_RIGHTS_TTL``; 0 = ask every
+    for ``X-Accel-Expires`` seconds (``access.yes_keep_seconds``: up to
+    ``ONDAS_AUDIO_RIGHTS_TTL``, never past the listener's period; 0 = ask every
     time), keyed by the audio id and the listener's session. Yes is 200 with
     the file's place under the media root and the Cache-Control to send. Any
     other answer is 403, never cached: nginx then hands the request to
@@ -102,7 +103,9 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
     if found is None:
         return no
     audio, access = found
-    if not may_play(user=request.user, access=access, now=clock.now()):
+    now = clock.now()
+    right = play_right(user=request.user, access=access, now=now)
+    if not right.allowed:
         return no
     try:
         relative = media_relative_path(audio.file.path, str(settings.MEDIA_ROOT))
@@ -110,12 +113,12 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
         return no
     if not _PLAIN_MEDIA_PATH.fullmatch(relative) or ".." in relative:
         return no
-    # A book's part is metered against the listener's hours: asked every time.
-    ttl = 0 if access == AUDIOBOOK_PART_ACCESS else settings.ONDAS_AUDIO_RIGHTS_TTL
     yes = HttpResponse(status=200)
     yes.headers["X-Ondas-File"] = relative
-    yes.headers["X-Ondas-Cache-Control"] = _audio_cache_control(access)
-    yes.headers["X-Accel-Expires"] = str(ttl)
+    yes.headers["X-Ondas-Cache-Control"] = audio_cache_control(access)
+    # A book's part is metered against the listener's hours: asked every time;
+    # a subscriber's yes is never kept past their period's end.
+    yes.headers["X-Accel-Expires"] = str(yes_keep_seconds(right, now=now))
     return yes
 
 
