@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from ondas.ops import drain, serve_boot, serve_signals
-from ondas.ops.serve_reload import BOOT_FILE
+from ondas.ops.serve_reload import BOOT_FILE, CodeCheck
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,3 +103,19 @@ def test_a_term_pending_across_exec_stops_the_new_image_and_its_old_workers(
     finally:
         old_worker.kill()
         old_worker.wait()
+
+
+def test_the_code_check_of_a_reload_runs_at_a_lower_priority() -> None:
+    """It loads the whole app (0.5 s idle, seconds loaded): after the serving."""
+    check = CodeCheck(cwd=str(ROOT))
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while (result := check.poll()) is None and time.monotonic() < deadline:
+        with contextlib.suppress(ProcessLookupError):
+            seen.add(os.getpriority(os.PRIO_PROCESS, check.pid))
+        time.sleep(0.005)
+    if result is None:
+        check.kill()
+        pytest.fail("no verdict from the code check in 60 s")
+    assert result.passed, result.detail
+    assert max(seen, default=0) >= os.getpriority(os.PRIO_PROCESS, 0) + 10

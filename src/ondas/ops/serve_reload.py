@@ -33,7 +33,10 @@ from ondas.ops.serve_signals import (
 )
 
 PASSED = "ondas-code-check-passed"
+# At a lower priority: on a loaded box the check must not take the CPU from
+# the workers serving, nor from the arbiter handling a SIGTERM meanwhile.
 CODE_CHECK = (
+    "import os; os.nice(10); "
     "import django; django.setup(); "
     "from django.urls import get_resolver; import ondas.wsgi; "
     "get_resolver().url_patterns; "
