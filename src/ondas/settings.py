@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ondas.library",
     "ondas.playback",
     "ondas.feeds",
+    "ondas.studio",
     "ondas.web",
     "ondas.ops",
 ]

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("ondas.billing.urls")),
     path("", include("ondas.feedkeys.urls")),
     path("", include("ondas.feeds.urls")),
+    path("studio/", include("ondas.studio.urls")),
     path("", include("ondas.web.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""The creator studio: who owns a show, publishing, uploads, chapters, transcripts."""
