@@ -54,10 +54,15 @@ def show_get(*, slug: str) -> Show:
         raise ShowNotFound(slug=slug) from None
 
 
-def show_get_plain(*, slug: str) -> Show:
-    """Return the show at ``slug`` and nothing more (one query); raise ShowNotFound."""
+def show_get_plain(*, slug: str, pk: int | None = None) -> Show:
+    """Return the show at ``slug`` and nothing more (one query); raise ShowNotFound.
+
+    With ``pk``, only that show will do: a caller that read the show's version
+    first never gets another show that took the slug since.
+    """
+    lookup = {"slug": slug} if pk is None else {"slug": slug, "pk": pk}
     try:
-        return Show.objects.get(slug=slug)
+        return Show.objects.get(**lookup)
     except Show.DoesNotExist:
         raise ShowNotFound(slug=slug) from None
 

@@ -381,19 +381,30 @@ def feed_render(
 
 
 def show_feed_file(
-    *, show: Show, base_url: str, validators: FeedValidators
+    *,
+    show_id: int,
+    load_show: Callable[[], Show],
+    base_url: str,
+    validators: FeedValidators,
 ) -> FeedFile:
-    """The file of the show's public feed at these validators (written once)."""
-    return feed_file_get(
-        show_id=show.pk,
-        name="public",
-        digest=validators.key,
-        write=lambda out: feed_write(
+    """The file of the show's public feed at these validators (written once).
+
+    The show's row is read (``load_show``) only when the file must be written:
+    sending a file already there needs nothing but its validators, and
+    building the model cost more than half of such a request.
+    """
+
+    def write(out: BinaryIO) -> None:
+        show = load_show()
+        feed_write(
             out,
             show=show,
             base_url=base_url,
             validators=validators,
             episodes=show_feed_episodes(show=show),
             links=public_feed_links(show),
-        ),
+        )
+
+    return feed_file_get(
+        show_id=show_id, name="public", digest=validators.key, write=write
     )
