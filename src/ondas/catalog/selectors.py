@@ -60,9 +60,11 @@ def show_get_plain(*, slug: str, pk: int | None = None) -> Show:
     With ``pk``, only that show will do: a caller that read the show's version
     first never gets another show that took the slug since.
     """
-    lookup = {"slug": slug} if pk is None else {"slug": slug, "pk": pk}
+    shows = Show.objects.filter(slug=slug)
+    if pk is not None:
+        shows = shows.filter(pk=pk)
     try:
-        return Show.objects.get(**lookup)
+        return shows.get()
     except Show.DoesNotExist:
         raise ShowNotFound(slug=slug) from None
 
