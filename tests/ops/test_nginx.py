@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -33,6 +34,8 @@ from hyperframe.frame import (
     WindowUpdateFrame,
 )
 
+from ondas.feeds.notice_audio import FILE as NOTICE_FILE
+from ondas.feeds.notice_audio import notice_audio
 from tests.support.servers import (
     ACCEL_PREFIX,
     ONDAS,
@@ -234,6 +237,34 @@ def test_metrics_through_nginx_for_this_machine_only(site: Site, app: Served) ->
         }
     assert local[0] == 200 and b"ondas_process_resident_memory_bytes" in local[1]
     assert outside == dict.fromkeys(outside, 403)
+
+
+def test_the_notice_chime_goes_out_as_a_static_file_of_its_length(
+    site: Site, app: Served
+) -> None:
+    """What `collectstatic` puts in STATIC_ROOT, nginx sends: the length the
+    ended private feed's enclosure says, as audio/mpeg, never gzipped."""
+    notice = notice_audio()
+    static = Path(site.env["ONDAS_DATA_DIR"]) / "static"
+    target = static / notice.static_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(NOTICE_FILE, target)
+    for path in (static, target.parent):
+        path.chmod(0o755)
+    target.chmod(0o644)
+    with nginx_running(site, upstream=app.port) as nginx:
+        client = H2Client.connect(nginx)
+        try:
+            sent = client.get(
+                f"/static/{notice.static_path}", {"accept-encoding": "gzip"}
+            )
+        finally:
+            client.close()
+    assert sent.status == 200
+    assert sent.headers["content-type"] == "audio/mpeg"
+    assert "content-encoding" not in sent.headers
+    assert len(sent.body) == int(sent.headers["content-length"]) == notice.length
+    assert "max-age" in sent.headers["cache-control"]
 
 
 FEED_SHOW = """
