@@ -13,12 +13,17 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import django
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.timezone import now as timezone_now
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 
 @dataclass(frozen=True)
@@ -345,12 +350,59 @@ def check_metrics_access(nginx_dirs: tuple[Path, ...] = NGINX_SITE_DIRS) -> Chec
     )
 
 
+# A task ready this long and not taken means no `ondas worker` is running.
+QUEUE_STALE = timedelta(minutes=10)
+
+
+def _waiting_since(task: DBTaskResult[..., object]) -> datetime:
+    delayed = task.run_after != get_date_max()
+    since: datetime = task.run_after if delayed else task.enqueued_at
+    return since
+
+
+def check_task_queue(now: datetime | None = None) -> Check:
+    """Does something run the background queue (emails, feed work)?"""
+    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+        return Check(
+            "task queue", True, "tasks run inline (ONDAS_TASKS_BACKEND=immediate)"
+        )
+    now = now or timezone_now()
+    try:
+        ready = list(DBTaskResult.objects.ready().only("enqueued_at", "run_after"))
+        failed = DBTaskResult.objects.filter(
+            status=TaskResultStatus.FAILED, finished_at__gte=now - timedelta(days=1)
+        ).count()
+    except DatabaseError as exc:
+        return Check("task queue", False, f"cannot read the queue: {exc}")
+    failures = f"; {failed} failed in the last day (admin: task results)"
+    failures = failures if failed else ""
+    if not ready:
+        return Check("task queue", True, f"no task waiting{failures}")
+    oldest = min(_waiting_since(task) for task in ready)
+    waited = now - oldest
+    minutes = int(waited.total_seconds() // 60)
+    if waited > QUEUE_STALE:
+        return Check(
+            "task queue",
+            False,
+            f"{len(ready)} task(s) waiting, the oldest for {minutes} min: is "
+            "`ondas worker` running? (systemctl status ondas-worker)" + failures,
+            advisory=True,
+        )
+    return Check(
+        "task queue",
+        True,
+        f"{len(ready)} task(s) waiting, the oldest for {minutes} min{failures}",
+    )
+
+
 def doctor_report() -> list[Check]:
     """Run every check and return the results in display order."""
     return [
         check_python(),
         Check("django", True, django.get_version()),
         check_database(),
+        check_task_queue(),
         check_media_writable(),
         check_sendfile(),
         check_metrics_access(),
