@@ -193,16 +193,19 @@ def storage_fault(exc: BaseException) -> StorageUnavailable | None:
 
 
 def connections_drop_faulty() -> int:
-    """Close every database connection of this thread that saw an error.
+    """Close this thread's database connections after a storage fault.
 
     The next query opens a fresh one, which sees the files as they are now.
-    A connection inside ``atomic`` is only marked: Django closes it when the
-    request ends (closing it here would break the block it is in). Returns
-    how many were closed or marked.
+    All of them, not only those Django saw fail: the rollback that ended the
+    failed transaction resets Django's own error flag ("a successful rollback
+    means that the database connection works"), and on SQLite a read-only
+    connection rolls back fine. A connection inside ``atomic`` is only
+    marked: Django closes it when the request ends (closing it here would
+    break the block it is in). Returns how many were closed or marked.
     """
     dropped = 0
     for conn in connections.all(initialized_only=True):
-        if conn.connection is None or not conn.errors_occurred:
+        if conn.connection is None:
             continue
         if conn.in_atomic_block:
             conn.close_at = 0.0  # past: closed by close_old_connections

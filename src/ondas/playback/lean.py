@@ -23,8 +23,8 @@ Django's handler takes the request. That is every refusal and every error of
 a public audio URL (the offer page, the 404 page and its logged error), other
 methods (405), an odd session cookie or one the session check had to end, a
 disallowed host. (A storage fault is no such error: it is answered here,
-503 as the full stack answers it, not asked twice.) Nothing has been written by then, so the full stack starts
-from the same state. A private feed's enclosure is answered here whatever the
+503 as the full stack answers it, not asked twice.) Nothing has been written
+by then, so the full stack starts from the same state. A private feed's enclosure is answered here whatever the
 outcome (its refusals are plain text, and it records the app's use), so it
 is never asked twice.
 """
