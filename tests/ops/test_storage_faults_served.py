@@ -12,10 +12,12 @@ restart or a reload.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -100,10 +102,16 @@ def ready() -> Iterator[Ready]:
         yield _prepare(site)
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int
+
+
 @contextmanager
 def serving(
     ready: Ready, *, env: dict[str, str], prefix: tuple[str, ...] = ()
-) -> Iterator[int]:
+) -> Iterator[Server]:
     """One worker with one thread: every request meets the same connection."""
     port = free_port()
     log = ready.site.root / f"faults-{port}.log"
@@ -119,7 +127,7 @@ def serving(
         )
     try:
         wait_for_port(port, proc, timeout=30)
-        yield port
+        yield Server(port, proc.pid)
     except BaseException:
         print(log.read_text(errors="replace")[-4000:])
         raise
@@ -167,11 +175,20 @@ def _follow(port: int, ready: Ready, action: str = "follow") -> Answer:
     return _ask(port, "POST", path, ready, kind="application/x-www-form-urlencoded")
 
 
+def _position_read(port: int, ready: Ready) -> object:
+    """The position as the server reads it back (reads need no free space)."""
+    path = f"/playback/progress/episode/{ready.episode_id}"
+    return _ask(port, "GET", path, ready).json()["position_seconds"]
+
+
 def _stored_position(ready: Ready) -> float | None:
-    with sqlite3.connect(ready.database) as db:
+    db = sqlite3.connect(ready.database)
+    try:
         row = db.execute(
             "SELECT position_seconds FROM playback_listeningprogress"
         ).fetchone()
+    finally:
+        db.close()
     return None if row is None else float(row[0])
 
 
@@ -192,7 +209,8 @@ def _assert_page_503(answer: Answer, *, retry_after: str) -> None:
 def test_a_write_lock_held_elsewhere_is_a_503_then_the_write_goes_in(
     ready: Ready,
 ) -> None:
-    with serving(ready, env={"ONDAS_SQLITE_BUSY_TIMEOUT_MS": "200"}) as port:
+    with serving(ready, env={"ONDAS_SQLITE_BUSY_TIMEOUT_MS": "200"}) as server:
+        port = server.port
         assert _progress(port, ready, 1.0).status == 200
         holder = sqlite3.connect(ready.database, isolation_level=None)
         try:
@@ -240,7 +258,8 @@ def test_a_read_only_database_file_is_a_503_and_recovers_without_a_restart(
 ) -> None:
     files = _database_files(ready)
     assert ready.database in files
-    with serving(ready, env={}, prefix=_bound_by_permissions()) as port:
+    with serving(ready, env={}, prefix=_bound_by_permissions()) as server:
+        port = server.port
         for path in files:
             path.chmod(0o444)
         try:
@@ -265,4 +284,78 @@ def test_a_read_only_database_file_is_a_503_and_recovers_without_a_restart(
         assert _progress(port, ready, 7.0).status == 200
         assert _stored_position(ready) == 7.0
         assert _follow(port, ready).status == 302
+        assert _ask(port, "GET", "/readyz", ready).status == 200
+
+
+def _in_own_mount_namespace() -> tuple[str, ...]:
+    """Run the server in a mount namespace of its own (as root, or as the
+    root of a user namespace), where its data directory can be a tiny tmpfs."""
+    unshare = ["unshare", "--mount", "--propagation", "private"]
+    if os.geteuid() != 0:
+        unshare.insert(1, "--map-root-user")
+    return (*unshare, "--")
+
+
+FULL_DISK_BOOT = """
+set -e
+mount -t tmpfs -o size=4m,mode=0755 tmpfs "$DATA"
+cp "$SAVED"/ondas.sqlite3 "$DATA"/
+exec "$@"
+"""
+
+
+def _fill(directory: Path) -> Path:
+    """Write zeros until the file system is full; return the filler file."""
+    filler = directory / "filler"
+    block = b"\0" * 65536
+    with filler.open("wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(block)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    # What is left is less than a block: take it too, in small writes.
+    with filler.open("ab", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 512)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    return filler
+
+
+def test_a_full_disk_is_a_503_and_the_write_goes_in_once_there_is_room(
+    ready: Ready,
+) -> None:
+    data = ready.database.parent
+    saved = ready.site.root / "saved"
+    saved.mkdir(exist_ok=True)
+    shutil.copy2(ready.database, saved / "ondas.sqlite3")
+    boot = (*_in_own_mount_namespace(), "sh", "-c", FULL_DISK_BOOT, "sh")
+    env = {"DATA": str(data), "SAVED": str(saved), "ONDAS_MIN_FREE_MB": "1"}
+    with serving(ready, env=env, prefix=boot) as server:
+        port = server.port
+        # The server's data directory, as the server sees it (its tmpfs).
+        served = Path(f"/proc/{server.pid}/root") / str(data).lstrip("/")
+        assert _progress(port, ready, 4.0).status == 200  # its connection is open
+        filler = _fill(served)
+        try:
+            # One write only: the space the failed one took in the write-ahead
+            # log stays allocated, and the next small write may fit in it.
+            full = _progress(port, ready, 5.0)
+            readyz = _ask(port, "GET", "/readyz", ready)
+            stored = _position_read(port, ready)
+        finally:
+            filler.unlink()
+
+        _assert_json_503(full, code="storage_full", retry_after="60")
+        assert readyz.status == 503
+        assert readyz.json()["status"] in (
+            "database disk full",
+            f"low disk space: 0 MiB free in {data}, 1 MiB needed",
+        )
+        assert stored == 4.0  # the failed write left nothing half-done
+
+        assert _progress(port, ready, 5.0).status == 200
+        assert _position_read(port, ready) == 5.0
         assert _ask(port, "GET", "/readyz", ready).status == 200
