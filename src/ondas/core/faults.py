@@ -132,12 +132,16 @@ _ERRORS: dict[FaultKind, type[StorageUnavailable]] = {
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what it was raised from or during, nearest first."""
+    """``exc`` and what it was raised from, nearest first.
+
+    Only ``raise ... from``, as Django wraps a driver's error: an error raised
+    while another was being handled was not caused by it.
+    """
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain and len(chain) < 10:
         chain.append(current)
-        current = current.__cause__ or current.__context__
+        current = current.__cause__
     return chain
 
 
