@@ -235,3 +235,20 @@ def test_other_bad_requests_stay_400(db: None) -> None:
     client = Client(raise_request_exception=False)
     response = client.get("/", headers={"host": "evil.example"})
     assert response.status_code == 400
+
+
+def test_a_page_when_nothing_can_be_read_is_a_bare_503_page(
+    client: Client, show: Show
+) -> None:
+    """The error page's layout reads the session; without a database the
+    same words come without it."""
+    every = ("SELECT", *_WRITES)
+    with sqlite_failing("disk I/O error", statements=every):
+        response = client.get(reverse("web:library"))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    page = response.content.decode()
+    assert page.startswith('<!doctype html><html lang="es">')
+    assert "<h1>Temporalmente no disponible</h1>" in page
+    assert "El servicio no puede guardar nada ahora mismo" in page

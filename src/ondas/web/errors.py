@@ -17,6 +17,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.html import escape
+from django.utils.translation import get_language
 
 from ondas.core.answers import wants_json
 from ondas.core.errors import OndasError
@@ -28,13 +30,15 @@ from ondas.core.faults import (
 )
 from ondas.core.jsonbody import body_too_large
 from ondas.ops import metrics
+from ondas.web.templatetags.ondas_tags import error_heading
 
 logger = logging.getLogger(__name__)
 
-# When even the error page cannot be rendered (it reads the session).
+# When even the error page cannot be rendered (its layout reads the session,
+# which lives in the database): the same words, without the layout.
 _BARE_PAGE = (
-    '<!doctype html><html lang="en"><title>%(status)s</title>'
-    "<h1>%(status)s</h1><p>Please try again in a moment.</p></html>"
+    '<!doctype html><html lang="%(lang)s"><meta charset="utf-8">'
+    "<title>%(status)s</title><h1>%(heading)s</h1><p>%(message)s</p></html>"
 )
 
 
@@ -59,7 +63,13 @@ def _page(request: HttpRequest, status: int, error: OndasError | None) -> HttpRe
         )
     except Exception:  # noqa: BLE001 - the storage may fail the page too
         logger.warning("The error page could not be rendered", exc_info=True)
-        return HttpResponse(_BARE_PAGE % {"status": status}, status=status)
+        page = _BARE_PAGE % {
+            "lang": escape(get_language() or "es"),
+            "status": status,
+            "heading": escape(error_heading(status)),
+            "message": escape(error.message if error else ""),
+        }
+        return HttpResponse(page, status=status)
 
 
 def _mark_logged(response: HttpResponse) -> None:
