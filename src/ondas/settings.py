@@ -90,6 +90,17 @@ TEMPLATES = [
     },
 ]
 
+
+def _env_int(name: str, default: int) -> int:
+    raw = env_str(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number, not {raw!r}"
+        ) from None
+
+
 _sqlite_path = DATA_DIR / "ondas.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
@@ -101,10 +112,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # at BEGIN so two writers queue instead of failing with "database is locked".
     # Connections persist per worker thread: opening one (with its PRAGMAs) cost
     # about 800 µs, the largest part of an audio request (bench/audio_ranges.py).
+    # A write that waits longer than ONDAS_SQLITE_BUSY_TIMEOUT_MS for the lock
+    # is answered 503 with Retry-After (core.faults), never 500.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA busy_timeout=5000;"
+            f"PRAGMA busy_timeout={_env_int('ONDAS_SQLITE_BUSY_TIMEOUT_MS', 5000)};"
         ),
         "transaction_mode": "IMMEDIATE",
     }
@@ -153,16 +166,6 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = env_str(name, str(default))
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"{name} must be a whole number, not {raw!r}"
-        ) from None
 
 
 # Sign-in throttling, counted in the database so that it holds across every
@@ -238,6 +241,13 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("ONDAS_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# /readyz answers 503 (and `ondas doctor` fails) when the file system of the
+# data directory has less free space than this, in MiB: writes are refused
+# before SQLite finds the disk full.
+ONDAS_MIN_FREE_MB = _env_int("ONDAS_MIN_FREE_MB", 64)
+if ONDAS_MIN_FREE_MB < 0:
+    raise ImproperlyConfigured("ONDAS_MIN_FREE_MB must be 0 or more")
 
 # Episodes per page on a show page: a 10,000-episode show never loads at once.
 ONDAS_EPISODES_PER_PAGE = 20

@@ -14,5 +14,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("ondas.web.urls")),
 ]
 
+handler400 = "ondas.web.errors.bad_request_view"
 handler404 = "ondas.web.views.not_found_view"
-handler500 = "ondas.web.views.server_error_view"
+handler500 = "ondas.web.errors.server_error_view"

@@ -18,7 +18,7 @@ from pytest_django import DjangoAssertNumQueries
 from ondas.catalog.chapters import ChapterInput
 from ondas.catalog.models import Episode, Show
 from ondas.catalog.services import episode_create, show_create
-from ondas.web.views import server_error_view
+from ondas.web.errors import server_error_view
 
 pytestmark = pytest.mark.django_db
 

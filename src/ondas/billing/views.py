@@ -57,6 +57,7 @@ from ondas.billing.services import (
 )
 from ondas.billing.tokens import charge_consent_make, charge_consent_read
 from ondas.core import clock
+from ondas.core.answers import answers_json
 from ondas.core.errors import OndasError
 
 logger = logging.getLogger(__name__)
@@ -319,6 +320,7 @@ def payment_method_change_view(
 
 @csrf_exempt  # Stripe signs the body instead; stripe_webhook_receive checks it
 @require_POST
+@answers_json  # a 503 (storage fault) makes Stripe retry later
 def stripe_webhook_view(request: HttpRequest) -> JsonResponse:
     """Apply one Stripe event: 400 if unsigned or unreadable, else 200 (even twice)."""
     try:

@@ -15,6 +15,12 @@ class ErrorCode(StrEnum):
     INVALID_REQUEST = "invalid_request"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    # storage faults (core.faults): 503, try again later
+    STORAGE_BUSY = "storage_busy"
+    STORAGE_FULL = "storage_full"
+    STORAGE_READ_ONLY = "storage_read_only"
+    STORAGE_IO_ERROR = "storage_io_error"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
     SIGN_IN_REQUIRED = "sign_in_required"
     SHOW_NOT_FOUND = "show_not_found"
     EPISODE_NOT_FOUND = "episode_not_found"

@@ -25,6 +25,8 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_back
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from ondas.ops.health import MIB, storage_check
+
 
 @dataclass(frozen=True)
 class Check:
@@ -68,6 +70,20 @@ def check_database() -> Check:
             f"{detail}; {len(pending)} migration(s) pending: run `ondas manage migrate`",
         )
     return Check("database", True, f"{detail}, migrations applied")
+
+
+def check_storage() -> Check:
+    """What /readyz checks: free space in the data directory, and a real write."""
+    state = storage_check()
+    free = "unknown" if state.free_bytes is None else f"{state.free_bytes // MIB} MiB"
+    detail = (
+        f"{free} free in {settings.DATA_DIR} "
+        f"(ONDAS_MIN_FREE_MB={settings.ONDAS_MIN_FREE_MB}); heartbeat write "
+        + ("ok" if state.heartbeat_ok else "failed")
+    )
+    if not state.ok:
+        return Check("storage", False, f"{state.problem}; {detail}")
+    return Check("storage", True, detail)
 
 
 def check_media_writable() -> Check:
@@ -402,6 +418,7 @@ def doctor_report() -> list[Check]:
         check_python(),
         Check("django", True, django.get_version()),
         check_database(),
+        check_storage(),
         check_task_queue(),
         check_media_writable(),
         check_sendfile(),

@@ -82,6 +82,25 @@ PAGE_FAULTS = Gauge(
     ["role", "kind"],
     multiprocess_mode="liveall",
 )
+STORAGE_FAULTS = Counter(
+    "ondas_storage_fault_responses",
+    "Requests answered 503 because the database or the disk could not take "
+    "a write (core.faults), by kind: busy, disk_full, read_only, io_error, "
+    "unavailable.",
+    ["kind"],
+)
+STORAGE_FREE = Gauge(
+    "ondas_storage_free_bytes",
+    "Free bytes on the file system of the data directory, at the last "
+    "readiness check or scrape.",
+    multiprocess_mode="mostrecent",
+)
+HEARTBEAT_OK = Gauge(
+    "ondas_database_heartbeat_ok",
+    "1 when the last readiness check or scrape could write its heartbeat row "
+    "to the database, else 0.",
+    multiprocess_mode="mostrecent",
+)
 
 _sample_lock = threading.Lock()
 _last_sample = 0.0
@@ -220,6 +239,18 @@ def audio_bytes_sent(count: int) -> None:
 
 def audio_handed_to_nginx() -> None:
     _writes.inc(AUDIO_HANDOFFS)
+
+
+def storage_fault_answered(kind: str) -> None:
+    """Count one request answered 503 for a storage fault."""
+    _writes.inc(STORAGE_FAULTS.labels(kind=kind))
+
+
+def storage_observe(*, free_bytes: int | None, heartbeat_ok: bool) -> None:
+    """Record what the last storage check found (``ops.health``)."""
+    if free_bytes is not None:
+        STORAGE_FREE.set(free_bytes)
+    HEARTBEAT_OK.set(1 if heartbeat_ok else 0)
 
 
 def metrics_flush() -> None:

@@ -11,13 +11,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from ondas.ops.health import readiness_check
+from ondas.core.answers import answers_json
+from ondas.ops.health import readiness_check, storage_check
 from ondas.ops.metrics import metrics_render
 from ondas.ops.metrics_access import metrics_access_allowed
 
 
 @never_cache
 @require_safe
+@answers_json
 def healthz_view(request: HttpRequest) -> HttpResponse:
     """The process is up and answering; nothing else is checked."""
     return JsonResponse({"status": "alive"})
@@ -25,8 +27,10 @@ def healthz_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_safe
+@answers_json
 def readyz_view(request: HttpRequest) -> HttpResponse:
-    """200 while this node should get traffic; 503 once it drains or loses its DB."""
+    """200 while this node should get traffic; 503 with the reason once it drains,
+    runs low on disk space or its database takes no write (``ops.health``)."""
     readiness = readiness_check()
     return JsonResponse(
         {"status": readiness.reason}, status=200 if readiness.ready else 503
@@ -47,5 +51,6 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         token=settings.ONDAS_METRICS_TOKEN,
     ):
         raise Http404
+    storage_check()  # ondas_storage_free_bytes and ondas_database_heartbeat_ok
     body, content_type = metrics_render()
     return HttpResponse(body, content_type=content_type)

@@ -22,8 +22,9 @@ What is the full stack's, exactly as before: ``answer`` returns None and
 Django's handler takes the request. That is every refusal and every error of
 a public audio URL (the offer page, the 404 page and its logged error), other
 methods (405), an odd session cookie or one the session check had to end, a
-disallowed host. Nothing has been written by then, so the full stack starts
-from the same state. A private feed's enclosure is answered here whatever the
+disallowed host. (A storage fault is no such error: it is answered here,
+503 as the full stack answers it, not asked twice.) Nothing has been written
+by then, so the full stack starts from the same state. A private feed's enclosure is answered here whatever the
 outcome (its refusals are plain text, and it records the app's use), so it
 is never asked twice.
 """
@@ -54,6 +55,7 @@ from ondas.accounts.models import User
 from ondas.catalog.models import Episode
 from ondas.catalog.selectors import audio_file_get_with_access
 from ondas.core import clock
+from ondas.core.faults import fault_kind
 from ondas.playback.access import play_right, yes_keep_seconds
 from ondas.playback.delivery import audio_cache_control, audio_filename, file_deliver
 from ondas.playback.lean_kept import KeptAnswer, KeptAnswers
@@ -145,10 +147,17 @@ class LeanAudio:
 
         Nothing has been written or sent: the full stack asks again, and
         renders (and logs) the error as it renders any, if it happens again.
+        A storage fault (``core.faults``) is answered here, as the full stack
+        would answer it: 503 with Retry-After.
         """
         try:
             return self._public(request, match)
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - handed on, or answered as Django does
+            if fault_kind(exc) is not None:
+                # A storage fault: asking again would only meet it again.
+                # Django's handler500 answers it (503, Retry-After).
+                self._activate_language(request)
+                return response_for_exception(request, exc)
             logger.warning(
                 "Lean audio path failed; the full stack answers", exc_info=True
             )

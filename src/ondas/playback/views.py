@@ -25,6 +25,7 @@ from ondas.catalog.selectors import (
     audiobook_get_by_id,
 )
 from ondas.core import clock
+from ondas.core.answers import answers_json
 from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
 from ondas.core.jsonbody import json_object
 from ondas.playback.access import (
@@ -159,7 +160,8 @@ def json_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         patch_cache_control(response, private=True, no_store=True)
         return response
 
-    return wrapper
+    # Errors no view renders (a storage fault: 503) are JSON here too.
+    return answers_json(wrapper)
 
 
 def _number(

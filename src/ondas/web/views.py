@@ -265,7 +265,3 @@ def feed_import_detail_view(request: AuthedHttpRequest, import_id: int) -> HttpR
 
 def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "ondas/error.html", {"status": 404}, status=404)
-
-
-def server_error_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "ondas/error.html", {"status": 500}, status=500)

@@ -158,6 +158,8 @@ def error_heading(status: int) -> str:
     """The heading of an error page for an HTTP status."""
     if status == 404:
         return _("Page not found")
+    if status == 503:
+        return _("Temporarily unavailable")
     if status >= 500:
         return _("Something went wrong on our side")
     return _("We could not complete that request")
