@@ -7,3 +7,11 @@ class StudioConfig(AppConfig):
     label = "studio"
     verbose_name = _("Studio")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Owners of imported shows follow ingest's news (ingest.signals).
+        from ondas.ingest.signals import feed_imported, feed_read
+        from ondas.studio.services.claims import on_feed_imported, on_feed_read
+
+        feed_imported.connect(on_feed_imported, dispatch_uid="studio-feed-imported")
+        feed_read.connect(on_feed_read, dispatch_uid="studio-feed-read")
