@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.test import Client
+from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Show
@@ -17,6 +20,20 @@ from tests.accounts.factories import user_make
 @pytest.fixture(autouse=True)
 def _english(english: None) -> None:
     """Every test here reads English messages."""
+
+
+@pytest.fixture
+def client(client: Client) -> Client:
+    """A browser that chose English (the storefront's default is Spanish)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Settings) -> None:
+    """Argon2 costs a second per person on this box; these tests sign in with
+    force_login, so the hash only needs to exist."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass

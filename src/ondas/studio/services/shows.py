@@ -53,7 +53,7 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def show_create_in_studio(*, data: ShowInput, acting_user: User) -> Show:
     """Create a show and make ``acting_user`` its owner.
 
@@ -79,7 +79,7 @@ def show_create_in_studio(*, data: ShowInput, acting_user: User) -> Show:
     return show
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def show_update_in_studio(*, show: Show, data: ShowInput, acting_user: User) -> Show:
     """Save the studio form's values on ``show`` (an editor's or owner's action).
 
