@@ -194,3 +194,17 @@ def show_claim_open(*, show: Show, user: User, now: datetime) -> ShowClaim | Non
     return ShowClaim.objects.filter(
         show=show, user=user, proven_at__isnull=True, expires_at__gt=now
     ).first()
+
+
+def user_by_email(*, email: str) -> User | None:
+    """The live account with this address, if any."""
+    return User.objects.filter(
+        email__iexact=email.strip(), deleted_at__isnull=True
+    ).first()
+
+
+def studio_target_by_slug(*, slug: str, book: bool = False) -> Target | None:
+    """The show (or, with ``book``, the audiobook) at ``slug``, if any."""
+    if book:
+        return Audiobook.objects.filter(slug=slug).first()
+    return Show.objects.filter(slug=slug).first()
