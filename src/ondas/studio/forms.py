@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from ondas.catalog.models import Access, Category, Show, bcp47_validator
@@ -13,7 +14,10 @@ from ondas.studio.models import Role
 from ondas.studio.selectors import FEED_OWNED_FIELDS
 from ondas.studio.services.shows import ShowInput
 
-CategoryChoices = Sequence[tuple[str, Sequence[tuple[str, str]]]]
+# Apple's rule for show artwork; a bigger file than this is refused unread.
+ARTWORK_MIN_PX = 1400
+ARTWORK_MAX_PX = 3000
+ARTWORK_MAX_BYTES = 10 * 1024 * 1024
 
 
 def category_choices(categories: Sequence[Category]) -> list[Any]:
@@ -66,6 +70,14 @@ class ShowForm(forms.Form):
         required=False,
         help_text=_("Apple and other apps mark or hide explicit shows."),
     )
+    artwork = forms.ImageField(
+        label=_("Artwork"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+        help_text=_(
+            "A square JPEG or PNG image in RGB colour, from 1400 to 3000 pixels a side."
+        ),
+    )
     default_access = forms.ChoiceField(
         label=_("New episodes are"),
         choices=Access.choices,
@@ -89,6 +101,52 @@ class ShowForm(forms.Form):
             # The feed sets these on every refresh: shown, not editable.
             for name in FEED_OWNED_FIELDS:
                 self.fields[name].disabled = True
+
+    def clean_artwork(self) -> UploadedFile | None:
+        """The image, if it is a square RGB JPEG or PNG of Apple's sizes."""
+        upload: UploadedFile | None = self.cleaned_data.get("artwork")
+        if not upload:
+            return None
+        if upload.size is not None and upload.size > ARTWORK_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The image is larger than %(limit)s MB.")
+                % {"limit": ARTWORK_MAX_BYTES // (1024 * 1024)},
+                code="too_large",
+            )
+        image = upload.image  # type: ignore[attr-defined]  # set by ImageField
+        width, height = image.size
+        problems = []
+        if image.format not in {"JPEG", "PNG"}:
+            problems.append(
+                _("It is a %(format)s image; use JPEG or PNG.")
+                % {"format": image.format or "?"}
+            )
+        if image.mode not in {"RGB", "RGBA", "P", "L"}:
+            problems.append(
+                _("Its colours are %(mode)s; save it in RGB.") % {"mode": image.mode}
+            )
+        if width != height:
+            problems.append(
+                _("It is %(width)s × %(height)s pixels; it must be square.")
+                % {"width": width, "height": height}
+            )
+        elif not ARTWORK_MIN_PX <= width <= ARTWORK_MAX_PX:
+            problems.append(
+                _(
+                    "It is %(width)s × %(height)s pixels; it must be from "
+                    "%(min)s to %(max)s pixels a side."
+                )
+                % {
+                    "width": width,
+                    "height": height,
+                    "min": ARTWORK_MIN_PX,
+                    "max": ARTWORK_MAX_PX,
+                }
+            )
+        if problems:
+            raise forms.ValidationError(problems, code="artwork")
+        upload.seek(0)
+        return upload
 
     @staticmethod
     def initial_for(show: Show, primary: Category | None) -> dict[str, object]:
@@ -114,6 +172,7 @@ class ShowForm(forms.Form):
             category=self.categories.get(category_id) if category_id else None,
             explicit=bool(data.get("explicit")),
             default_access=data["default_access"],
+            artwork=data.get("artwork"),
         )
 
 

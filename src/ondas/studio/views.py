@@ -67,7 +67,9 @@ def dashboard_view(request: AuthedHttpRequest) -> HttpResponse:
 def show_create_view(request: AuthedHttpRequest) -> HttpResponse:
     if not studio_create_allowed(user=request.user):
         raise StudioForbidden()
-    form = ShowForm(request.POST or None, categories=category_list())
+    form = ShowForm(
+        request.POST or None, request.FILES or None, categories=category_list()
+    )
     if form.is_valid():
         show = show_create_in_studio(data=form.show_input(), acting_user=request.user)
         messages.success(request, _("“%(title)s” is ready.") % {"title": show.title})
@@ -88,6 +90,7 @@ def show_edit_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
     initial = ShowForm.initial_for(show, show_primary_category(show=show))
     form = ShowForm(
         request.POST or None,
+        request.FILES or None,
         initial=initial,
         categories=category_list(),
         follows_feed=follows,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.core.files import File
 from django.db import models, transaction
 from django.utils.text import slugify
 
@@ -42,6 +43,8 @@ class ShowInput:
     category: Category | None = None
     explicit: bool = False
     default_access: str = Access.FREE
+    # Already checked by the form (square RGB JPEG/PNG, 1400-3000 px).
+    artwork: File[bytes] | None = None
 
 
 def _unique_slug(title: str) -> str:
@@ -75,6 +78,9 @@ def show_create_in_studio(*, data: ShowInput, acting_user: User) -> Show:
         show.full_clean(exclude=["artwork"])
         show.save(update_fields=["default_access", "updated_at"])
     membership_grant(target=show, user=acting_user, role=Role.OWNER)
+    if data.artwork is not None:
+        # Last, so that nothing after the file is written can fail and leave it.
+        _artwork_replace(show, data.artwork)
     logger.info("User %s created show %s in the studio", acting_user.pk, show.pk)
     return show
 
@@ -106,8 +112,22 @@ def show_update_in_studio(*, show: Show, data: ShowInput, acting_user: User) -> 
         locked.full_clean(exclude=["artwork"])
         locked.save(update_fields=[*changed, "updated_at"])
     _category_set(locked, data.category)
+    if data.artwork is not None:
+        _artwork_replace(locked, data.artwork)
     logger.info("User %s edited show %s (%s)", acting_user.pk, locked.pk, changed)
     return locked
+
+
+def _artwork_replace(show: Show, artwork: File[bytes]) -> None:
+    """Store the new artwork through the storage API; drop the old file once
+    the change is committed (a rollback keeps the old one in use)."""
+    old = show.artwork.name if show.artwork else ""
+    storage = show.artwork.storage
+    show.artwork.save(artwork.name or f"{show.slug}.png", artwork, save=False)
+    show.save(update_fields=["artwork", "updated_at"])
+    new = show.artwork.name
+    if old and old != new:
+        transaction.on_commit(lambda: storage.delete(old))
 
 
 def _field_label(name: str) -> str:
