@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils.timezone import now as timezone_now
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
-from ondas.catalog.models import Show
+from ondas.catalog.models import Audiobook, Show
+from ondas.catalog.services import (
+    AudiobookPartInput,
+    audio_file_create,
+    audiobook_create,
+)
 from ondas.studio.models import Role
 from ondas.studio.services.members import membership_grant
 from ondas.studio.services.shows import ShowInput, show_create_in_studio
@@ -72,3 +79,20 @@ def cast(db: None) -> Cast:
     membership_grant(target=show, user=analyst, role=Role.ANALYST)
     other_show = show_create_in_studio(data=show_input("Otra Cosa"), acting_user=other)
     return Cast(owner, editor, analyst, other, listener, show, other_show)
+
+
+def audiobook_make(title: str = "Libro de Prueba") -> Audiobook:
+    """A one-part book, through the catalog's services."""
+    audio = audio_file_create(
+        name="parte-1.mp3",
+        content=io.BytesIO(b"ID3" + bytes(1024)),
+        mime_type="audio/mpeg",
+        duration_seconds=60,
+    )
+    return audiobook_create(
+        title=title,
+        authors="Ana Pérez",
+        language="es",
+        published_at=timezone_now(),
+        parts=[AudiobookPartInput(audio=audio)],
+    )

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from ondas.catalog.models import Show, ShowCategory
 from ondas.studio.models import Invitation, Membership, Role
-from ondas.studio.services.members import invitation_create
-from tests.studio.conftest import Cast
+from ondas.studio.services.members import invitation_create, membership_grant
+from ondas.studio.services.shows import show_create_in_studio
+from tests.studio.conftest import Cast, audiobook_make, show_input
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +45,14 @@ def snapshot() -> tuple[object, ...]:
             )
         ),
         sorted(ShowCategory.objects.values_list("show_id", "category_id", "position")),
-        sorted(Membership.objects.values_list("user_id", "show_id", "role")),
-        sorted(
-            Invitation.objects.values_list(
-                "email", "role", "show_id", "accepted_at", "revoked_at"
+        list(
+            Membership.objects.order_by("pk").values_list(
+                "user_id", "show_id", "audiobook_id", "role"
+            )
+        ),
+        list(
+            Invitation.objects.order_by("pk").values_list(
+                "email", "role", "show_id", "audiobook_id", "accepted_at", "revoked_at"
             )
         ),
     )
@@ -242,3 +249,71 @@ def test_a_listener_sees_an_empty_studio_offering_to_create_a_show(
     assert "You have no shows or audiobooks in the studio yet." in page
     assert "Create a show" in page
     assert "Ondas en Vivo" not in page
+
+
+def _book_actions(book_id: int, analyst_membership: int) -> list[tuple[str, str, str]]:
+    base = f"/studio/books/{book_id}"
+    return [
+        ("members page", "get", f"{base}/members/"),
+        ("invite", "post", f"{base}/members/"),
+        ("change role", "post", f"{base}/members/{analyst_membership}/role/"),
+        ("remove", "post", f"{base}/members/{analyst_membership}/remove/"),
+        ("leave", "post", f"{base}/leave/"),
+    ]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_book_members_pages_follow_the_same_rule(
+    actor: str, cast: Cast, client: Client
+) -> None:
+    """An audiobook's members: owners manage them; others see no book at all."""
+    book = audiobook_make()
+    membership_grant(target=book, user=cast.owner, role=Role.OWNER)
+    membership_grant(target=book, user=cast.editor, role=Role.EDITOR)
+    analyst = membership_grant(target=book, user=cast.analyst, role=Role.ANALYST)
+    data = {"email": "guest@example.com", "role": "editor"}
+    if actor != "anonymous":
+        client.force_login(getattr(cast, actor))
+    for name, method, url in _book_actions(book.pk, analyst.pk):
+        before = snapshot()
+        try:
+            with transaction.atomic():
+                if method == "get":
+                    status = client.get(url).status_code
+                else:
+                    status = client.post(url, data).status_code
+                after = snapshot()
+                raise _Rollback
+        except _Rollback:
+            pass
+        where = f"{actor} × book {name}"
+        allowed = {"owner"} if name != "leave" else {"editor", "analyst"}
+        if actor == "anonymous":
+            assert (status, after) == (302, before), where
+        elif actor in allowed:
+            assert status == (200 if method == "get" else 302), where
+            if method == "post":
+                assert after != before, where
+        elif actor == "owner":  # the last owner cannot leave
+            assert (status, after) == (409, before), where
+        else:
+            assert (status, after) == (404, before), where
+
+
+def test_the_dashboard_costs_the_same_queries_for_one_show_or_many(
+    client: Client, cast: Cast, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    """Counts come from one aggregate per kind, not a query per row."""
+    membership_grant(target=audiobook_make(), user=cast.owner, role=Role.OWNER)
+    client.force_login(cast.owner)
+    client.get("/studio/")  # the session and the user, loaded once
+    with CaptureQueriesContext(connection) as one:
+        client.get("/studio/")
+    for n in range(4):
+        show_create_in_studio(data=show_input(f"Más {n}"), acting_user=cast.owner)
+    book = audiobook_make("Otro Libro")
+    membership_grant(target=book, user=cast.owner, role=Role.OWNER)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get("/studio/").content.decode()
+    assert page.count("Más ") == 4
+    assert "Libro de Prueba" in page and "Otro Libro" in page

@@ -75,6 +75,13 @@ class Membership(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.user_id} {self.role} of {self.show_id or self.audiobook_id}"
 
+    @property
+    def target(self) -> Show | Audiobook:
+        """The show or the book this membership is of."""
+        target = self.show or self.audiobook
+        assert target is not None  # the check constraint
+        return target
+
     def at_least(self, role: str) -> bool:
         """Whether this membership's role includes ``role``."""
         return ROLE_RANK[self.role] >= ROLE_RANK[role]

@@ -72,6 +72,11 @@ class DashboardRow:
     scheduled: int  # episodes still to be published
     follows_feed: bool
 
+    @property
+    def path_kind(self) -> str:
+        """The kind as the studio's addresses spell it."""
+        return "shows" if self.kind == "show" else "books"
+
 
 def studio_dashboard(*, user: User, now: datetime) -> list[DashboardRow]:
     """The shows and books this person has a role on, with counts; three queries."""

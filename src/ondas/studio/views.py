@@ -44,6 +44,10 @@ from ondas.studio.services.members import (
 )
 from ondas.studio.services.shows import show_create_in_studio, show_update_in_studio
 
+# The two kinds of object in the studio's addresses (studio.urls).
+KIND_SHOWS = "shows"
+KIND_BOOKS = "books"
+
 
 def _show_membership(request: AuthedHttpRequest, show_id: int, role: str) -> Membership:
     # Raises StudioNotFound (404) without that role on the show.
@@ -111,91 +115,108 @@ def show_edit_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
     return render(request, "studio/show_form.html", context, status=status)
 
 
+def _membership(
+    request: AuthedHttpRequest, kind: str, object_id: int, role: str
+) -> Membership:
+    # Raises StudioNotFound (404) without that role on the show or book.
+    if kind == KIND_BOOKS:
+        return membership_get_for_user(
+            user=request.user, audiobook_id=object_id, at_least=role
+        )
+    return membership_get_for_user(user=request.user, show_id=object_id, at_least=role)
+
+
 def _members_page(
     request: AuthedHttpRequest,
     membership: Membership,
+    kind: str,
     *,
     form: InvitationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    show = membership.show
-    assert show is not None
+    target = membership.target
     context = {
-        "show": show,
+        "target": target,
+        "kind": kind,
         "membership": membership,
-        "members": member_list(target=show),
-        "invitations": invitation_list_open(target=show, now=clock.now()),
+        "members": member_list(target=target),
+        "invitations": invitation_list_open(target=target, now=clock.now()),
         "form": form or InvitationForm(),
         "roles": Role.choices,
     }
     return render(request, "studio/members.html", context, status=status)
 
 
+def _to_members(kind: str, object_id: int) -> HttpResponse:
+    return redirect("studio:members", kind=kind, object_id=object_id)
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def members_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
-    membership = _show_membership(request, show_id, Role.OWNER)
+def members_view(request: AuthedHttpRequest, kind: str, object_id: int) -> HttpResponse:
+    membership = _membership(request, kind, object_id, Role.OWNER)
     form = InvitationForm(request.POST or None)
     if not form.is_valid():
-        return _members_page(
-            request, membership, form=form, status=400 if form.errors else 200
-        )
+        status = 400 if form.errors else 200
+        return _members_page(request, membership, kind, form=form, status=status)
     try:
         invitation_create(
-            target=membership.show,  # type: ignore[arg-type]
+            target=membership.target,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
             acting_user=request.user,
         )
     except OndasError as exc:
         form.add_error("email", exc.message)
-        return _members_page(request, membership, form=form, status=exc.http_status)
+        return _members_page(
+            request, membership, kind, form=form, status=exc.http_status
+        )
     messages.success(request, _("The invitation is on its way."))
-    return redirect("studio:members", show_id=show_id)
+    return _to_members(kind, object_id)
 
 
 @login_required
 @require_POST
 def member_role_view(
-    request: AuthedHttpRequest, show_id: int, membership_id: int
+    request: AuthedHttpRequest, kind: str, object_id: int, membership_id: int
 ) -> HttpResponse:
-    owner = _show_membership(request, show_id, Role.OWNER)
-    member = member_get(target=owner.show, membership_id=membership_id)  # type: ignore[arg-type]
+    owner = _membership(request, kind, object_id, Role.OWNER)
+    member = member_get(target=owner.target, membership_id=membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        return _members_page(request, owner, status=400)
+        return _members_page(request, owner, kind, status=400)
     # LastOwner (409) is rendered as a page that says what to do.
     membership_role_change(
         membership=member, role=form.cleaned_data["role"], acting_user=request.user
     )
     messages.success(request, _("The role is changed."))
-    return redirect("studio:members", show_id=show_id)
+    return _to_members(kind, object_id)
 
 
 @login_required
 @require_POST
 def member_remove_view(
-    request: AuthedHttpRequest, show_id: int, membership_id: int
+    request: AuthedHttpRequest, kind: str, object_id: int, membership_id: int
 ) -> HttpResponse:
-    owner = _show_membership(request, show_id, Role.OWNER)
-    member = member_get(target=owner.show, membership_id=membership_id)  # type: ignore[arg-type]
+    owner = _membership(request, kind, object_id, Role.OWNER)
+    member = member_get(target=owner.target, membership_id=membership_id)
     membership_remove(membership=member, acting_user=request.user)  # LastOwner: 409
     messages.success(
         request, _("%(email)s is no longer a member.") % {"email": member.user.email}
     )
     if member.user_id == request.user.pk:
         return redirect("studio:dashboard")
-    return redirect("studio:members", show_id=show_id)
+    return _to_members(kind, object_id)
 
 
 @login_required
 @require_POST
-def show_leave_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
-    membership = _show_membership(request, show_id, Role.ANALYST)
+def leave_view(request: AuthedHttpRequest, kind: str, object_id: int) -> HttpResponse:
+    membership = _membership(request, kind, object_id, Role.ANALYST)
     membership_remove(membership=membership, acting_user=request.user)  # LastOwner
     messages.success(
-        request, _("You have left “%(title)s”.") % {"title": membership.show}
+        request, _("You have left “%(title)s”.") % {"title": membership.target}
     )
     return redirect("studio:dashboard")
 
@@ -203,15 +224,15 @@ def show_leave_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_revoke_view(
-    request: AuthedHttpRequest, show_id: int, invitation_id: int
+    request: AuthedHttpRequest, kind: str, object_id: int, invitation_id: int
 ) -> HttpResponse:
-    owner = _show_membership(request, show_id, Role.OWNER)
-    invitation = invitation_get(target=owner.show, invitation_id=invitation_id)  # type: ignore[arg-type]
+    owner = _membership(request, kind, object_id, Role.OWNER)
+    invitation = invitation_get(target=owner.target, invitation_id=invitation_id)
     invitation_revoke(invitation=invitation, acting_user=request.user)
     messages.success(
         request, _("The invitation is withdrawn: its link no longer works.")
     )
-    return redirect("studio:members", show_id=show_id)
+    return _to_members(kind, object_id)
 
 
 @never_cache
