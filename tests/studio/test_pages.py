@@ -201,3 +201,28 @@ def test_the_studio_pages_speak_spanish(client: Client, cast: Cast) -> None:
     assert "Propietario" in page
     members = client.get(f"/studio/shows/{cast.show.pk}/members/").content.decode()
     assert "Invitar a alguien" in members
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "https://ondas.example/shows/chaos-radio/",
+        "/shows/chaos-radio/ep-1/",
+        "chaos-radio",
+    ],
+)
+def test_a_pasted_show_address_leads_to_its_claim_page(
+    client: Client, cast: Cast, pasted: str
+) -> None:
+    client.force_login(cast.other_creator)
+    response = client.get("/studio/claim/", {"show": pasted})
+    assert response["Location"] == "/studio/claim/chaos-radio/"
+
+
+def test_a_pasted_address_that_names_no_show_is_refused(
+    client: Client, cast: Cast
+) -> None:
+    client.force_login(cast.other_creator)
+    response = client.get("/studio/claim/", {"show": "¿qué?"})
+    assert response.status_code == 400
+    assert "This is not the address of a show&#x27;s page." in response.content.decode()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from ondas.catalog.models import Access, Category, Show, bcp47_validator
@@ -191,3 +193,25 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ClaimFindForm(forms.Form):
+    show = forms.CharField(
+        label=_("The show's address on this site"),
+        max_length=2000,
+        help_text=_("Its page's address, such as …/shows/my-show/, or its slug."),
+    )
+
+    def clean_show(self) -> str:
+        """The slug in a pasted show address (or the slug itself)."""
+        text: str = self.cleaned_data["show"].strip()
+        path = urlsplit(text).path if "://" in text else text
+        parts = [part for part in path.split("/") if part]
+        if "shows" in parts and parts.index("shows") + 1 < len(parts):
+            parts = [parts[parts.index("shows") + 1]]
+        slug = parts[-1] if parts else ""
+        if not slug or slug != slugify(slug):
+            raise forms.ValidationError(
+                _("This is not the address of a show's page."), code="invalid"
+            )
+        return slug

@@ -44,6 +44,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="invitation-revoke",
     ),
     path("<studio_kind:kind>/<int:object_id>/leave/", views.leave_view, name="leave"),
+    path("claim/", views.show_claim_find_view, name="show-claim-find"),
     path("claim/<slug:show_slug>/", views.show_claim_view, name="show-claim"),
     path(
         "invitations/<str:token>/",

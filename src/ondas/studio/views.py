@@ -18,7 +18,7 @@ from ondas.catalog.selectors import show_get_plain
 from ondas.core import clock
 from ondas.core.errors import OndasError
 from ondas.studio.errors import StudioForbidden
-from ondas.studio.forms import InvitationForm, RoleForm, ShowForm
+from ondas.studio.forms import ClaimFindForm, InvitationForm, RoleForm, ShowForm
 from ondas.studio.models import Membership, Role
 from ondas.studio.selectors import (
     category_list,
@@ -61,6 +61,7 @@ def dashboard_view(request: AuthedHttpRequest) -> HttpResponse:
     context = {
         "rows": studio_dashboard(user=request.user, now=clock.now()),
         "can_create": studio_create_allowed(user=request.user),
+        "claim_form": ClaimFindForm(),
     }
     return render(request, "studio/dashboard.html", context)
 
@@ -253,6 +254,21 @@ def invitation_accept_view(request: AuthedHttpRequest, token: str) -> HttpRespon
             return redirect("studio:show-edit", show_id=membership.show_id)
         return redirect("studio:dashboard")
     return render(request, "studio/invitation.html", {"invitation": invitation})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def show_claim_find_view(request: AuthedHttpRequest) -> HttpResponse:
+    form = ClaimFindForm(request.GET)
+    if form.is_valid():
+        return redirect("studio:show-claim", show_slug=form.cleaned_data["show"])
+    context = {
+        "rows": studio_dashboard(user=request.user, now=clock.now()),
+        "can_create": studio_create_allowed(user=request.user),
+        "claim_form": form,
+    }
+    return render(request, "studio/dashboard.html", context, status=400)
 
 
 @never_cache
