@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.utils.timezone import now as timezone_now
 
+from ondas.accounts.services import user_delete
 from ondas.core.errors import ErrorCode
 from ondas.studio.errors import (
     AlreadyMember,
@@ -28,7 +29,7 @@ from ondas.studio.services.members import (
     membership_role_change,
 )
 from ondas.studio.tokens import invitation_token_make
-from tests.accounts.factories import user_make
+from tests.accounts.factories import PASSWORD, user_make
 from tests.studio.conftest import Cast
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +161,29 @@ def test_inviting_a_member_again_is_refused(cast: Cast) -> None:
     with pytest.raises(AlreadyMember):
         _invite(cast, "EDITOR@example.com")
     assert not Invitation.objects.exists()
+
+
+def test_a_deleted_account_leaves_the_studio_but_no_show_loses_its_owner(
+    cast: Cast,
+) -> None:
+    membership_grant(target=cast.other_show, user=cast.owner, role=Role.EDITOR)
+    user_delete(user=cast.owner, password=PASSWORD)
+    # The last owner of "Ondas en Vivo" stays its owner (staff name a new one);
+    # the editor's seat on the other show is gone.
+    assert list(
+        Membership.objects.filter(user=cast.owner).values_list("show_id", "role")
+    ) == [(cast.show.pk, Role.OWNER)]
+    user_delete(user=cast.editor, password=PASSWORD)
+    assert not Membership.objects.filter(user=cast.editor).exists()
+
+
+def test_a_deleted_accounts_open_invitations_are_withdrawn(cast: Cast) -> None:
+    invitation = invitation_create(
+        target=cast.show,
+        email="listener@example.com",
+        role=Role.EDITOR,
+        acting_user=cast.owner,
+    )
+    user_delete(user=cast.listener, password=PASSWORD)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None

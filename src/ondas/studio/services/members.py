@@ -29,7 +29,7 @@ from ondas.studio.errors import (
     InvitationWrongEmail,
     LastOwner,
 )
-from ondas.studio.models import Invitation, Membership, Role
+from ondas.studio.models import Invitation, Membership, Role, ShowClaim
 from ondas.studio.selectors import Target, target_filter
 from ondas.studio.tokens import invitation_token_read
 
@@ -247,3 +247,42 @@ def invitation_accept(
         invitation.role,
     )
     return membership
+
+
+def memberships_forget_user(*, user: User, now: datetime | None = None) -> int:
+    """Take a person who deletes their account off every show and book.
+
+    Where they are the last owner the membership stays (pointing at the
+    anonymised account, which cannot sign in) so the object keeps its owner
+    rule, and a warning asks staff to name a new one (``ondas studio grant``);
+    deleting an account is never refused for it. Their open invitations and
+    claims are withdrawn. Returns how many memberships were removed.
+    """
+    current = now or clock.now()
+    removed = 0
+    with transaction.atomic():
+        for membership in Membership.objects.select_for_update().filter(user=user):
+            if membership.role == Role.OWNER and not _owners_left_after(
+                membership.target, losing=membership
+            ):
+                logger.warning(
+                    "User %s deleted their account as the last owner of %s %s",
+                    user.pk,
+                    "show" if membership.show_id else "audiobook",
+                    membership.target.pk,
+                )
+                continue
+            membership.delete()
+            removed += 1
+        Invitation.objects.filter(
+            email__iexact=user.email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=current, updated_at=current)
+        ShowClaim.objects.filter(user=user, proven_at__isnull=True).delete()
+    return removed
+
+
+def on_user_deleting(
+    sender: type[User], *, user: User, now: datetime, **kwargs: object
+) -> None:
+    """``accounts.signals.user_deleting``: see ``memberships_forget_user``."""
+    memberships_forget_user(user=user, now=now)
