@@ -19,10 +19,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ondas.catalog.models import Show, ShowCategory
-from ondas.studio.models import Invitation, Membership, Role
+from ondas.ingest.services.imports import feed_source_import
+from ondas.studio.models import Invitation, Membership, Role, ShowClaim
 from ondas.studio.services.members import invitation_create, membership_grant
 from ondas.studio.services.shows import show_create_in_studio
+from ondas.studio.tokens import invitation_token_make
+from tests.ingest.factories import fake_items, rss
 from tests.studio.conftest import Cast, audiobook_make, show_input
+from tests.support.feeds import FeedServer, Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -317,3 +321,64 @@ def test_the_dashboard_costs_the_same_queries_for_one_show_or_many(
         page = client.get("/studio/").content.decode()
     assert page.count("Más ") == 4
     assert "Libro de Prueba" in page and "Otro Libro" in page
+
+
+@pytest.fixture
+def imported_slug(feed_server: FeedServer, allow_loopback: None, db: None) -> str:
+    url = feed_server.serve("/m.xml", Reply(rss(fake_items(2))))
+    return feed_source_import(url=url).show.slug
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_claims_and_invitation_links_for_everyone(
+    actor: str, cast: Cast, client: Client, imported_slug: str
+) -> None:
+    """The claim pages are about a public show: any signed-in person may read
+    them, only creators may ask for a code. An invitation link works only for
+    the address it was sent to (here the listener's)."""
+    invitation = invitation_create(
+        target=cast.show,
+        email="listener@example.com",
+        role=Role.ANALYST,
+        acting_user=cast.owner,
+    )
+    token = invitation_token_make(invitation_id=invitation.pk, email=invitation.email)
+    if actor != "anonymous":
+        client.force_login(getattr(cast, actor))
+    creators = {"owner", "other_creator"}
+    cases = [
+        ("claim page", "get", f"/studio/claim/{imported_slug}/", SIGNED_IN, 200, 0),
+        ("claim code", "post", f"/studio/claim/{imported_slug}/", creators, 302, 403),
+        (
+            "claim find",
+            "get",
+            f"/studio/claim/?show={imported_slug}",
+            SIGNED_IN,
+            302,
+            0,
+        ),
+        ("invitation page", "get", f"/studio/invitations/{token}/", SIGNED_IN, 200, 0),
+        ("accept", "post", f"/studio/invitations/{token}/", {"listener"}, 302, 403),
+    ]
+    for name, method, url, allowed, ok, denied in cases:
+        before = (snapshot(), list(ShowClaim.objects.values_list("user_id", "show_id")))
+        try:
+            with transaction.atomic():
+                response = getattr(client, method)(url)
+                after = (
+                    snapshot(),
+                    list(ShowClaim.objects.values_list("user_id", "show_id")),
+                )
+                raise _Rollback
+        except _Rollback:
+            pass
+        where = f"{actor} × {name}"
+        if actor == "anonymous":
+            assert response.status_code == 302, where
+            assert response["Location"].startswith("/account/sign-in/"), where
+            assert after == before, where
+        elif actor in allowed:
+            assert response.status_code == ok, where
+            assert (after != before) is (method == "post"), where
+        else:
+            assert (response.status_code, after) == (denied, before), where
