@@ -6,6 +6,7 @@ Nothing set: SQLite in WAL mode and audio on local disk under ``ONDAS_DATA_DIR``
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -326,6 +327,17 @@ ONDAS_TLS_CERTIFICATE = env_str("ONDAS_TLS_CERTIFICATE", "/etc/ssl/ondas/fullcha
 ONDAS_TLS_CERTIFICATE_KEY = env_str(
     "ONDAS_TLS_CERTIFICATE_KEY", "/etc/ssl/ondas/privkey.pem"
 )
+
+# /metrics: loopback clients only, unless this is set; then only requests with
+# `Authorization: Bearer <this>` (from anywhere, loopback too), and the nginx
+# site `ondas deploy nginx` renders passes /metrics through (ops.metrics_access).
+ONDAS_METRICS_TOKEN = env_str("ONDAS_METRICS_TOKEN", "")
+if ONDAS_METRICS_TOKEN and not re.fullmatch(r"[!-~]{16,}", ONDAS_METRICS_TOKEN):
+    raise ImproperlyConfigured(
+        "ONDAS_METRICS_TOKEN must be 16 or more visible ASCII characters (no "
+        "spaces), e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+    )
 
 # Logs: plain text, or one JSON object per line (ONDAS_LOG_FORMAT=json); both
 # carry the request id.

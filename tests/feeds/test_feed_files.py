@@ -43,11 +43,12 @@ def test_the_feed_is_rendered_once_and_then_sent_from_its_file(
     with CaptureQueriesContext(connection) as queries:
         second = client.get(_url(small_show))
     assert second.getvalue() == body
-    # The show's row, and nothing of the episodes: the file is already there.
-    assert queries.captured_queries
-    for query in queries.captured_queries:
-        assert '"catalog_show"' in query["sql"], query["sql"]
-        assert '"catalog_episode"' not in query["sql"], query["sql"]
+    # The show's version, and nothing else: the file is already there, so
+    # neither the show's row nor its episodes are read.
+    sqls = [query["sql"] for query in queries.captured_queries]
+    assert len(sqls) == 1, sqls
+    assert '"catalog_show"' in sqls[0] and '"content_version"' in sqls[0]
+    assert '"description"' not in sqls[0] and '"catalog_episode"' not in sqls[0]
     names = _feed_files(media_root, small_show)
     assert len(names) == 2 and names[0].startswith("public-")
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from xml.etree import ElementTree
 
 import podcastparser  # type: ignore[import-untyped]
 import pytest
 from django.test import Client
 from django.urls import reverse
+from mutagen.mp3 import MP3
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
@@ -21,6 +24,9 @@ from ondas.catalog.models import Episode, Show
 from ondas.core import clock
 from ondas.feedkeys.models import PrivateFeedKey, PrivateFeedKeyUse
 from ondas.feedkeys.services import feed_key_regenerate
+from ondas.feeds import private
+from ondas.feeds.notice_audio import FILE as NOTICE_FILE
+from ondas.feeds.notice_audio import notice_audio, notice_audio_encode
 from tests.feeds.test_publish import assert_parsers_read, catalog_rows
 from tests.support.private_feeds import key_make, subscribe
 
@@ -171,6 +177,32 @@ def test_regenerating_kills_the_old_feed_and_enclosures_at_once(
     )
 
 
+def assert_notice_enclosure_downloads(client: Client, episode: dict[str, Any]) -> None:
+    """What a podcast app does with the notice: its enclosure downloads whole.
+
+    gPodder trusts the length to finish a download; a notice without an
+    enclosure left it a 0-byte ``.partial`` file.
+    """
+    [enclosure] = episode["enclosures"]
+    assert enclosure["mime_type"] == "audio/mpeg"
+    assert enclosure["url"].startswith(f"{BASE}/static/")
+    assert episode["total_time"] == 4
+    response = client.get(enclosure["url"].removeprefix(BASE))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "audio/mpeg"
+    assert "max-age" in response["Cache-Control"]
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert int(response["Content-Length"]) == len(body) == enclosure["file_size"]
+    audio = MP3(io.BytesIO(body))
+    assert 3.5 < audio.info.length < 5
+    # a player's first range, and a HEAD before the download
+    ranged = client.get(enclosure["url"].removeprefix(BASE), HTTP_RANGE="bytes=0-99")
+    assert ranged.status_code == 206
+    assert b"".join(ranged.streaming_content) == body[:100]  # type: ignore[attr-defined]
+    head = client.head(enclosure["url"].removeprefix(BASE))
+    assert head.status_code == 200 and int(head["Content-Length"]) == len(body)
+
+
 def _items(client: Client, url: str) -> list[ElementTree.Element]:
     response = client.get(url)
     assert response.status_code == 200
@@ -208,9 +240,9 @@ def test_subscription_end_stops_audio_at_once_and_the_feed_says_how_to_renew(
     assert items[0].findtext("title") == "Your subscription has ended"
     assert items[0].findtext("link") == f"{BASE}/plans/"
     assert f"{BASE}/plans/" in (items[0].findtext("description") or "")
-    assert items[0].find("enclosure") is None
     parsed = podcastparser.parse(BASE + url, io.BytesIO(body))
     assert [e["title"] for e in parsed["episodes"]] == ["Your subscription has ended"]
+    assert_notice_enclosure_downloads(app, parsed["episodes"][0])
 
     # Renewing brings the episodes back, at the same address.
     subscription_advance(subscription=sub, now=clock.now())
@@ -233,3 +265,41 @@ def test_secret_key_rotation_keeps_the_address_working_but_unshowable(
 
     settings.SECRET_KEY_FALLBACKS = [old_secret]
     assert PrivateFeedKey.objects.get(pk=key.pk).token() == token
+
+
+def test_notice_file_is_what_its_code_writes() -> None:
+    """scripts/make_notice_audio.py writes the committed file again."""
+    made = io.BytesIO()
+    written = notice_audio_encode(made)
+    assert made.getvalue() == NOTICE_FILE.read_bytes()
+    assert written == notice_audio().length
+    assert MP3(io.BytesIO(made.getvalue())).info.length == pytest.approx(4, abs=0.2)
+
+
+def test_a_new_notice_file_makes_a_new_ended_feed(
+    app: Client,
+    settings: Settings,
+    listener: User,
+    plan: Plan,
+    small_show: Show,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Feeds written before the notice had this enclosure are not sent again."""
+    sub = subscribe(listener, plan)
+    _key, token = key_make(listener, small_show)
+    subscription_cancel(subscription=sub, acting_user=listener, now=clock.now())
+    settings.ONDAS_CLOCK_SHIFT = (
+        sub.current_period_end - datetime.now(tz=UTC) + timedelta(minutes=1)
+    )
+    url = feed_url(token, small_show)
+    first = app.get(url)
+    assert app.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    bigger = replace(notice_audio(), length=notice_audio().length + 1)
+    monkeypatch.setattr(private, "notice_audio", lambda: bigger)
+    again = app.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+    [item] = ElementTree.fromstring(again.getvalue()).iter("item")
+    enclosure = item.find("enclosure")
+    assert enclosure is not None and enclosure.get("length") == str(bigger.length)

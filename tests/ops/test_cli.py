@@ -1,7 +1,17 @@
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils.timezone import now as timezone_now
+from pytest_django.fixtures import Settings
+
+from ondas.accounts.reset import password_reset_email_task
 from ondas.ops.cli import build_parser, main
-from ondas.ops.doctor import check_media_writable, check_sendfile, doctor_report
+from ondas.ops.doctor import (
+    check_media_writable,
+    check_sendfile,
+    check_task_queue,
+    doctor_report,
+)
 
 
 def test_serve_options_have_defaults() -> None:
@@ -60,3 +70,24 @@ def test_doctor_flags_pending_migrations(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_manage_runs_django_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["manage", "check"]) == 0
     assert "no issues" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_doctor_warns_when_queued_tasks_wait_with_no_worker(
+    settings: Settings,
+) -> None:
+    """Emails and feed work queue up unseen when no `ondas worker` runs."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+    assert check_task_queue().detail.startswith("no task waiting")
+
+    password_reset_email_task.enqueue(email="nobody@example.com", language="en")
+    fresh = check_task_queue()
+    assert fresh.mark == "ok" and "1 task(s) waiting" in fresh.detail
+    later = check_task_queue(now=timezone_now() + timedelta(minutes=11))
+    assert later.mark == "warn"
+    assert "is `ondas worker` running?" in later.detail
+
+
+def test_doctor_says_inline_tasks_need_no_worker() -> None:
+    check = check_task_queue()
+    assert check.mark == "ok" and "inline" in check.detail

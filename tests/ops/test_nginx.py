@@ -8,7 +8,9 @@ quit seen by a frame-level client whose open stream still completes.
 from __future__ import annotations
 
 import gzip
+import http.client
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -32,6 +34,8 @@ from hyperframe.frame import (
     WindowUpdateFrame,
 )
 
+from ondas.feeds.notice_audio import FILE as NOTICE_FILE
+from ondas.feeds.notice_audio import notice_audio
 from tests.support.servers import (
     ACCEL_PREFIX,
     ONDAS,
@@ -201,6 +205,66 @@ def test_rendered_site_serves_http2_tls_static_gzip_and_audio(
     assert gzip.decompress(css.body).startswith(b"body { color: #123456; }")
     assert cover.status == 200 and cover.body.startswith(b"\x89PNG")
     assert page.status == 200 and page.headers.get("content-encoding") == "gzip"
+
+
+def _https_get(port: int, path: str, *, source: str) -> tuple[int, bytes]:
+    """GET over TLS (HTTP/1.1) from the local address ``source``."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection(
+        "127.0.0.1", port, timeout=10, context=context, source_address=(source, 0)
+    )
+    try:
+        conn.request("GET", path, headers={"Host": "localhost"})
+        answer = conn.getresponse()
+        return answer.status, answer.read()
+    finally:
+        conn.close()
+
+
+def test_metrics_through_nginx_for_this_machine_only(site: Site, app: Served) -> None:
+    """Ondas sees nginx's 127.0.0.1 for everyone: nginx's rule is the guard.
+
+    127.0.0.2 is this machine too, but not the address nginx allows: it stands
+    for a client from outside.
+    """
+    with nginx_running(site, upstream=app.port) as nginx:
+        local = _https_get(nginx.port, "/metrics", source="127.0.0.1")
+        outside = {
+            path: _https_get(nginx.port, path, source="127.0.0.2")[0]
+            for path in ("/metrics", "//metrics", "/%6detrics", "/metrics?x=1")
+        }
+    assert local[0] == 200 and b"ondas_process_resident_memory_bytes" in local[1]
+    assert outside == dict.fromkeys(outside, 403)
+
+
+def test_the_notice_chime_goes_out_as_a_static_file_of_its_length(
+    site: Site, app: Served
+) -> None:
+    """What `collectstatic` puts in STATIC_ROOT, nginx sends: the length the
+    ended private feed's enclosure says, as audio/mpeg, never gzipped."""
+    notice = notice_audio()
+    static = Path(site.env["ONDAS_DATA_DIR"]) / "static"
+    target = static / notice.static_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(NOTICE_FILE, target)
+    for path in (static, target.parent):
+        path.chmod(0o755)
+    target.chmod(0o644)
+    with nginx_running(site, upstream=app.port) as nginx:
+        client = H2Client.connect(nginx)
+        try:
+            sent = client.get(
+                f"/static/{notice.static_path}", {"accept-encoding": "gzip"}
+            )
+        finally:
+            client.close()
+    assert sent.status == 200
+    assert sent.headers["content-type"] == "audio/mpeg"
+    assert "content-encoding" not in sent.headers
+    assert len(sent.body) == int(sent.headers["content-length"]) == notice.length
+    assert "max-age" in sent.headers["cache-control"]
 
 
 FEED_SHOW = """

@@ -8,6 +8,7 @@ on the same page see their own locks, in either order.
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -67,3 +68,28 @@ def test_each_language_has_its_own_copy(client: Client, small_show: Show) -> Non
     english = client.get(_url(small_show)).content.decode()
     assert "Capítulos" in spanish and "Chapters" not in spanish
     assert "Chapters" in english
+
+
+def test_the_player_is_made_once_per_language_and_each_page_gets_its_own(
+    small_show: Show, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ondas.web.templatetags import ondas_tags
+
+    monkeypatch.setattr(ondas_tags, "_PLAYER_MARKUP", {})
+    made: list[str] = []
+    real = ondas_tags.render_to_string
+
+    def counting(name: str, *args: object, **kwargs: object) -> str:
+        made.append(name)
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ondas_tags, "render_to_string", counting)
+    english, spanish = Client(), Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for _ in range(2):
+        seen_en = english.get(_url(small_show)).content.decode()
+        seen_es = spanish.get(_url(small_show)).content.decode()
+        assert 'id="player-audio"' in seen_en and 'id="player-audio"' in seen_es
+        assert "Previous chapter" in seen_en and "Capítulo anterior" not in seen_en
+        assert "Capítulo anterior" in seen_es and "Previous chapter" not in seen_es
+    assert made == ["ondas/_player.html", "ondas/_player.html"]

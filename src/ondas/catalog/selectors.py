@@ -54,10 +54,17 @@ def show_get(*, slug: str) -> Show:
         raise ShowNotFound(slug=slug) from None
 
 
-def show_get_plain(*, slug: str) -> Show:
-    """Return the show at ``slug`` and nothing more (one query); raise ShowNotFound."""
+def show_get_plain(*, slug: str, pk: int | None = None) -> Show:
+    """Return the show at ``slug`` and nothing more (one query); raise ShowNotFound.
+
+    With ``pk``, only that show will do: a caller that read the show's version
+    first never gets another show that took the slug since.
+    """
+    shows = Show.objects.filter(slug=slug)
+    if pk is not None:
+        shows = shows.filter(pk=pk)
     try:
-        return Show.objects.get(slug=slug)
+        return shows.get()
     except Show.DoesNotExist:
         raise ShowNotFound(slug=slug) from None
 

@@ -3,7 +3,9 @@
 The address carries the subscriber's token (``billing.models.PrivateFeedKey``),
 and so does every enclosure, served by ``playback`` after it has asked billing
 whether that person may listen now. While they may not, the feed carries one
-item instead of the episodes: the subscription has ended, and how to renew.
+item instead of the episodes: the subscription has ended, and how to renew,
+with a four-second chime as its enclosure (``feeds.notice_audio``) so that
+podcast apps have something to download.
 Like the public feed it says ``itunes:block`` (and ``podcast:block``): it is
 for one person, and no directory may list it.
 
@@ -30,6 +32,7 @@ from ondas.feedkeys.models import PrivateFeedKey
 from ondas.feedkeys.selectors import feed_key_get_by_token
 from ondas.feedkeys.services import feed_key_use_record
 from ondas.feeds.files import FeedFile, feed_file_get
+from ondas.feeds.notice_audio import notice_audio
 from ondas.feeds.render import FeedLinks, FeedNotice, feed_write
 from ondas.feeds.selectors import (
     FeedValidators,
@@ -95,6 +98,10 @@ def private_feed_validators(
         feed.ended_subscription_id,
         feed.since.isoformat(),
     ]
+    if not feed.entitled:
+        # The notice's enclosure: a new notice file makes a new document.
+        notice = notice_audio()
+        parts += [notice.static_path, notice.length]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     last_modified = (
         max(public.last_modified, feed.since) if feed.entitled else feed.since
@@ -133,6 +140,7 @@ def _ended_notice(feed: PrivateFeed, base_url: str) -> FeedNotice:
         % {"show": feed.show.title, "plans": plans},
         link=plans,
         published_at=feed.since,
+        audio=notice_audio(),
     )
 
 

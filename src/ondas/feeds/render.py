@@ -26,6 +26,7 @@ from typing import BinaryIO
 from xml.sax.xmlreader import AttributesImpl
 
 from django.db.models import QuerySet
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.feedgenerator import rfc2822_date
 from django.utils.xmlutils import SimplerXMLGenerator
@@ -41,6 +42,7 @@ from ondas.catalog.models import (
     Show,
 )
 from ondas.feeds.files import FeedFile, feed_file_get
+from ondas.feeds.notice_audio import NoticeAudio
 from ondas.feeds.selectors import FeedValidators, show_feed_episodes
 from ondas.ingest.models import FeedSource, RemoteEpisode
 
@@ -90,13 +92,18 @@ def public_feed_links(show: Show) -> FeedLinks:
 
 @dataclass(frozen=True)
 class FeedNotice:
-    """An item that is no episode: a word to the listener in place of episodes."""
+    """An item that is no episode: a word to the listener in place of episodes.
+
+    Its enclosure (a static file, ``feeds.notice_audio``) is what podcast apps
+    download for it: without one, some never finish the download.
+    """
 
     guid: str
     title: str
     description: str
     link: str
     published_at: datetime
+    audio: NoticeAudio | None = None
 
 
 def _remote(episode: Episode) -> RemoteEpisode | None:
@@ -136,6 +143,11 @@ class _Renderer:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def static_url(self, path: str) -> str:
+        """A static file's address: STATIC_URL may already be absolute (a CDN)."""
+        found = static(path)
+        return found if "://" in found else self.url(found)
 
     def artwork_url(self, source: FeedSource | None) -> str:
         if self.show.artwork:
@@ -294,6 +306,18 @@ class _Renderer:
         handler.addQuickElement("guid", notice.guid, {"isPermaLink": "false"})
         handler.addQuickElement("pubDate", rfc2822_date(notice.published_at))
         handler.addQuickElement("description", notice.description)
+        if notice.audio is not None:
+            audio = notice.audio
+            handler.addQuickElement(
+                "enclosure",
+                None,
+                {
+                    "url": self.static_url(audio.static_path),
+                    "length": str(audio.length),
+                    "type": audio.mime_type,
+                },
+            )
+            handler.addQuickElement("itunes:duration", str(audio.seconds))
         handler.addQuickElement("itunes:episodeType", "bonus")
         handler.endElement("item")
 
@@ -381,19 +405,30 @@ def feed_render(
 
 
 def show_feed_file(
-    *, show: Show, base_url: str, validators: FeedValidators
+    *,
+    show_id: int,
+    load_show: Callable[[], Show],
+    base_url: str,
+    validators: FeedValidators,
 ) -> FeedFile:
-    """The file of the show's public feed at these validators (written once)."""
-    return feed_file_get(
-        show_id=show.pk,
-        name="public",
-        digest=validators.key,
-        write=lambda out: feed_write(
+    """The file of the show's public feed at these validators (written once).
+
+    The show's row is read (``load_show``) only when the file must be written:
+    sending a file already there needs nothing but its validators, and
+    building the model cost more than half of such a request.
+    """
+
+    def write(out: BinaryIO) -> None:
+        show = load_show()
+        feed_write(
             out,
             show=show,
             base_url=base_url,
             validators=validators,
             episodes=show_feed_episodes(show=show),
             links=public_feed_links(show),
-        ),
+        )
+
+    return feed_file_get(
+        show_id=show_id, name="public", digest=validators.key, write=write
     )

@@ -27,8 +27,12 @@ def show_feed_view(request: HttpRequest, show_slug: str) -> HttpResponseBase:
     cached = not_modified(request, validators, cache_control=CACHE_CONTROL)
     if cached is not None:
         return cached
-    show = show_get_plain(slug=show_slug)
-    feed = show_feed_file(show=show, base_url=base_url, validators=validators)
+    feed = show_feed_file(
+        show_id=version.pk,
+        load_show=lambda: show_get_plain(slug=show_slug, pk=version.pk),
+        base_url=base_url,
+        validators=validators,
+    )
     return validated(
         feed_file_response(request, feed), validators, cache_control=CACHE_CONTROL
     )

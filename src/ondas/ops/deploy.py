@@ -204,13 +204,27 @@ server {
 
     # Operations endpoints: for this machine only (monitoring, load balancer
     # probes through a local agent).
-    location ~ ^/(healthz|readyz|metrics)$ {
+{% if metrics_token %}    location ~ ^/(healthz|readyz)$ {
         allow 127.0.0.1;
         allow ::1;
         deny all;
         proxy_pass http://ondas_app;
     }
 
+    # ONDAS_METRICS_TOKEN is set: Ondas answers /metrics only to a scrape
+    # with `Authorization: Bearer <token>`, from anywhere (404 otherwise).
+    location = /metrics {
+        proxy_pass http://ondas_app;
+    }
+{% else %}    # Ondas sees every request nginx forwards as coming from 127.0.0.1, so
+    # this rule is what keeps /metrics private (or set ONDAS_METRICS_TOKEN).
+    location ~ ^/(healthz|readyz|metrics)$ {
+        allow 127.0.0.1;
+        allow ::1;
+        deny all;
+        proxy_pass http://ondas_app;
+    }
+{% endif %}
     location / {
         proxy_pass http://ondas_app;
     }
@@ -235,6 +249,8 @@ class NginxSite:
     max_body_size: str
     cache_dir: str
     session_cookie: str
+    # Whether ONDAS_METRICS_TOKEN is set (never the token: nginx needs none).
+    metrics_token: bool = False
 
 
 def _listen_addresses(listen: str) -> tuple[str, ...]:
@@ -279,6 +295,7 @@ def nginx_site_from_settings(
         max_body_size=max_body_size,
         cache_dir=str(Path(cache_dir or settings.ONDAS_NGINX_CACHE_DIR)).rstrip("/"),
         session_cookie=settings.SESSION_COOKIE_NAME,
+        metrics_token=bool(settings.ONDAS_METRICS_TOKEN),
     )
 
 

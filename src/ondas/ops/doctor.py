@@ -13,12 +13,17 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import django
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.timezone import now as timezone_now
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 
 @dataclass(frozen=True)
@@ -282,14 +287,125 @@ def check_postgresql_io() -> Check:
     )
 
 
+# Where Debian's nginx.conf includes sites from.
+NGINX_SITE_DIRS = (Path("/etc/nginx/sites-enabled"), Path("/etc/nginx/conf.d"))
+# A location naming /metrics whose block denies all (what the rendered site has).
+_METRICS_DENIED = re.compile(r"location[^{]*metrics[^{]*\{[^}]*\bdeny\s+all\s*;")
+
+
+def _nginx_sites_for_ondas(dirs: tuple[Path, ...]) -> list[tuple[Path, str]]:
+    """The nginx site files in ``dirs`` that forward requests to `ondas serve`."""
+    port = os.environ.get("ONDAS_PORT", "8000")
+    marks = ("ondas_app", f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}")
+    found = []
+    for directory in dirs:
+        try:
+            files = sorted(p for p in directory.iterdir() if p.is_file())
+        except OSError:
+            continue
+        for path in files:
+            try:
+                text = path.read_text(errors="replace")
+            except OSError:
+                continue
+            if "proxy_pass" in text and any(mark in text for mark in marks):
+                found.append((path, text))
+    return found
+
+
+def check_metrics_access(nginx_dirs: tuple[Path, ...] = NGINX_SITE_DIRS) -> Check:
+    """Is /metrics kept from strangers: by the token, or by nginx's deny rule?"""
+    if settings.ONDAS_METRICS_TOKEN:
+        return Check(
+            "metrics access",
+            True,
+            "/metrics answers only `Authorization: Bearer` with ONDAS_METRICS_TOKEN "
+            "(404 to anyone else)",
+        )
+    sites = _nginx_sites_for_ondas(nginx_dirs)
+    open_sites = [str(p) for p, text in sites if not _METRICS_DENIED.search(text)]
+    if open_sites:
+        return Check(
+            "metrics access",
+            False,
+            f"nginx ({', '.join(open_sites)}) passes /metrics to Ondas, which sees "
+            "its clients as 127.0.0.1: anyone can read it. Render the site again "
+            "with `ondas deploy nginx`, or set ONDAS_METRICS_TOKEN",
+        )
+    if sites:
+        return Check(
+            "metrics access",
+            True,
+            "/metrics answers loopback clients only, and nginx "
+            f"({', '.join(str(p) for p, _ in sites)}) denies it to everyone else",
+        )
+    where = " or ".join(str(d) for d in nginx_dirs)
+    return Check(
+        "metrics access",
+        False,
+        "/metrics answers loopback clients only (ONDAS_METRICS_TOKEN unset), and "
+        f"no nginx site for Ondas was found in {where}: a proxy on this machine "
+        "that forwards to Ondas must deny /metrics, or set ONDAS_METRICS_TOKEN",
+        advisory=True,
+    )
+
+
+# A task ready this long and not taken means no `ondas worker` is running.
+QUEUE_STALE = timedelta(minutes=10)
+
+
+def _waiting_since(task: DBTaskResult[..., object]) -> datetime:
+    delayed = task.run_after != get_date_max()
+    since: datetime = task.run_after if delayed else task.enqueued_at
+    return since
+
+
+def check_task_queue(now: datetime | None = None) -> Check:
+    """Does something run the background queue (emails, feed work)?"""
+    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+        return Check(
+            "task queue", True, "tasks run inline (ONDAS_TASKS_BACKEND=immediate)"
+        )
+    now = now or timezone_now()
+    try:
+        ready = list(DBTaskResult.objects.ready().only("enqueued_at", "run_after"))
+        failed = DBTaskResult.objects.filter(
+            status=TaskResultStatus.FAILED, finished_at__gte=now - timedelta(days=1)
+        ).count()
+    except DatabaseError as exc:
+        return Check("task queue", False, f"cannot read the queue: {exc}")
+    failures = f"; {failed} failed in the last day (admin: task results)"
+    failures = failures if failed else ""
+    if not ready:
+        return Check("task queue", True, f"no task waiting{failures}")
+    oldest = min(_waiting_since(task) for task in ready)
+    waited = now - oldest
+    minutes = int(waited.total_seconds() // 60)
+    if waited > QUEUE_STALE:
+        return Check(
+            "task queue",
+            False,
+            f"{len(ready)} task(s) waiting, the oldest for {minutes} min: is "
+            "`ondas worker` running? (systemctl status ondas-worker)" + failures,
+            advisory=True,
+        )
+    return Check(
+        "task queue",
+        True,
+        f"{len(ready)} task(s) waiting, the oldest for {minutes} min{failures}",
+    )
+
+
 def doctor_report() -> list[Check]:
     """Run every check and return the results in display order."""
     return [
         check_python(),
         Check("django", True, django.get_version()),
         check_database(),
+        check_task_queue(),
         check_media_writable(),
         check_sendfile(),
+        check_metrics_access(),
         check_ktls_kernel(),
         check_nginx_ktls(),
         check_io_uring(),

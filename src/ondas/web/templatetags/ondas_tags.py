@@ -10,8 +10,11 @@ import zlib
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
 from django.core.paginator import Page
+from django.template.loader import render_to_string
 from django.utils.formats import number_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
@@ -103,6 +106,24 @@ def player_strings() -> dict[str, str]:
 
 # The speeds the player offers; values are what player.js reads back.
 PLAYER_SPEEDS = ("0.5", "0.75", "1", "1.25", "1.5", "1.75", "2", "2.5", "3")
+
+
+# The player's markup in each language, made once per process: it is the same
+# on every page for everyone, and rendering it was a third of the site's frame.
+# A deploy starts new processes, so new markup is never mixed with old.
+_PLAYER_MARKUP: dict[str, SafeString] = {}
+
+
+@register.simple_tag
+def player_markup() -> SafeString:
+    """The web player's markup (``ondas/_player.html``) in the current language."""
+    language = get_language() or settings.LANGUAGE_CODE
+    markup = None if settings.DEBUG else _PLAYER_MARKUP.get(language)
+    if markup is None:
+        # Our own template, which escapes what it shows.
+        markup = mark_safe(render_to_string("ondas/_player.html"))  # noqa: S308
+        _PLAYER_MARKUP[language] = markup
+    return markup
 
 
 @register.simple_tag
