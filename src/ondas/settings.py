@@ -191,6 +191,14 @@ ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS = _env_int(
     "ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS", 3 * 24 * 60 * 60
 )
 ONDAS_VERIFICATION_EMAILS_PER_HOUR = _env_int("ONDAS_VERIFICATION_EMAILS_PER_HOUR", 5)
+# Studio: how long an invitation link works, and a show claim's code waits to
+# be found in the show's feed.
+ONDAS_STUDIO_INVITATION_MAX_AGE_SECONDS = _env_int(
+    "ONDAS_STUDIO_INVITATION_MAX_AGE_SECONDS", 7 * 24 * 60 * 60
+)
+ONDAS_STUDIO_CLAIM_MAX_AGE_SECONDS = _env_int(
+    "ONDAS_STUDIO_CLAIM_MAX_AGE_SECONDS", 14 * 24 * 60 * 60
+)
 
 # Email: printed to the console unless an SMTP server is configured.
 EMAIL_HOST = env_str("ONDAS_EMAIL_HOST", "")

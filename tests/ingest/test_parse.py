@@ -195,3 +195,17 @@ def test_feed_digest_ignores_build_date_but_not_content() -> None:
 )
 def test_parse_npt(text: str, seconds: float | None) -> None:
     assert parse_npt(text) == seconds
+
+
+def test_podcast_txt_values_are_kept_but_change_no_digest() -> None:
+    """A verification code in podcast:txt is read, and is not content."""
+    items = fake_items(2)
+    plain = feed_parse(rss(items), url="https://x.example/feed")
+    extra = (
+        '<podcast:txt purpose="verify">ondas-claim-abc</podcast:txt>'
+        "<podcast:txt> second note </podcast:txt>"
+    )
+    with_txt = feed_parse(rss(items, extra_channel=extra), url="https://x.example/feed")
+    assert with_txt.txt == ("ondas-claim-abc", "second note")
+    assert plain.txt == ()
+    assert with_txt.content_sha256 == plain.content_sha256

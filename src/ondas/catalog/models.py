@@ -62,6 +62,13 @@ class Category(FeedContent):
         return gettext(self.name)
 
 
+class Access(models.TextChoices):
+    """Who may hear an episode: everyone, or Premium subscribers."""
+
+    FREE = "free", _("Free")
+    EXCLUSIVE = "exclusive", _("Exclusive to Premium")
+
+
 class Show(FeedContent, TimestampedModel):
     feed_show_link = "pk"
 
@@ -83,6 +90,14 @@ class Show(FeedContent, TimestampedModel):
     explicit = models.BooleanField(_("explicit"), default=False)
     kind = models.CharField(
         _("type"), max_length=16, choices=Kind.choices, default=Kind.EPISODIC
+    )
+    # What a new episode made in the studio starts as; each episode keeps its
+    # own ``access``, which is what feeds and playback read.
+    default_access = models.CharField(
+        _("new episodes are"),
+        max_length=16,
+        choices=Access.choices,
+        default=Access.FREE,
     )
     # podcast:guid — stable across moves of the feed URL.
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -172,9 +187,7 @@ class AudioFile(FeedContent, TimestampedModel):
 
 
 class Episode(FeedContent, TimestampedModel):
-    class Access(models.TextChoices):
-        FREE = "free", _("Free")
-        EXCLUSIVE = "exclusive", _("Exclusive to Premium")
+    Access = Access
 
     class Kind(models.TextChoices):
         FULL = "full", _("Full episode")

@@ -92,6 +92,17 @@ class ErrorCode(StrEnum):
     WEBHOOK_PAYLOAD_INVALID = "webhook_payload_invalid"
     # playback
     SUBSCRIPTION_REQUIRED = "subscription_required"
+    # studio: members, invitations, claims
+    STUDIO_NOT_FOUND = "studio_not_found"
+    STUDIO_FORBIDDEN = "studio_forbidden"
+    STUDIO_LAST_OWNER = "studio_last_owner"
+    STUDIO_ALREADY_MEMBER = "studio_already_member"
+    STUDIO_INVITATION_INVALID = "studio_invitation_invalid"
+    STUDIO_INVITATION_EXPIRED = "studio_invitation_expired"
+    STUDIO_INVITATION_USED = "studio_invitation_used"
+    STUDIO_INVITATION_WRONG_EMAIL = "studio_invitation_wrong_email"
+    STUDIO_FIELD_FOLLOWS_FEED = "studio_field_follows_feed"
+    STUDIO_CLAIM_NOT_IMPORTED = "studio_claim_not_imported"
 
 
 class OndasError(Exception):

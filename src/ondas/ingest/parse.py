@@ -5,7 +5,7 @@ Atom vocabularies and real feeds' quirks); its SAX handler is driven by
 defusedxml's expat reader, which refuses entity declarations (billion laughs,
 quadratic blow-up) and external references (XXE) before anything expands. A
 few tags podcastparser 0.6 does not map — the Podcasting 2.0 namespace at its
-current URI, ``lastBuildDate``, channel people, funding, every transcript
+current URI, ``lastBuildDate``, channel people, funding, ``podcast:txt``, every transcript
 with its type and language, fractional Podlove chapter times — are added by
 extending its mapping.
 """
@@ -129,6 +129,9 @@ class ParsedFeed:
     skipped_items: int = 0
     # Of those, the items with no usable enclosure: no audio to make one of.
     audioless_items: int = 0
+    # The channel's podcast:txt values. Not part of the digest: a code put
+    # there to prove control of the feed changes nothing Ondas shows.
+    txt: tuple[str, ...] = ()
     content_sha256: str = field(default="", compare=False)
 
     @property
@@ -391,6 +394,7 @@ def feed_parse(body: bytes, *, url: str) -> ParsedFeed:
         items=tuple(items),
         skipped_items=skipped,
         audioless_items=audioless,
+        txt=tuple(str(value)[:4000] for value in data.get("txt", [])),
     )
     return _with_digest(feed)
 

@@ -1,7 +1,7 @@
 """podcastparser's SAX handler, taught a few more tags.
 
 podcastparser 0.6 knows the Podcasting 2.0 namespace only at its old GitHub
-URI and leaves out ``lastBuildDate``, channel people, funding, all transcripts
+URI and leaves out ``lastBuildDate``, channel people, funding, ``podcast:txt``, all transcripts
 but one (and their types and languages) and fractional Podlove times; this
 module extends its namespace table and mapping (its documented extension
 points are its module-level tables).
@@ -90,6 +90,17 @@ class _ChannelPerson(podcastparser.Target):  # type: ignore[misc]
         handler.data["persons"][-1]["name"] = " ".join(text.split())
 
 
+class _ChannelTxt(podcastparser.Target):  # type: ignore[misc]
+    """Every podcast:txt of the channel, in order (verification codes and notes)."""
+
+    WANT_TEXT = True
+
+    def end(self, handler: RSSHandler, text: str) -> None:
+        value = text.strip()
+        if value:
+            handler.data.setdefault("txt", []).append(value)
+
+
 class _Transcript(podcastparser.Target):  # type: ignore[misc]
     """Every podcast:transcript of an item, in order (each its language and type)."""
 
@@ -146,6 +157,7 @@ _EXTRA_MAPPING: dict[str, Any] = {
     "rss/channel/podcast:locked": _Locked(),
     "rss/channel/podcast:funding": _Funding(),
     "rss/channel/podcast:person": _ChannelPerson(),
+    "rss/channel/podcast:txt": _ChannelTxt(),
     "rss/channel/item/podcast:transcript": _Transcript(),
     "rss/channel/item/podcast:season": _ItemNumber("podcast_season"),
     "rss/channel/item/podcast:episode": _ItemNumber("podcast_number"),

@@ -176,6 +176,15 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_studio(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    command = {"grant": "studio_grant"}[args.action]
+    execute_from_command_line(["ondas studio", command, *args.rest])
+    return 0
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
@@ -355,6 +364,14 @@ def build_parser() -> argparse.ArgumentParser:
     feeds.add_argument("action", choices=["import", "refresh"])
     feeds.add_argument("rest", nargs=argparse.REMAINDER)
     feeds.set_defaults(func=_cmd_feeds)
+
+    studio = sub.add_parser(
+        "studio",
+        help="creators' shows: grant EMAIL SLUG --role owner|editor|analyst [--book]",
+    )
+    studio.add_argument("action", choices=["grant"])
+    studio.add_argument("rest", nargs=argparse.REMAINDER)
+    studio.set_defaults(func=_cmd_studio)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

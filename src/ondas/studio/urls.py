@@ -1,5 +1,54 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path, register_converter
+
+from ondas.studio import views
 
 app_name = "studio"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+
+class KindConverter:
+    """``shows`` or ``books``: the two kinds of object that have members."""
+
+    regex = f"{views.KIND_SHOWS}|{views.KIND_BOOKS}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(KindConverter, "studio_kind")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("shows/new/", views.show_create_view, name="show-create"),
+    path("shows/<int:show_id>/", views.show_edit_view, name="show-edit"),
+    path(
+        "<studio_kind:kind>/<int:object_id>/members/",
+        views.members_view,
+        name="members",
+    ),
+    path(
+        "<studio_kind:kind>/<int:object_id>/members/<int:membership_id>/role/",
+        views.member_role_view,
+        name="member-role",
+    ),
+    path(
+        "<studio_kind:kind>/<int:object_id>/members/<int:membership_id>/remove/",
+        views.member_remove_view,
+        name="member-remove",
+    ),
+    path(
+        "<studio_kind:kind>/<int:object_id>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke_view,
+        name="invitation-revoke",
+    ),
+    path("<studio_kind:kind>/<int:object_id>/leave/", views.leave_view, name="leave"),
+    path("claim/", views.show_claim_find_view, name="show-claim-find"),
+    path("claim/<slug:show_slug>/", views.show_claim_view, name="show-claim"),
+    path(
+        "invitations/<str:token>/",
+        views.invitation_accept_view,
+        name="invitation-accept",
+    ),
+]

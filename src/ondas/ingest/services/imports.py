@@ -33,6 +33,7 @@ from ondas.ingest.services.reconcile import (
     reconcile_plan,
     show_profile_apply,
 )
+from ondas.ingest.signals import feed_imported
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,9 @@ def feed_source_import(
         )
         source.full_clean(exclude=["show", "imported_by"])
         source.save()
+        feed_imported.send(
+            sender=FeedSource, source=source, imported_by=source.imported_by
+        )
         show_profile_apply(show=show, feed=feed)
         plan = reconcile_plan(show=show, feed=feed)
         current = timezone_now() if now is None else now

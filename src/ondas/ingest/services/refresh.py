@@ -53,6 +53,7 @@ from ondas.ingest.services.reconcile import (
     reconcile_plan,
     show_profile_apply,
 )
+from ondas.ingest.signals import feed_read_send
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,10 @@ def feed_source_refresh(
             return audit_write(
                 locked, attempt, outcome=Outcome.NOT_MODIFIED, now=current
             )
-        return _apply_or_hold(locked, attempt, feed, now=current, guard_removals=True)
+        row = _apply_or_hold(locked, attempt, feed, now=current, guard_removals=True)
+    # Committed: what the feed says now may prove things to other apps.
+    feed_read_send(source=locked, feed=feed)
+    return row
 
 
 def feed_refresh_approve(

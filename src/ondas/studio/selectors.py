@@ -1,0 +1,215 @@
+"""Reads of the studio. Every studio page finds its object through
+``membership_get_for_user``: no role, no object (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from ondas.accounts.models import User
+from ondas.catalog.models import Audiobook, Category, Show, ShowCategory
+from ondas.ingest.models import FeedSource
+from ondas.ingest.selectors import feed_import_allowed
+from ondas.studio.errors import StudioNotFound
+from ondas.studio.models import Invitation, Membership, Role, ShowClaim
+
+Target = Show | Audiobook
+
+# The fields of an imported show that each refresh sets from its feed
+# (catalog.services.show_update_from_feed): the studio shows them read-only.
+FEED_OWNED_FIELDS = ("title", "author", "description", "language", "explicit")
+
+
+def target_filter(target: Target) -> Q:
+    """Rows of a studio model that belong to ``target``."""
+    if isinstance(target, Show):
+        return Q(show=target)
+    return Q(audiobook=target)
+
+
+def membership_get_for_user(
+    *,
+    user: User | AnonymousUser,
+    at_least: str,
+    show_id: int | None = None,
+    audiobook_id: int | None = None,
+) -> Membership:
+    """This person's membership of the show or book, with its object, if their
+    role includes ``at_least``; else raise StudioNotFound (404).
+
+    Another creator's object, one that does not exist and one this person may
+    only read answer the same, so an id says nothing about what is there.
+    """
+    if not isinstance(user, User) or not user.is_active or user.is_deleted:
+        raise StudioNotFound()
+    if (show_id is None) == (audiobook_id is None):
+        raise ValueError("Pass exactly one of show_id and audiobook_id.")
+    rows = Membership.objects.select_related("show", "audiobook").filter(user=user)
+    if show_id is not None:
+        rows = rows.filter(show_id=show_id)
+    elif audiobook_id is not None:
+        rows = rows.filter(audiobook_id=audiobook_id)
+    membership = rows.first()
+    if membership is None or not membership.at_least(at_least):
+        raise StudioNotFound()
+    return membership
+
+
+def studio_create_allowed(*, user: User | AnonymousUser) -> bool:
+    """Whether the person may create shows: creators and staff (as for imports)."""
+    return feed_import_allowed(user=user)
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    membership: Membership
+    target: Target
+    kind: str  # "show" or "book"
+    items: int  # episodes, or a book's parts
+    scheduled: int  # episodes still to be published
+    follows_feed: bool
+
+    @property
+    def path_kind(self) -> str:
+        """The kind as the studio's addresses spell it."""
+        return "shows" if self.kind == "show" else "books"
+
+
+def studio_dashboard(*, user: User, now: datetime) -> list[DashboardRow]:
+    """The shows and books this person has a role on, with counts; three queries."""
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("show", "audiobook")
+        .order_by("pk")
+    )
+    show_ids = [m.show_id for m in memberships if m.show_id is not None]
+    book_ids = [m.audiobook_id for m in memberships if m.audiobook_id is not None]
+    shows = {
+        s.pk: s
+        for s in Show.objects.filter(pk__in=show_ids).annotate(
+            items=Count("episodes"),
+            scheduled=Count("episodes", filter=Q(episodes__published_at__gt=now)),
+            feed=Count("feed_source"),
+        )
+    }
+    books = {
+        b.pk: b
+        for b in Audiobook.objects.filter(pk__in=book_ids).annotate(
+            items=Count("parts")
+        )
+    }
+    rows: list[DashboardRow] = []
+    for membership in memberships:
+        if membership.show_id is not None and membership.show_id in shows:
+            show = shows[membership.show_id]
+            rows.append(
+                DashboardRow(
+                    membership,
+                    show,
+                    "show",
+                    show.items,
+                    show.scheduled,
+                    bool(show.feed),
+                )
+            )
+        elif membership.audiobook_id in books:
+            book = books[membership.audiobook_id]
+            items = book.items
+            rows.append(DashboardRow(membership, book, "book", items, 0, False))
+    rows.sort(key=lambda row: (row.kind != "show", row.target.title.lower()))
+    return rows
+
+
+def show_follows_feed(*, show: Show) -> bool:
+    """Whether the show is imported, and its refreshes set its feed fields."""
+    return FeedSource.objects.filter(show=show).exists()
+
+
+def member_list(*, target: Target) -> QuerySet[Membership]:
+    """The members of a show or book: owners, then editors, then analysts."""
+    rank = Case(
+        *[When(role=role, then=Value(n)) for n, role in enumerate(Role.values)],
+        output_field=IntegerField(),
+    )
+    return (
+        Membership.objects.filter(target_filter(target))
+        .select_related("user")
+        .annotate(rank=rank)
+        .order_by("rank", "user__email")
+    )
+
+
+def invitation_list_open(*, target: Target, now: datetime) -> QuerySet[Invitation]:
+    """Invitations to a show or book not yet accepted, revoked or expired."""
+    return Invitation.objects.filter(
+        target_filter(target),
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    ).order_by("-created_at", "-pk")
+
+
+def owner_count(*, target: Target) -> int:
+    return Membership.objects.filter(target_filter(target), role=Role.OWNER).count()
+
+
+def category_list() -> list[Category]:
+    """Apple's categories, each with its parent, for the show form."""
+    return list(Category.objects.select_related("parent").order_by("pk"))
+
+
+def show_primary_category(*, show: Show) -> Category | None:
+    """The show's first category, the one its feed lists first."""
+    link = (
+        ShowCategory.objects.filter(show=show)
+        .select_related("category__parent")
+        .order_by("position")
+        .first()
+    )
+    return link.category if link else None
+
+
+def member_get(*, target: Target, membership_id: int) -> Membership:
+    """A membership of ``target``; raise StudioNotFound for any other id."""
+    membership = (
+        Membership.objects.filter(target_filter(target), pk=membership_id)
+        .select_related("user", "show", "audiobook")
+        .first()
+    )
+    if membership is None:
+        raise StudioNotFound()
+    return membership
+
+
+def invitation_get(*, target: Target, invitation_id: int) -> Invitation:
+    """An invitation to ``target``; raise StudioNotFound for any other id."""
+    invitation = Invitation.objects.filter(
+        target_filter(target), pk=invitation_id
+    ).first()
+    if invitation is None:
+        raise StudioNotFound()
+    return invitation
+
+
+def show_claim_open(*, show: Show, user: User, now: datetime) -> ShowClaim | None:
+    """This person's claim on the show still waiting for its code in the feed."""
+    return ShowClaim.objects.filter(
+        show=show, user=user, proven_at__isnull=True, expires_at__gt=now
+    ).first()
+
+
+def user_by_email(*, email: str) -> User | None:
+    """The live account with this address, if any."""
+    return User.objects.filter(
+        email__iexact=email.strip(), deleted_at__isnull=True
+    ).first()
+
+
+def studio_target_by_slug(*, slug: str, book: bool = False) -> Target | None:
+    """The show (or, with ``book``, the audiobook) at ``slug``, if any."""
+    if book:
+        return Audiobook.objects.filter(slug=slug).first()
+    return Show.objects.filter(slug=slug).first()
