@@ -26,6 +26,13 @@ FFMPEG_FORMATS = {
     "vorbis": (["-c:a", "libvorbis", "-q:a", "2"], ".ogg"),
     "flac": (["-c:a", "flac"], ".flac"),
     "wav": (["-c:a", "pcm_s16le"], ".wav"),
+    # the index (moov) before the audio (mdat), as streaming tools write it
+    "m4a-faststart": (
+        ["-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart"],
+        ".m4a",
+    ),
+    # LAME through ffmpeg: unlike lameenc's, it starts with an Info header
+    "mp3-info": (["-c:a", "libmp3lame", "-b:a", "64k"], ".mp3"),
 }
 # The type the upload check must find in each.
 MIME_TYPES = {
