@@ -12,6 +12,11 @@ from tests.accounts.factories import user_make
 
 
 @pytest.fixture(autouse=True)
+def _english(english: None) -> None:
+    """Every test here reads messages in English (one checks the Spanish)."""
+
+
+@pytest.fixture(autouse=True)
 def upload_dir(settings: Settings, tmp_path: Path) -> Path:
     directory = tmp_path / "uploads"
     settings.ONDAS_UPLOAD_TEMP_DIR = directory

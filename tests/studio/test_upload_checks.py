@@ -24,10 +24,13 @@ pytestmark = pytest.mark.django_db
 TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
 
 
-def _upload(user: User, data: bytes, *, filename: str) -> tuple[Client, object]:
+def _upload(
+    user: User, data: bytes, *, filename: str, language: str = "en"
+) -> tuple[Client, object]:
     """Send ``data`` through tus in two PATCHes; return the client and the last answer."""
     client = Client()
     client.force_login(user)
+    client.cookies["ondas_language"] = language
     name = base64.b64encode(filename.encode()).decode()
     created = client.post(
         "/studio/uploads/",
@@ -150,6 +153,14 @@ def test_bad_file_is_refused_with_its_message_and_leaves_nothing(
     assert body["code"] == code
     assert message in body["message"]
     _nothing_left(media_root, upload_dir)
+
+
+def test_refusal_speaks_the_visitors_language(creator: User) -> None:
+    _client, response = _upload(creator, _pdf(), filename="x.mp3", language="es")
+
+    assert response.json()["message"].startswith(  # type: ignore[attr-defined]
+        "El archivo no es audio: su contenido es PDF"
+    )
 
 
 def test_empty_file_is_refused_at_creation(

@@ -120,8 +120,8 @@ class AudioTooLarge(AudioRefused):
 
     def __init__(self, *, size: int, limit: int) -> None:
         super().__init__(
-            _("The file is %(size)s bytes; the most an upload may be is %(limit)s.")
-            % {"size": size, "limit": limit},
+            _("The file is %(length)s bytes; the most an upload may be is %(limit)s.")
+            % {"length": size, "limit": limit},
             size=size,
             limit=limit,
         )
