@@ -230,3 +230,26 @@ def test_id3_chapters_prefill_the_chapter_list(creator: User) -> None:
 
 def test_chapters_of_a_file_without_id3_are_none() -> None:
     assert audio_chapters(fileobj=io.BytesIO(audio_bytes("flac"))) == []
+
+
+def test_inspect_finds_the_cut_at_the_end_of_a_large_mp3(tmp_path: Path) -> None:
+    """Past 128 KiB only the file's end is walked: it still finds the cut."""
+    data = audio_bytes("mp3", seconds=60)  # 240 kB, LAME without an Info header
+    assert len(data) > 200_000
+    path = tmp_path / "cut.mp3"
+    path.write_bytes(data[: len(data) * 6 // 10])
+
+    with pytest.raises(AudioTruncated) as refused:
+        audio_inspect(path=path, max_bytes=10**9)
+
+    assert 0 < refused.value.data["missing"] < 1000  # part of one frame  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("trailer", [b"", b"TAG" + bytes(125)])
+def test_inspect_takes_a_whole_large_mp3(tmp_path: Path, trailer: bytes) -> None:
+    path = tmp_path / "whole.mp3"
+    path.write_bytes(audio_bytes("mp3", seconds=60) + trailer)
+
+    info = audio_inspect(path=path, max_bytes=10**9)
+
+    assert info.duration_seconds == pytest.approx(60, abs=0.5)

@@ -56,7 +56,6 @@ _NOT_AUDIO = (
     (b"<html", "HTML"),
     (b"<?xml", "XML"),
 )
-_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -193,31 +192,70 @@ def _frame_length(header: int) -> int:
     return factor * bitrate // rate + padding
 
 
+# Past this size, only the end of an MP3 is walked (see _mp3_missing).
+_TAIL = 64 * 1024
+# Frames in a row that make a position a real frame, not bytes that look like one.
+_CHAIN = 4
+# The header bits every frame of one stream shares: sync, version, layer, rate.
+_SAME_STREAM = 0xFFFE0C00
+
+
 def _mp3_missing(fileobj: BinaryIO, *, size: int, info: object) -> int:
-    """Walk the MP3's frames from the first one mutagen found: a last frame that
-    runs past the end of the file is a file cut short. Trailing data that is no
-    frame (an ID3v1 or APE tag) ends the walk."""
-    position = int(getattr(info, "frame_offset", 0) or 0) or _audio_start(fileobj)
-    fileobj.seek(position)
+    """How many bytes the MP3's last frame lacks: 0 for a whole file.
+
+    The Xing/Info header's byte count, when there is one, says it at once.
+    Otherwise the frames are walked: all of them in a small file; in a large
+    one, from the first position in its last 64 KiB where four frames of the
+    stream follow each other (a walk of every frame of a 200 MB file took
+    seconds in Python). Data after the last frame that is no frame (an ID3v1
+    or APE tag) ends the walk.
+    """
+    start = int(getattr(info, "frame_offset", 0) or 0) or _audio_start(fileobj)
+    fileobj.seek(start)
     counted = _xing_bytes(fileobj.read(64))
-    if counted and position + counted > size:
-        return position + counted - size
-    buffer = b""
-    buffer_at = position
-    while position < size:
-        offset = position - buffer_at
-        if offset + 4 > len(buffer):
-            fileobj.seek(position)
-            buffer = fileobj.read(_BLOCK)
-            buffer_at = position
-            offset = 0
-            if len(buffer) < 4:
-                return 0
-        length = _frame_length(int.from_bytes(buffer[offset : offset + 4], "big"))
+    if counted and start + counted > size:
+        return start + counted - size
+    if size - start <= 2 * _TAIL:
+        fileobj.seek(start)
+        return _walk(fileobj.read(), at=start, size=size)
+    fileobj.seek(size - _TAIL)
+    tail = fileobj.read(_TAIL)
+    position = tail.find(b"\xff")
+    while position != -1:
+        if _chain(tail, position):
+            return _walk(tail[position:], at=size - _TAIL + position, size=size)
+        position = tail.find(b"\xff", position + 1)
+    return 0
+
+
+def _header(data: bytes, position: int) -> int:
+    return int.from_bytes(data[position : position + 4], "big")
+
+
+def _chain(data: bytes, position: int) -> bool:
+    """Whether ``_CHAIN`` frames of one stream follow each other from ``position``."""
+    first = _header(data, position)
+    for _n in range(_CHAIN):
+        if position + 4 > len(data):
+            return False
+        header = _header(data, position)
+        length = _frame_length(header)
+        if not length or header & _SAME_STREAM != first & _SAME_STREAM:
+            return False
+        position += length
+    return True
+
+
+def _walk(data: bytes, *, at: int, size: int) -> int:
+    """Follow frames through ``data`` (which starts at byte ``at`` of a file of
+    ``size``); return how far the last one runs past the end."""
+    position = 0
+    while at + position < size and position + 4 <= len(data):
+        length = _frame_length(_header(data, position))
         if not length:
             return 0
-        if position + length > size:
-            return position + length - size
+        if at + position + length > size:
+            return at + position + length - size
         position += length
     return 0
 
