@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.http import parse_http_date
 from django.utils.timezone import now as timezone_now
+from pytest_django import DjangoCaptureOnCommitCallbacks as CaptureOnCommit
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
@@ -357,3 +358,87 @@ def test_form_post_over_its_limit_is_refused_before_reading(
 
     assert response.status_code == 413
     _nothing_left(media_root, upload_dir)
+
+
+def test_head_of_an_expired_upload_answers_410(creator: User) -> None:
+    client = _signed_in(creator)
+    url = _create(client, 100)
+    Upload.objects.update(expires_at=timezone_now() - timedelta(seconds=1))
+
+    response = client.head(url, **TUS)
+
+    assert response.status_code == 410
+    assert "Upload-Offset" not in response
+
+
+def test_patch_bigger_than_the_in_memory_limit_streams_to_disk(
+    creator: User, settings: Settings
+) -> None:
+    """The body is never read whole (request.body would refuse it)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = _signed_in(creator)
+    url = _create(client, 50_000)
+
+    response = _patch(client, url, b"q" * 20_000, offset=0)
+
+    assert response.status_code == 204
+    assert response["Upload-Offset"] == "20000"
+
+
+def test_deleting_a_finished_upload_removes_its_unused_audio(
+    creator: User, media_root: Path, upload_dir: Path
+) -> None:
+    data = audio_bytes("mp3", seconds=2)
+    client = _signed_in(creator)
+    url = _create(client, len(data))
+    assert _patch(client, url, data, offset=0).status_code == 204
+    assert AudioFile.objects.count() == 1
+
+    assert client.delete(url, **TUS).status_code == 204
+
+    _nothing_left(media_root, upload_dir)
+
+
+def test_creating_an_upload_queues_its_expiry(
+    creator: User,
+    settings: Settings,
+    django_capture_on_commit_callbacks: CaptureOnCommit,
+) -> None:
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
+    }
+    from django_tasks import default_task_backend
+
+    default_task_backend.clear()  # type: ignore[attr-defined]
+    with django_capture_on_commit_callbacks(execute=True):
+        url = _create(_signed_in(creator), 10)
+
+    upload = Upload.objects.get()
+    queued = default_task_backend.results  # type: ignore[attr-defined]
+    assert [r.task.name for r in queued] == ["upload_expire_task"]
+    assert queued[0].kwargs == {"upload_id": str(upload.pk)}
+    assert queued[0].task.run_after == upload.expires_at + timedelta(seconds=5)
+    assert url.endswith(f"/studio/uploads/{upload.pk}/")
+
+
+def test_expiry_task_waits_again_for_an_upload_that_kept_receiving(
+    creator: User, settings: Settings
+) -> None:
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
+    }
+    from django_tasks import default_task_backend
+
+    from ondas.studio.uploads.services import upload_expire_task
+
+    client = _signed_in(creator)
+    _create(client, 10)
+    upload = Upload.objects.get()
+    default_task_backend.clear()  # type: ignore[attr-defined]
+
+    removed = upload_expire_task.call(upload_id=str(upload.pk))
+
+    assert removed == 0
+    assert Upload.objects.count() == 1
+    queued = default_task_backend.results  # type: ignore[attr-defined]
+    assert [r.kwargs for r in queued] == [{"upload_id": str(upload.pk)}]

@@ -30,11 +30,16 @@ from ondas.core.errors import (
     UnsupportedMediaType,
 )
 from ondas.studio.uploads import tus
-from ondas.studio.uploads.errors import UploadTooLarge, UploadVersionUnsupported
+from ondas.studio.uploads.errors import (
+    UploadExpired,
+    UploadTooLarge,
+    UploadVersionUnsupported,
+)
 from ondas.studio.uploads.models import Upload
 from ondas.studio.uploads.selectors import (
     upload_detail,
     upload_get_for_user,
+    upload_is_expired,
     upload_offset,
 )
 from ondas.studio.uploads.services import (
@@ -136,6 +141,8 @@ def upload_detail_view(request: HttpRequest, upload_id: uuid.UUID) -> HttpRespon
         _check_request(request, method)
         upload = upload_get_for_user(user=_authed(request).user, upload_id=upload_id)
         if method == "HEAD":
+            if upload_is_expired(upload=upload):
+                raise UploadExpired()
             response = _offset_response(
                 upload_offset(upload=upload),
                 tus.expires_header(upload.expires_at),
