@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs, only when something is missing.
 #   scripts/system-deps.sh test   chromium (browser tests), PostgreSQL, strace,
-#                                 nginx, h2load, openssl (ops tests), nodejs
+#                                 nginx, h2load, openssl (ops tests), nodejs,
+#                                 ffmpeg (studio: M4A, Ogg and FLAC test files)
 #   scripts/system-deps.sh bench  nginx, wrk and h2load
 set -euo pipefail
 
@@ -22,6 +23,8 @@ case "${1:-test}" in
     command -v systemd-analyze >/dev/null || want+=(systemd)
     # the players' shared logic is tested with Node's built-in test runner
     command -v node >/dev/null || want+=(nodejs)
+    # the upload checks are tested on real M4A, AAC, Opus, Vorbis and FLAC files
+    command -v ffmpeg >/dev/null || want+=(ffmpeg)
     ;;
   bench)
     [ -x /usr/sbin/nginx ] || want+=(nginx-light)

@@ -305,6 +305,24 @@ if (
 ONDAS_FOLLOWS_PER_PAGE = 48
 ONDAS_OPML_MAX_BYTES = _env_int("ONDAS_OPML_MAX_BYTES", 1024 * 1024)
 
+# Studio uploads (tus): chunks land in ONDAS_UPLOAD_TEMP_DIR (keep it on the
+# same file system as the media folder, so that a finished upload is moved into
+# storage, not copied). An upload may be at most ONDAS_UPLOAD_MAX_BYTES long;
+# one that receives no bytes for ONDAS_UPLOAD_EXPIRY_SECONDS expires and the
+# worker removes it. A person may have ONDAS_UPLOAD_MAX_OPEN unfinished
+# uploads at once. ONDAS_UPLOAD_FORM_MAX_BYTES bounds a plain form post.
+ONDAS_UPLOAD_TEMP_DIR = Path(
+    env_str("ONDAS_UPLOAD_TEMP_DIR", str(DATA_DIR / "uploads"))
+).resolve()
+ONDAS_UPLOAD_MAX_BYTES = _env_int("ONDAS_UPLOAD_MAX_BYTES", 2 * 1024**3)
+ONDAS_UPLOAD_EXPIRY_SECONDS = _env_int("ONDAS_UPLOAD_EXPIRY_SECONDS", 24 * 60 * 60)
+ONDAS_UPLOAD_MAX_OPEN = _env_int("ONDAS_UPLOAD_MAX_OPEN", 5)
+ONDAS_UPLOAD_FORM_MAX_BYTES = _env_int("ONDAS_UPLOAD_FORM_MAX_BYTES", 100 * 1024**2)
+if min(ONDAS_UPLOAD_MAX_BYTES, ONDAS_UPLOAD_EXPIRY_SECONDS, ONDAS_UPLOAD_MAX_OPEN) < 1:
+    raise ImproperlyConfigured(
+        "ONDAS_UPLOAD_MAX_BYTES, ..._EXPIRY_SECONDS and ..._MAX_OPEN must be 1 or more"
+    )
+
 # Production serving (ondas.ops): nginx in front, `ondas deploy nginx` renders
 # its site from these. With ONDAS_AUDIO_ACCEL_PREFIX set (e.g.
 # /_protected_media/) the audio view checks the request and answers with

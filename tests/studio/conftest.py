@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -96,3 +97,20 @@ def audiobook_make(title: str = "Libro de Prueba") -> Audiobook:
         published_at=timezone_now(),
         parts=[AudiobookPartInput(audio=audio)],
     )
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(settings: Settings, tmp_path: Path) -> Path:
+    directory = tmp_path / "uploads"
+    settings.ONDAS_UPLOAD_TEMP_DIR = directory
+    return directory
+
+
+@pytest.fixture
+def creator(db: None) -> User:
+    return user_make(email="creator@example.com")
+
+
+@pytest.fixture
+def other_creator(db: None) -> User:
+    return user_make(email="other@example.com")

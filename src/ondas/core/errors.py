@@ -103,6 +103,23 @@ class ErrorCode(StrEnum):
     STUDIO_INVITATION_WRONG_EMAIL = "studio_invitation_wrong_email"
     STUDIO_FIELD_FOLLOWS_FEED = "studio_field_follows_feed"
     STUDIO_CLAIM_NOT_IMPORTED = "studio_claim_not_imported"
+    # studio: uploads (tus) and the checks of what is uploaded
+    UPLOAD_NOT_FOUND = "upload_not_found"
+    UPLOAD_EXPIRED = "upload_expired"
+    UPLOAD_OFFSET_MISMATCH = "upload_offset_mismatch"
+    UPLOAD_TOO_LARGE = "upload_too_large"
+    UPLOAD_BUSY = "upload_busy"
+    UPLOAD_CHECKSUM_MISMATCH = "upload_checksum_mismatch"
+    UPLOAD_TOO_MANY_OPEN = "upload_too_many_open"
+    UPLOAD_VERSION_UNSUPPORTED = "upload_version_unsupported"
+    AUDIO_EMPTY = "audio_empty"
+    AUDIO_TOO_LARGE = "audio_too_large"
+    AUDIO_NOT_AUDIO = "audio_not_audio"
+    AUDIO_FORMAT_REFUSED = "audio_format_refused"
+    AUDIO_TRUNCATED = "audio_truncated"
+    AUDIO_DAMAGED = "audio_damaged"
+    AUDIO_DURATION_UNKNOWN = "audio_duration_unknown"
+    ARTWORK_REFUSED = "artwork_refused"
 
 
 class OndasError(Exception):

@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ondas.catalog.models import Audiobook, Show
 from ondas.core.models import TimestampedModel
+from ondas.studio.uploads.models import Upload
+
+__all__ = ["Invitation", "Membership", "Role", "ShowClaim", "Upload"]
 
 
 class Role(models.TextChoices):

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 
 from ondas.studio import views
+from ondas.studio.uploads import views as uploads
 
 app_name = "studio"
 
@@ -50,5 +51,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "invitations/<str:token>/",
         views.invitation_accept_view,
         name="invitation-accept",
+    ),
+    path("uploads/", uploads.uploads_view, name="upload-create"),
+    path("uploads/form/", uploads.upload_form_view, name="upload-form"),
+    path(
+        "uploads/<uuid:upload_id>/",
+        uploads.upload_detail_view,
+        name="upload-detail",
     ),
 ]

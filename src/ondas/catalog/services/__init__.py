@@ -138,7 +138,7 @@ def show_create(
 def audio_file_create(
     *,
     name: str,
-    content: BinaryIO,
+    content: BinaryIO | File[bytes],
     mime_type: str,
     duration_seconds: float,
     bitrate: int = 0,
@@ -165,9 +165,16 @@ def audio_file_create(
         duration_seconds=duration_seconds,
         sha256=digest.hexdigest(),
     )
-    audio.file.save(name, File(content, name=name), save=False)
-    audio.full_clean()
-    audio.save()
+    # A File that names a file on disk (``temporary_file_path``) is moved into
+    # a local storage rather than copied.
+    upload = content if isinstance(content, File) else File(content, name=name)
+    audio.file.save(name, upload, save=False)
+    try:
+        audio.full_clean()
+        audio.save()
+    except BaseException:
+        audio.file.delete(save=False)  # no stored bytes without their row
+        raise
     return audio
 
 
