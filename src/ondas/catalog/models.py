@@ -8,6 +8,7 @@ Every model a feed shows is ``FeedContent``: writing one bumps its shows'
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.core.validators import MinValueValidator, RegexValidator
@@ -17,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ondas.catalog.versioning import VERSION_FIELDS, FeedContent, FeedContentQuerySet
+from ondas.catalog.visibility import PUBLISHED, episode_listed_q
 from ondas.core.models import TimestampedModel
 
 # BCP 47 as podcast feeds use it: a primary language subtag, then optional
@@ -171,7 +173,31 @@ class AudioFile(FeedContent, TimestampedModel):
         return str(self.file.name)
 
 
+class EpisodeQuerySet(FeedContentQuerySet["Episode"]):
+    def listed(self, *, now: datetime) -> EpisodeQuerySet:
+        """The episodes listeners may see at ``now`` (``catalog.visibility``)."""
+        return self.filter(episode_listed_q(now=now))
+
+
 class Episode(FeedContent, TimestampedModel):
+    """An episode; ``status`` and ``published_at`` say who sees it
+    (``catalog.visibility``): a draft never, a published one from
+    ``published_at`` on (scheduled before), an unpublished one no more.
+
+    Delete is soft: history points at episodes by id
+    (``playback.ListeningProgress.item_id``), so the row that stays lets it
+    say "no longer available" with the title the listener knew, and an
+    imported show's refresh finds it by GUID and leaves it deleted. Deleting
+    frees the audio, chapters and transcripts and retires the GUID
+    (``EpisodeGuidTombstone``, which outlives even a purge of the row).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = PUBLISHED, _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        DELETED = "deleted", _("Deleted")
+
     class Access(models.TextChoices):
         FREE = "free", _("Free")
         EXCLUSIVE = "exclusive", _("Exclusive to Premium")
@@ -202,8 +228,13 @@ class Episode(FeedContent, TimestampedModel):
     access = models.CharField(
         _("access"), max_length=16, choices=Access.choices, default=Access.FREE
     )
+    # Imports publish what their feed lists; the studio starts with drafts.
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PUBLISHED
+    )
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
-    objects = FeedContentQuerySet["Episode"].as_manager()
+    objects = EpisodeQuerySet.as_manager()
 
     class Meta:
         base_manager_name = "objects"
@@ -228,6 +259,32 @@ class Episode(FeedContent, TimestampedModel):
     @property
     def is_exclusive(self) -> bool:
         return self.access == self.Access.EXCLUSIVE
+
+    def is_listed(self, *, now: datetime) -> bool:
+        """Whether listeners may see it at ``now`` (``catalog.visibility``)."""
+        return self.status == self.Status.PUBLISHED and self.published_at <= now
+
+
+class EpisodeGuidTombstone(models.Model):
+    """A GUID a show once used for an episode since deleted: never used again.
+
+    Podcast apps key what they downloaded and played by GUID; a new episode
+    under an old GUID would be taken for the old one.
+    """
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="+")
+    guid = models.CharField(_("GUID"), max_length=255)
+    deleted_at = models.DateTimeField(_("deleted"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["show", "guid"], name="catalog_tombstone_guid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.show_id}: {self.guid}"
 
 
 class Chapter(FeedContent):
@@ -269,7 +326,9 @@ class Transcript(FeedContent):
     episode = models.ForeignKey(
         Episode, on_delete=models.CASCADE, related_name="transcripts"
     )
-    url = models.URLField(_("address"), max_length=2000)
+    # The publisher's file; "" when Ondas keeps it (``file``) and serves it.
+    url = models.URLField(_("address"), max_length=2000, blank=True)
+    file = models.FileField(_("file"), upload_to="transcripts/%Y/%m/", blank=True)
     # As declared ("text/vtt", "application/x-subrip", "text/html", …);
     # "" when the feed did not say and the file name does not tell.
     mime_type = models.CharField(_("format"), max_length=64, blank=True)
@@ -288,12 +347,18 @@ class Transcript(FeedContent):
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["episode", "url"], name="catalog_transcript_unique_url"
-            )
+                fields=["episode", "url"],
+                condition=~models.Q(url=""),
+                name="catalog_transcript_unique_url",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(url="") | ~models.Q(file=""),
+                name="catalog_transcript_url_or_file",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.url
+        return self.url or str(self.file.name)
 
 
 class Audiobook(TimestampedModel):
