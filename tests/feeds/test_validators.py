@@ -53,6 +53,7 @@ from ondas.catalog.services.authored import (
     studio_episode_create,
     studio_episode_update,
 )
+from ondas.catalog.services.chapter_editor import ChapterRow, episode_chapters_edit
 from ondas.catalog.services.lifecycle import (
     episode_delete,
     episode_publish,
@@ -351,6 +352,9 @@ CHANGES: dict[str, Write] = {
         kind=Episode.Kind.BONUS,
         access=Episode.Access.FREE,
         audio_id=_episode("small-2").audio_id,
+    ),
+    "chapters edited in the studio": lambda _s, _c: episode_chapters_edit(
+        episode=_episode(), rows=[ChapterRow("0:00", "Uno"), ChapterRow("0:01", "Dos")]
     ),
     "episode unpublished": lambda _s, _c: episode_unpublish(
         episode=_episode("small-2")

@@ -76,7 +76,8 @@ def episode_managed_fields(*, episode: Episode) -> frozenset[str]:
     return frozenset().union(*(provider(episode) for provider in _episode_providers))
 
 
-def _refuse_managed(changed: set[str], managed: frozenset[str]) -> None:
+def managed_fields_refuse(changed: set[str], managed: frozenset[str]) -> None:
+    """Raise FieldsManagedByFeed naming the ``changed`` fields a feed owns."""
     clash = sorted(changed & managed)
     if clash:
         raise FieldsManagedByFeed(fields=clash)
@@ -227,7 +228,7 @@ def studio_episode_update(
         "audio": audio,
     }
     changed = {name for name, value in wanted.items() if getattr(row, name) != value}
-    _refuse_managed(changed, episode_managed_fields(episode=row))
+    managed_fields_refuse(changed, episode_managed_fields(episode=row))
     if audio is None and row.status == Episode.Status.PUBLISHED:
         raise EpisodeNeedsAudio(episode_id=row.pk)
     if not changed:
