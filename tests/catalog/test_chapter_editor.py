@@ -25,6 +25,11 @@ from tests.support.feeds import tiny_mp3
 HOUR_AND_A_HALF = 5400.0
 
 
+@pytest.fixture(autouse=True)
+def _english(english: None) -> None:
+    """Messages are checked in English."""
+
+
 def test_starts_are_read_in_every_way_people_type_them_and_sorted() -> None:
     rows = [
         ChapterRow("1:02:03", "Tercero"),

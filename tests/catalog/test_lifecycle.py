@@ -54,6 +54,11 @@ from tests.support.feeds import tiny_mp3
 from tests.support.private_feeds import exclusive_plan_make, key_make, subscribe
 
 
+@pytest.fixture(autouse=True)
+def _english(english: None) -> None:
+    """Messages are checked in English."""
+
+
 def _audio(name: str = "studio.mp3") -> AudioFile:
     return audio_file_create(
         name=name,

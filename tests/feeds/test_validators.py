@@ -59,6 +59,7 @@ from ondas.catalog.services.lifecycle import (
     episode_publish,
     episode_unpublish,
 )
+from ondas.catalog.services.transcripts import episode_transcript_upload
 from ondas.ingest.models import FeedSource, RemoteEpisode
 from tests.accounts.factories import user_make
 from tests.support.feeds import tiny_mp3
@@ -355,6 +356,11 @@ CHANGES: dict[str, Write] = {
     ),
     "chapters edited in the studio": lambda _s, _c: episode_chapters_edit(
         episode=_episode(), rows=[ChapterRow("0:00", "Uno"), ChapterRow("0:01", "Dos")]
+    ),
+    "transcript uploaded in the studio": lambda _s, _c: episode_transcript_upload(
+        episode=_episode(),
+        name="es.vtt",
+        data=b"WEBVTT\n\n00:00.000 --> 00:01.000\nHola\n",
     ),
     "episode unpublished": lambda _s, _c: episode_unpublish(
         episode=_episode("small-2")

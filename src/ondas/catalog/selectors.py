@@ -426,3 +426,21 @@ def episode_list_for_history(
             pk, episode.title, episode.show.title, listed, episode if listed else None
         )
     return found
+
+
+def transcript_get_listed(*, transcript_id: int, now: datetime) -> Transcript:
+    """A transcript Ondas stores, of an episode listeners may see now; raise
+    NotFoundError for any other."""
+    found = (
+        Transcript.objects.filter(
+            pk=transcript_id, episode__in=Episode.objects.listed(now=now)
+        )
+        .exclude(file="")
+        .select_related("episode")
+        .first()
+    )
+    if found is None:
+        raise NotFoundError(
+            _("This transcript does not exist."), transcript_id=transcript_id
+        )
+    return found
