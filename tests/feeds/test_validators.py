@@ -48,6 +48,18 @@ from ondas.catalog.services import (
     show_create,
     show_update_from_feed,
 )
+from ondas.catalog.services.authored import (
+    PublishWhen,
+    studio_episode_create,
+    studio_episode_update,
+)
+from ondas.catalog.services.chapter_editor import ChapterRow, episode_chapters_edit
+from ondas.catalog.services.lifecycle import (
+    episode_delete,
+    episode_publish,
+    episode_unpublish,
+)
+from ondas.catalog.services.transcripts import episode_transcript_upload
 from ondas.ingest.models import FeedSource, RemoteEpisode
 from tests.accounts.factories import user_make
 from tests.support.feeds import tiny_mp3
@@ -325,7 +337,84 @@ CHANGES: dict[str, Write] = {
         source.save(),
     ),
     "feed source deleted": lambda show, _c: _source(show).delete(),
+    # The studio's writes (issue 13).
+    "episode published by the studio": lambda show, _c: studio_episode_create(
+        show=show,
+        title="Del estudio",
+        audio_id=_new_audio().pk,
+        when=PublishWhen.NOW,
+    ),
+    "episode edited in the studio": lambda _s, _c: studio_episode_update(
+        episode=_episode("small-2"),
+        title="Editado",
+        description="",
+        season=None,
+        number=None,
+        kind=Episode.Kind.BONUS,
+        access=Episode.Access.FREE,
+        audio_id=_episode("small-2").audio_id,
+    ),
+    "chapters edited in the studio": lambda _s, _c: episode_chapters_edit(
+        episode=_episode(), rows=[ChapterRow("0:00", "Uno"), ChapterRow("0:01", "Dos")]
+    ),
+    "transcript uploaded in the studio": lambda _s, _c: episode_transcript_upload(
+        episode=_episode(),
+        name="es.vtt",
+        data=b"WEBVTT\n\n00:00.000 --> 00:01.000\nHola\n",
+    ),
+    "episode unpublished": lambda _s, _c: episode_unpublish(
+        episode=_episode("small-2")
+    ),
+    "episode deleted in the studio": lambda _s, _c: episode_delete(
+        episode=_episode("small-2")
+    ),
 }
+
+
+# Writes whose episode must exist (unseen) before the first validators are read.
+STUDIO_LATER: dict[
+    str, tuple[Callable[[Show], Episode], Callable[[Episode], object]]
+] = {
+    "draft published": (
+        lambda show: studio_episode_create(
+            show=show, title="Borrador", audio_id=_new_audio().pk
+        ),
+        lambda episode: episode_publish(episode=episode),
+    ),
+    "draft scheduled": (
+        lambda show: studio_episode_create(
+            show=show, title="Borrador", audio_id=_new_audio().pk
+        ),
+        lambda episode: episode_publish(
+            episode=episode, at=datetime.now(tz=UTC) + timedelta(days=1)
+        ),
+    ),
+    "unpublished episode published again": (
+        lambda show: episode_unpublish(
+            episode=episode_publish(
+                episode=studio_episode_create(
+                    show=show, title="Vuelve", audio_id=_new_audio().pk
+                )
+            )
+        ),
+        lambda episode: episode_publish(episode=episode),
+    ),
+}
+
+
+@pytest.mark.parametrize("write", list(STUDIO_LATER), ids=list(STUDIO_LATER))
+def test_every_lifecycle_move_changes_the_validators(
+    write: str, urls: Urls, imported_show: Show
+) -> None:
+    make, move = STUDIO_LATER[write]
+    episode = make(Show.objects.get(pk=imported_show.pk))
+    client = Client()
+    before = _etags(client, urls)
+
+    move(episode)
+
+    after = _etags(client, urls)
+    assert all(new != old for old, new in zip(before, after, strict=True)), write
 
 
 @pytest.mark.parametrize("write", list(CHANGES), ids=list(CHANGES))

@@ -8,25 +8,28 @@ Every model a feed shows is ``FeedContent``: writing one bumps its shows'
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ondas.catalog.book_models import Audiobook, AudiobookChapter, AudiobookPart
+from ondas.catalog.validators import BCP47_RE, bcp47_validator
 from ondas.catalog.versioning import VERSION_FIELDS, FeedContent, FeedContentQuerySet
+from ondas.catalog.visibility import PUBLISHED, episode_listed_q
 from ondas.core.models import TimestampedModel
 
-# BCP 47 as podcast feeds use it: a primary language subtag, then optional
-# script/region/variant subtags ("en", "es-MX", "zh-Hant-TW").
-BCP47_RE = (
-    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$"
-)
-bcp47_validator = RegexValidator(
-    BCP47_RE, _("Enter a BCP 47 language tag, such as “en” or “es-MX”.")
-)
+__all__ = [
+    "BCP47_RE",
+    "Audiobook",
+    "AudiobookChapter",
+    "AudiobookPart",
+    "bcp47_validator",
+]
 
 
 class Category(FeedContent):
@@ -186,7 +189,31 @@ class AudioFile(FeedContent, TimestampedModel):
         return str(self.file.name)
 
 
+class EpisodeQuerySet(FeedContentQuerySet["Episode"]):
+    def listed(self, *, now: datetime) -> EpisodeQuerySet:
+        """The episodes listeners may see at ``now`` (``catalog.visibility``)."""
+        return self.filter(episode_listed_q(now=now))
+
+
 class Episode(FeedContent, TimestampedModel):
+    """An episode; ``status`` and ``published_at`` say who sees it
+    (``catalog.visibility``): a draft never, a published one from
+    ``published_at`` on (scheduled before), an unpublished one no more.
+
+    Delete is soft: history points at episodes by id
+    (``playback.ListeningProgress.item_id``), so the row that stays lets it
+    say "no longer available" with the title the listener knew, and an
+    imported show's refresh finds it by GUID and leaves it deleted. Deleting
+    frees the audio, chapters and transcripts and retires the GUID
+    (``EpisodeGuidTombstone``, which outlives even a purge of the row).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = PUBLISHED, _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        DELETED = "deleted", _("Deleted")
+
     Access = Access
 
     class Kind(models.TextChoices):
@@ -215,8 +242,13 @@ class Episode(FeedContent, TimestampedModel):
     access = models.CharField(
         _("access"), max_length=16, choices=Access.choices, default=Access.FREE
     )
+    # Imports publish what their feed lists; the studio starts with drafts.
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PUBLISHED
+    )
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
-    objects = FeedContentQuerySet["Episode"].as_manager()
+    objects = EpisodeQuerySet.as_manager()
 
     class Meta:
         base_manager_name = "objects"
@@ -241,6 +273,32 @@ class Episode(FeedContent, TimestampedModel):
     @property
     def is_exclusive(self) -> bool:
         return self.access == self.Access.EXCLUSIVE
+
+    def is_listed(self, *, now: datetime) -> bool:
+        """Whether listeners may see it at ``now`` (``catalog.visibility``)."""
+        return self.status == self.Status.PUBLISHED and self.published_at <= now
+
+
+class EpisodeGuidTombstone(models.Model):
+    """A GUID a show once used for an episode since deleted: never used again.
+
+    Podcast apps key what they downloaded and played by GUID; a new episode
+    under an old GUID would be taken for the old one.
+    """
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="+")
+    guid = models.CharField(_("GUID"), max_length=255)
+    deleted_at = models.DateTimeField(_("deleted"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["show", "guid"], name="catalog_tombstone_guid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.show_id}: {self.guid}"
 
 
 class Chapter(FeedContent):
@@ -282,7 +340,9 @@ class Transcript(FeedContent):
     episode = models.ForeignKey(
         Episode, on_delete=models.CASCADE, related_name="transcripts"
     )
-    url = models.URLField(_("address"), max_length=2000)
+    # The publisher's file; "" when Ondas keeps it (``file``) and serves it.
+    url = models.URLField(_("address"), max_length=2000, blank=True)
+    file = models.FileField(_("file"), upload_to="transcripts/%Y/%m/", blank=True)
     # As declared ("text/vtt", "application/x-subrip", "text/html", …);
     # "" when the feed did not say and the file name does not tell.
     mime_type = models.CharField(_("format"), max_length=64, blank=True)
@@ -301,98 +361,18 @@ class Transcript(FeedContent):
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["episode", "url"], name="catalog_transcript_unique_url"
-            )
+                fields=["episode", "url"],
+                condition=~models.Q(url=""),
+                name="catalog_transcript_unique_url",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(url="") | ~models.Q(file=""),
+                name="catalog_transcript_url_or_file",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.url
-
-
-class Audiobook(TimestampedModel):
-    """A book in several audio parts, heard as one continuous timeline."""
-
-    title = models.CharField(_("title"), max_length=255)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    authors = models.CharField(_("authors"), max_length=255)
-    narrators = models.CharField(_("narrators"), max_length=255, blank=True)
-    publisher = models.CharField(_("publisher"), max_length=255, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    language = models.CharField(
-        _("language"), max_length=35, validators=[bcp47_validator]
-    )
-    categories = models.ManyToManyField(Category, related_name="audiobooks", blank=True)
-    cover = models.ImageField(_("cover"), upload_to="artwork/", blank=True)
-    published_at = models.DateTimeField(_("published"))
-    # Sum of the parts' durations, kept with them by the services.
-    duration_seconds = models.FloatField(_("duration in seconds"), default=0)
-    sample_seconds = models.PositiveIntegerField(
-        _("free sample (seconds)"),
-        default=300,
-        help_text=_(
-            "Everyone may hear this much from the start, without an allowance."
-        ),
-    )
-    # The sample as a file of its own, so it can be served without a byte-range
-    # fence around the first part.
-    sample_audio = models.ForeignKey(
-        AudioFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["title"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class AudiobookPart(models.Model):
-    """One audio file of a book; ``start_seconds`` is where it sits on the timeline."""
-
-    audiobook = models.ForeignKey(
-        Audiobook, on_delete=models.CASCADE, related_name="parts"
-    )
-    position = models.PositiveSmallIntegerField(_("position"))
-    title = models.CharField(_("title"), max_length=255, blank=True)
-    audio = models.ForeignKey(AudioFile, on_delete=models.PROTECT, related_name="+")
-    start_seconds = models.FloatField(_("starts at (seconds)"), default=0)
-    duration_seconds = models.FloatField(
-        _("duration in seconds"), validators=[MinValueValidator(0)]
-    )
-
-    class Meta:
-        ordering = ["position"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["audiobook", "position"], name="catalog_audiobookpart_position"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.audiobook_id}#{self.position}"
-
-
-class AudiobookChapter(models.Model):
-    """A chapter on the book's timeline; it may begin in one part and end in another."""
-
-    audiobook = models.ForeignKey(
-        Audiobook, on_delete=models.CASCADE, related_name="chapters"
-    )
-    start_seconds = models.FloatField(
-        _("start (seconds)"), validators=[MinValueValidator(0)]
-    )
-    title = models.CharField(_("title"), max_length=255)
-
-    class Meta:
-        ordering = ["start_seconds"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["audiobook", "start_seconds"], name="catalog_bookchapter_start"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.title
+        return self.url or str(self.file.name)
 
 
 class FeedProfile(FeedContent, TimestampedModel):

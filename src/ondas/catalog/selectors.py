@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,6 +26,8 @@ from ondas.catalog.models import (
     Transcript,
 )
 from ondas.catalog.transcripts import transcript_preferred
+from ondas.catalog.visibility import PUBLISHED, episode_listed_q
+from ondas.core import clock
 from ondas.core.errors import NotFoundError
 
 
@@ -36,10 +39,11 @@ def _categories_in_order() -> Prefetch[str, QuerySet[Category], str]:
     return Prefetch("categories", queryset=categories)
 
 
-def show_list() -> QuerySet[Show]:
-    """Every show with its number of episodes and its categories."""
+def show_list(*, now: datetime | None = None) -> QuerySet[Show]:
+    """Every show with its number of listed episodes and its categories."""
+    listed = episode_listed_q(now=now or clock.now(), prefix="episodes__")
     return (
-        Show.objects.annotate(episode_count=Count("episodes"))
+        Show.objects.annotate(episode_count=Count("episodes", filter=listed))
         .prefetch_related(_categories_in_order())
         .order_by("title")
     )
@@ -155,7 +159,8 @@ def show_content_stamp(*, show: Show | ShowVersion, now: datetime) -> ContentSta
     if (upcoming is None or now < upcoming) and now >= changed:
         return ContentStamp(key=key, last_modified=changed)
     newest = (
-        Episode.objects.filter(show_id=show.pk, published_at__lte=now)
+        Episode.objects.listed(now=now)
+        .filter(show_id=show.pk)
         .order_by("-published_at")
         .values_list("published_at", flat=True)
         .first()
@@ -174,9 +179,10 @@ def _episodes_with_chapters(qs: QuerySet[Episode]) -> QuerySet[Episode]:
 
 
 def episode_page_for_show(
-    *, show: Show, page_number: str | int | None
+    *, show: Show, page_number: str | int | None, now: datetime | None = None
 ) -> Page[Episode]:
-    """One page of the show's episodes (newest first, or oldest first if serial).
+    """One page of the show's listed episodes (newest first, or oldest first
+    if serial).
 
     A page out of range gives the last page, a malformed number the first,
     so a shared link never breaks.
@@ -187,18 +193,22 @@ def episode_page_for_show(
         else ["-published_at", "-pk"]
     )
     episodes = _episodes_with_chapters(
-        Episode.objects.filter(show=show).order_by(*order)
+        Episode.objects.listed(now=now or clock.now())
+        .filter(show=show)
+        .order_by(*order)
     )
     paginator = Paginator(episodes, settings.ONDAS_EPISODES_PER_PAGE)
     return paginator.get_page(page_number)
 
 
-def episode_get(*, show_slug: str, episode_slug: str) -> Episode:
-    """Return one episode with its show, chapters and transcripts; raise
-    EpisodeNotFound."""
+def episode_get(
+    *, show_slug: str, episode_slug: str, now: datetime | None = None
+) -> Episode:
+    """Return one listed episode with its show, chapters and transcripts; raise
+    EpisodeNotFound (for drafts, scheduled, unpublished and deleted ones too)."""
     try:
         return (
-            _episodes_with_chapters(Episode.objects.all())
+            _episodes_with_chapters(Episode.objects.listed(now=now or clock.now()))
             .prefetch_related("transcripts")
             .get(show__slug=show_slug, slug=episode_slug)
         )
@@ -218,10 +228,13 @@ def episode_transcript_preferred(
     )
 
 
-def episode_list_for_feed(*, show: Show, limit: int = 300) -> QuerySet[Episode]:
-    """The newest free episodes with audio, for the public feed."""
+def episode_list_for_feed(
+    *, show: Show, limit: int = 300, now: datetime | None = None
+) -> QuerySet[Episode]:
+    """The newest listed free episodes with audio, for the public feed."""
     return (
-        Episode.objects.filter(show=show, access=Episode.Access.FREE)
+        Episode.objects.listed(now=now or clock.now())
+        .filter(show=show, access=Episode.Access.FREE)
         .filter(~Q(audio=None))
         .select_related("audio")
         .order_by("-published_at", "-pk")[:limit]
@@ -245,30 +258,45 @@ def _audio_access_sql() -> str:
     episode_audio = quote(Episode._meta.get_field("audio").column)
     part_audio = quote(AudiobookPart._meta.get_field("audio").column)
     access = quote(Episode._meta.get_field("access").column)
+    status = quote(Episode._meta.get_field("status").column)
+    published = quote(Episode._meta.get_field("published_at").column)
+    # catalog.visibility's rule, in SQL: only listed episodes lend their access.
+    listed = f"e.{status} = %s AND e.{published} <= %s"
     return (
         f"SELECT a.*, "  # noqa: S608 - names from model metadata; values are parameters
         f"EXISTS (SELECT 1 FROM {episodes} e WHERE e.{episode_audio} = a.id"
-        f" AND e.{access} = %s) AS used_by_exclusive, "
+        f" AND e.{access} = %s AND {listed}) AS used_by_exclusive, "
         f"EXISTS (SELECT 1 FROM {episodes} e WHERE e.{episode_audio} = a.id"
-        f" AND e.{access} <> %s) AS used_by_free, "
+        f" AND e.{access} <> %s AND {listed}) AS used_by_free, "
+        f"EXISTS (SELECT 1 FROM {episodes} e WHERE e.{episode_audio} = a.id)"
+        f" AS used_by_episode, "
         f"EXISTS (SELECT 1 FROM {parts} p WHERE p.{part_audio} = a.id)"
         f" AS used_by_book_part "
         f"FROM {audio} a WHERE a.id = %s"
     )
 
 
-def audio_file_get_with_access(*, audio_id: int) -> tuple[AudioFile, str] | None:
+def audio_file_get_with_access(
+    *, audio_id: int, now: datetime | None = None
+) -> tuple[AudioFile, str] | None:
     """Return the audio file and who may hear it (an ``Episode.Access``), or None.
 
-    It is exclusive when exclusive episodes use it and no free one does: bytes a
-    free episode already serves are public. A book's part (not its sample) is
-    ``AUDIOBOOK_PART_ACCESS``. Audio no episode uses yet stays free,
-    as before. One query, so the audio view stays cheap on every range request.
+    Only listed episodes count (``catalog.visibility``). It is exclusive when
+    listed exclusive episodes use it and no listed free one does: bytes a free
+    episode already serves are public. A book's part (not its sample) is
+    ``AUDIOBOOK_PART_ACCESS``. Audio that only drafts, scheduled, unpublished
+    or deleted episodes use is None: nobody may hear it yet, or any more.
+    Audio nothing uses yet stays free, as before (a book's sample). One query,
+    so the audio view stays cheap on every range request.
     """
     if not 0 < audio_id < 2**63:  # no such id can exist; SQLite would overflow
         return None
     exclusive = Episode.Access.EXCLUSIVE
-    rows = AudioFile.objects.raw(_audio_access_sql(), [exclusive, exclusive, audio_id])
+    moment = now or clock.now()
+    rows = AudioFile.objects.raw(
+        _audio_access_sql(),
+        [exclusive, PUBLISHED, moment, exclusive, PUBLISHED, moment, audio_id],
+    )
     row = next(iter(rows), None)
     if row is None:
         return None
@@ -276,6 +304,10 @@ def audio_file_get_with_access(*, audio_id: int) -> tuple[AudioFile, str] | None
     if getattr(row, "used_by_book_part", False) and not used_by_free:
         return row, AUDIOBOOK_PART_ACCESS
     used_by_exclusive = bool(getattr(row, "used_by_exclusive", False))
+    if getattr(row, "used_by_episode", False) and not (
+        used_by_free or used_by_exclusive
+    ):
+        return None
     only_exclusive = used_by_exclusive and not used_by_free
     return row, Episode.Access.EXCLUSIVE if only_exclusive else Episode.Access.FREE
 
@@ -289,9 +321,7 @@ def audio_file_get_for_show(
     """
     if not 0 < audio_id < 2**63:
         return None
-    used = Episode.objects.filter(
-        show_id=show_id, audio_id=audio_id, published_at__lte=now
-    )
+    used = Episode.objects.listed(now=now).filter(show_id=show_id, audio_id=audio_id)
     return AudioFile.objects.filter(pk=audio_id, pk__in=used.values("audio_id")).first()
 
 
@@ -346,9 +376,71 @@ def audiobook_get_by_id(*, audiobook_id: int) -> Audiobook:
     return book
 
 
-def episode_get_by_id(*, episode_id: int) -> Episode:
-    """Return the episode with this id; raise NotFoundError."""
-    episode = Episode.objects.filter(pk=episode_id).first()
+def episode_get_by_id(*, episode_id: int, listed_at: datetime | None = None) -> Episode:
+    """Return the episode with this id; raise NotFoundError.
+
+    With ``listed_at``, only an episode listeners may see then will do.
+    """
+    episodes = Episode.objects.all()
+    if listed_at is not None:
+        episodes = episodes.listed(now=listed_at)
+    episode = episodes.filter(pk=episode_id).first()
     if episode is None:
         raise NotFoundError(_("This episode does not exist."), episode_id=episode_id)
     return episode
+
+
+@dataclass(frozen=True)
+class EpisodeInHistory:
+    """An episode as a listener's history names it, available or not."""
+
+    episode_id: int
+    title: str
+    show_title: str
+    available: bool
+    episode: Episode | None  # only when available
+
+    @property
+    def status_label(self) -> str:
+        return "" if self.available else _("No longer available")
+
+
+def episode_list_for_history(
+    *, episode_ids: Iterable[int], now: datetime
+) -> dict[int, EpisodeInHistory]:
+    """Each of these episodes as history shows it, by id.
+
+    Deleted and unpublished episodes (and ids with no row left at all) are
+    there too, not available: history never loses a line, and never raises.
+    """
+    ids = sorted(set(episode_ids))
+    rows = {e.pk: e for e in Episode.objects.filter(pk__in=ids).select_related("show")}
+    found: dict[int, EpisodeInHistory] = {}
+    for pk in ids:
+        episode = rows.get(pk)
+        if episode is None:
+            found[pk] = EpisodeInHistory(pk, "", "", False, None)
+            continue
+        listed = episode.is_listed(now=now)
+        found[pk] = EpisodeInHistory(
+            pk, episode.title, episode.show.title, listed, episode if listed else None
+        )
+    return found
+
+
+def transcript_get_listed(*, transcript_id: int, now: datetime) -> Transcript:
+    """A transcript Ondas stores, of an episode listeners may see now; raise
+    NotFoundError for any other."""
+    found = (
+        Transcript.objects.filter(
+            pk=transcript_id, episode__in=Episode.objects.listed(now=now)
+        )
+        .exclude(file="")
+        .select_related("episode")
+        .first()
+    )
+    if found is None:
+        raise NotFoundError(
+            _("This transcript does not exist."), transcript_id=transcript_id
+        )
+    return found

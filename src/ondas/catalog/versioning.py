@@ -40,6 +40,7 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Subquery
 
+from ondas.catalog.visibility import episode_upcoming_q
 from ondas.core import clock
 
 # Fields that hold the version itself: an ordinary save never writes them.
@@ -75,7 +76,7 @@ def show_content_bump(show_ids: Iterable[int | None], *, using: str = "default")
     now = clock.now()
     upcoming: models.QuerySet[Any, Any] = (
         models.QuerySet(episode_model, using=using)
-        .filter(show=OuterRef("pk"), published_at__gt=now)
+        .filter(episode_upcoming_q(now=now), show=OuterRef("pk"))
         .order_by("published_at")
         .values("published_at")[:1]
     )

@@ -11,8 +11,15 @@ class FeedkeysConfig(AppConfig):
     def ready(self) -> None:
         from ondas.accounts.sections import AccountSection, account_section_register
         from ondas.accounts.signals import user_deleting
+        from ondas.catalog.services.lifecycle import episode_loss_counter_register
+        from ondas.feedkeys.selectors import feed_key_count_live_for_episode
 
         user_deleting.connect(_forget_keys, dispatch_uid="feedkeys.forget-keys")
+        # The studio's confirmation of a delete says how many private feeds
+        # carry the episode's show.
+        episode_loss_counter_register(
+            kind="private_feeds", count=feed_key_count_live_for_episode
+        )
         account_section_register(
             AccountSection(
                 key="feedkeys.private",

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from ondas.accounts.models import User
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Episode, Show
+from ondas.catalog.visibility import episode_listed_q
 from ondas.feedkeys.errors import PrivateFeedNotFound
 from ondas.feedkeys.models import PrivateFeedKey
 from ondas.feedkeys.tokens import token_hash, token_is_well_formed
@@ -80,8 +81,8 @@ def private_feed_overview(*, user: User, now: datetime) -> PrivateFeedOverview:
     keys = {key.show_id: key for key in feed_key_list_for_user(user=user)}
     wanted = Q(pk__in=list(keys))
     if entitled:
-        wanted |= Q(
-            episodes__access=Episode.Access.EXCLUSIVE, episodes__published_at__lte=now
+        wanted |= Q(episodes__access=Episode.Access.EXCLUSIVE) & episode_listed_q(
+            now=now, prefix="episodes__"
         )
     shows = Show.objects.filter(wanted).distinct().order_by("title", "pk")
     rows = []
@@ -107,3 +108,10 @@ def private_feed_offered(
     if not user.is_authenticated or locked_ids:
         return False
     return bool(exclusive_ids)
+
+
+def feed_key_count_live_for_episode(episode: Episode) -> int:
+    """How many live private feeds the episode's show has."""
+    return PrivateFeedKey.objects.filter(
+        show_id=episode.show_id, revoked_at__isnull=True
+    ).count()

@@ -124,6 +124,9 @@ def private_feed_links(*, show: Show, token: str) -> FeedLinks:
         feed=reverse("feeds:private-feed", args=[token, show.slug]),
         audio=audio,
         chapters=chapters,
+        transcript=lambda transcript: reverse(
+            "playback:private-transcript", args=[transcript.pk, token]
+        ),
     )
 
 

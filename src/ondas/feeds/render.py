@@ -40,6 +40,7 @@ from ondas.catalog.models import (
     FeedPerson,
     FeedProfile,
     Show,
+    Transcript,
 )
 from ondas.feeds.files import FeedFile, feed_file_get
 from ondas.feeds.notice_audio import NoticeAudio
@@ -77,6 +78,8 @@ class FeedLinks:
     feed: str
     audio: Callable[[AudioFile, str], str]  # (audio, file extension) → path
     chapters: Callable[[Episode], str]
+    # A transcript Ondas stores (a publisher's keeps its own address).
+    transcript: Callable[[Transcript], str]
 
 
 def public_feed_links(show: Show) -> FeedLinks:
@@ -86,6 +89,9 @@ def public_feed_links(show: Show) -> FeedLinks:
         audio=lambda audio, ext: reverse("playback:audio-ext", args=[audio.pk, ext]),
         chapters=lambda episode: reverse(
             "feeds:episode-chapters", args=[show.slug, episode.slug]
+        ),
+        transcript=lambda transcript: reverse(
+            "playback:transcript", args=[transcript.pk]
         ),
     )
 
@@ -287,7 +293,7 @@ class _Renderer:
             handler.endElement("psc:chapters")
         for transcript in episode.transcripts.all():
             attrs = {
-                "url": transcript.url,
+                "url": transcript.url or self.url(self.links.transcript(transcript)),
                 "type": transcript.mime_type or "text/plain",
             }
             if transcript.language:

@@ -27,9 +27,9 @@ class FeedValidators:
 def show_feed_episodes(
     *, show: Show, now: datetime | None = None, include_exclusive: bool = False
 ) -> QuerySet[Episode]:
-    """Free (or, for a private feed, all) published episodes with audio (local or
+    """Free (or, for a private feed, all) listed episodes with audio (local or
     the publisher's), newest first."""
-    episodes = Episode.objects.filter(show=show, published_at__lte=now or clock.now())
+    episodes = Episode.objects.listed(now=now or clock.now()).filter(show=show)
     if not include_exclusive:
         episodes = episodes.filter(access=Episode.Access.FREE)
     return (
@@ -71,9 +71,10 @@ def episode_get_public(
     include_exclusive: bool = False,
     now: datetime | None = None,
 ) -> Episode:
-    """A published free episode (or any published one, for a private feed) with its
-    show; raise EpisodeNotFound for any other."""
-    episodes = Episode.objects.filter(published_at__lte=now or clock.now())
+    """A listed free episode (or any listed one, for a private feed) with its
+    show; raise EpisodeNotFound for any other (drafts, scheduled, unpublished,
+    deleted)."""
+    episodes = Episode.objects.listed(now=now or clock.now())
     if not include_exclusive:
         episodes = episodes.filter(access=Episode.Access.FREE)
     try:

@@ -17,14 +17,14 @@ from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
-from ondas.catalog.models import Show
+from ondas.catalog.models import Episode, Show
 from ondas.core import clock
 from ondas.ingest.errors import (
     FeedImportForbidden,
     FeedImportNotFound,
     FeedSourceNotFound,
 )
-from ondas.ingest.models import FeedImport, FeedRefresh, FeedSource
+from ondas.ingest.models import FeedImport, FeedRefresh, FeedSource, RemoteEpisode
 
 
 def feed_source_get(*, source_id: int) -> FeedSource:
@@ -224,3 +224,43 @@ def feed_import_get_for_user(
     except FeedImport.DoesNotExist:
         raise FeedImportNotFound(import_id=import_id) from None
     return _as_shown(record, now=now or clock.now())
+
+
+# What a refresh overwrites (show_update_from_feed, episode_update_from_feed,
+# the chapters and transcripts of each item, the publisher's artwork and
+# enclosure): the studio must not let a creator edit it.
+SHOW_FIELDS_FROM_FEED = frozenset(
+    {"title", "author", "description", "explicit", "kind", "language", "artwork"}
+)
+EPISODE_FIELDS_FROM_FEED = frozenset(
+    {
+        "title",
+        "description",
+        "published_at",
+        "duration_seconds",
+        "season",
+        "number",
+        "kind",
+        "audio",
+        "chapters",
+        "transcripts",
+    }
+)
+
+
+def show_is_feed_managed(*, show: Show) -> bool:
+    """Whether the show is refreshed from its publisher's feed."""
+    return FeedSource.objects.filter(show=show).exists()
+
+
+def show_feed_managed_fields(show: Show) -> frozenset[str]:
+    """The show's fields its next refresh would overwrite."""
+    return SHOW_FIELDS_FROM_FEED if show_is_feed_managed(show=show) else frozenset()
+
+
+def episode_feed_managed_fields(episode: Episode) -> frozenset[str]:
+    """The episode's fields its show's next refresh would overwrite: those of
+    an episode its feed brought in (a studio-made one has none)."""
+    if RemoteEpisode.objects.filter(episode=episode).exists():
+        return EPISODE_FIELDS_FROM_FEED
+    return frozenset()

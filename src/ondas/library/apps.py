@@ -10,8 +10,12 @@ class LibraryConfig(AppConfig):
 
     def ready(self) -> None:
         from ondas.accounts.signals import user_deleting
+        from ondas.catalog.services.lifecycle import episode_loss_counter_register
+        from ondas.library.selectors import follow_count_for_episode
 
         user_deleting.connect(_forget_follows, dispatch_uid="library.forget-follows")
+        # The studio's confirmation of a delete says how many follow the show.
+        episode_loss_counter_register(kind="followers", count=follow_count_for_episode)
 
 
 def _forget_follows(*, user: object, **kwargs: object) -> None:

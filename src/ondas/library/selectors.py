@@ -13,7 +13,7 @@ from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
-from ondas.catalog.models import Show
+from ondas.catalog.models import Episode, Show
 from ondas.catalog.selectors import show_list
 from ondas.library.models import Follow
 from ondas.library.opml import OPMLFeed, opml_render
@@ -58,3 +58,8 @@ def follow_export_opml(
         title=_("Shows followed on Ondas"),
         now=now or timezone_now(),
     )
+
+
+def follow_count_for_episode(episode: Episode) -> int:
+    """How many people follow the episode's show."""
+    return Follow.objects.filter(show_id=episode.show_id).count()

@@ -139,13 +139,14 @@ def progress_item_length(
 ) -> float:
     """Return how far a position in this item may go, once ``user`` may hear it.
 
-    Raise NotFoundError for an item that does not exist, and
+    Raise NotFoundError for an item that does not exist (or an episode
+    listeners may not see: a draft, scheduled, unpublished or deleted), and
     SubscriptionRequired for an exclusive episode the person may not hear.
     A book's sample is everyone's, so anyone signed in keeps a place in a book.
     """
     if kind == ListeningProgress.Kind.AUDIOBOOK:
         return audiobook_get_by_id(audiobook_id=item_id).duration_seconds
-    episode = episode_get_by_id(episode_id=item_id)
+    episode = episode_get_by_id(episode_id=item_id, listed_at=now)
     if not may_play(user=user, access=episode.access, now=now):
         raise SubscriptionRequired(audio_id=episode.audio_id or 0)
     return episode.duration_seconds or MAX_POSITION_SECONDS

@@ -22,7 +22,14 @@ class PlaybackConfig(AppConfig):
         from ondas.accounts.sections import AccountSection, account_section_register
         from ondas.billing.models import Subscription
         from ondas.catalog.models import AudiobookPart, AudioFile, Episode
+        from ondas.catalog.services.lifecycle import episode_loss_counter_register
         from ondas.playback import rights_cache
+        from ondas.playback.selectors import progress_count_for_episode
+
+        # The studio's confirmation of a delete says how many are part-way in.
+        episode_loss_counter_register(
+            kind="in_progress", count=progress_count_for_episode
+        )
 
         # Kept yes answers of the lean audio path end with what they rest on.
         user_logged_out.connect(rights_cache.on_signed_out)

@@ -219,7 +219,7 @@ class LeanAudio:
         """Ask the rights question as the audio view does; keep a yes that may be kept."""
         # Read before the rights: a change after this moves an epoch.
         catalog = catalog_epoch()
-        found = audio_file_get_with_access(audio_id=audio_id)
+        found = audio_file_get_with_access(audio_id=audio_id, now=now)
         if found is None:
             return None
         audio, access = found

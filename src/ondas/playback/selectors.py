@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 
 from ondas.accounts.models import User
 from ondas.billing.selectors import listening_rights
-from ondas.catalog.models import Audiobook
+from ondas.catalog.models import Audiobook, Episode
+from ondas.catalog.selectors import EpisodeInHistory, episode_list_for_history
 from ondas.playback.models import AllowanceUsage, Bookmark, ListeningProgress
 
 
@@ -51,3 +52,34 @@ def progress_get(*, user: User, kind: str, item_id: int) -> ListeningProgress | 
 
 def bookmark_list(*, user: User, audiobook: Audiobook) -> QuerySet[Bookmark]:
     return Bookmark.objects.filter(user=user, audiobook=audiobook)
+
+
+def progress_count_for_episode(episode: Episode) -> int:
+    """How many listeners have a place kept in the episode."""
+    return ListeningProgress.objects.filter(
+        kind=ListeningProgress.Kind.EPISODE, item_id=episode.pk
+    ).count()
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """An episode the person listened to, and where they were."""
+
+    progress: ListeningProgress
+    episode: EpisodeInHistory
+
+
+def episode_history_for_user(
+    *, user: User, now: datetime, limit: int = 50
+) -> list[HistoryRow]:
+    """The episodes the person listened to, most recent first; one deleted or
+    unpublished since stays, marked as no longer available."""
+    progress = list(
+        ListeningProgress.objects.filter(
+            user=user, kind=ListeningProgress.Kind.EPISODE
+        ).order_by("-played_at", "-pk")[:limit]
+    )
+    episodes = episode_list_for_history(
+        episode_ids=[p.item_id for p in progress], now=now
+    )
+    return [HistoryRow(progress=p, episode=episodes[p.item_id]) for p in progress]

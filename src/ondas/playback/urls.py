@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from ondas.playback import private_views, views
+from ondas.playback import private_views, transcript_views, views
 
 
 class ExtensionConverter:
@@ -40,6 +40,17 @@ urlpatterns = [
         "audio/<int:audio_id>/k/<str:token>.<ext:ext>",
         private_views.private_audio_view,
         name="private-audio",
+    ),
+    # Transcripts Ondas stores (the studio's uploads).
+    path(
+        "transcripts/<int:transcript_id>",
+        transcript_views.transcript_view,
+        name="transcript",
+    ),
+    path(
+        "transcripts/<int:transcript_id>/k/<str:token>",
+        transcript_views.private_transcript_view,
+        name="private-transcript",
     ),
     # nginx's question before it sends audio itself (auth_request).
     path("audio/<int:audio_id>/rights", views.audio_rights_view, name="audio-rights"),

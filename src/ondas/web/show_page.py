@@ -55,9 +55,13 @@ def _page_key(page_number: str | None) -> str:
     return "?"  # malformed: the first page
 
 
-def _render(show: Show, page_number: str | None, *, locked: bool) -> ShowEpisodes:
+def _render(
+    show: Show, page_number: str | None, *, locked: bool, now: datetime
+) -> ShowEpisodes:
     page = episode_page_for_show(
-        show=show, page_number=None if _page_key(page_number) == "?" else page_number
+        show=show,
+        page_number=None if _page_key(page_number) == "?" else page_number,
+        now=now,
     )
     exclusive = frozenset(e.pk for e in page if e.is_exclusive)
     context = {
@@ -91,7 +95,7 @@ def show_episodes(
     # exclusive episodes at all (most pages of most shows have none).
     open_copy = cache.get(f"{base}:open")
     if not isinstance(open_copy, ShowEpisodes):
-        open_copy = _render(show, page_number, locked=False)
+        open_copy = _render(show, page_number, locked=False, now=now)
         cache.set(f"{base}:open", open_copy, CACHE_SECONDS)
     if not open_copy.exclusive_ids:
         return open_copy
@@ -100,6 +104,6 @@ def show_episodes(
         return open_copy
     locked_copy = cache.get(f"{base}:locked")
     if not isinstance(locked_copy, ShowEpisodes):
-        locked_copy = _render(show, page_number, locked=True)
+        locked_copy = _render(show, page_number, locked=True, now=now)
         cache.set(f"{base}:locked", locked_copy, CACHE_SECONDS)
     return replace(locked_copy, locked=True)

@@ -33,6 +33,7 @@ from ondas.catalog.models import (
     ShowCategory,
 )
 from ondas.catalog.sanitize import sanitize_html as sanitize_html
+from ondas.catalog.services.authored import episode_guid_check
 from ondas.catalog.services.imported import (
     BATCH as BATCH,
 )
@@ -215,7 +216,11 @@ def episode_create(
     audio: AudioFile | None = None,
     chapters: Sequence[ChapterInput] = (),
 ) -> Episode:
-    """Create an episode with its chapters; the description is sanitised."""
+    """Create an episode with its chapters; the description is sanitised.
+
+    Raise EpisodeGuidRetired for a GUID a deleted episode of the show had.
+    """
+    episode_guid_check(show=show, guid=guid)
     if audio is not None and not duration_seconds:
         duration_seconds = audio.duration_seconds
     episode = Episode(
