@@ -36,10 +36,16 @@ def _categories_in_order() -> Prefetch[str, QuerySet[Category], str]:
     return Prefetch("categories", queryset=categories)
 
 
+def shows_listed() -> QuerySet[Show]:
+    """Every show a listener may find: not one a feed import is still writing."""
+    return Show.objects.filter(importing=False)
+
+
 def show_list() -> QuerySet[Show]:
-    """Every show with its number of episodes and its categories."""
+    """Every listed show with its number of episodes and its categories."""
     return (
-        Show.objects.annotate(episode_count=Count("episodes"))
+        shows_listed()
+        .annotate(episode_count=Count("episodes"))
         .prefetch_related(_categories_in_order())
         .order_by("title")
     )
@@ -48,8 +54,7 @@ def show_list() -> QuerySet[Show]:
 def show_get(*, slug: str) -> Show:
     """Return the show at ``slug``; raise ShowNotFound."""
     try:
-        shows: QuerySet[Show] = Show.objects.all()
-        return shows.prefetch_related(_categories_in_order()).get(slug=slug)
+        return shows_listed().prefetch_related(_categories_in_order()).get(slug=slug)
     except Show.DoesNotExist:
         raise ShowNotFound(slug=slug) from None
 
@@ -60,7 +65,7 @@ def show_get_plain(*, slug: str, pk: int | None = None) -> Show:
     With ``pk``, only that show will do: a caller that read the show's version
     first never gets another show that took the slug since.
     """
-    shows = Show.objects.filter(slug=slug)
+    shows = shows_listed().filter(slug=slug)
     if pk is not None:
         shows = shows.filter(pk=pk)
     try:
@@ -110,10 +115,11 @@ def show_version_get(*, slug: str) -> ShowVersion:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in _VERSION_COLUMNS)
     sql = (
-        f"SELECT {columns} FROM {quote(Show._meta.db_table)} WHERE {quote('slug')} = %s"  # noqa: S608 - names only
+        f"SELECT {columns} FROM {quote(Show._meta.db_table)}"  # noqa: S608 - names only
+        f" WHERE {quote('slug')} = %s AND {quote('importing')} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [slug])
+        cursor.execute(sql, [slug, False])
         row = cursor.fetchone()
     if row is None:
         raise ShowNotFound(slug=slug)
@@ -200,7 +206,7 @@ def episode_get(*, show_slug: str, episode_slug: str) -> Episode:
         return (
             _episodes_with_chapters(Episode.objects.all())
             .prefetch_related("transcripts")
-            .get(show__slug=show_slug, slug=episode_slug)
+            .get(show__slug=show_slug, show__importing=False, slug=episode_slug)
         )
     except Episode.DoesNotExist:
         raise EpisodeNotFound(show_slug=show_slug, episode_slug=episode_slug) from None
@@ -348,7 +354,7 @@ def audiobook_get_by_id(*, audiobook_id: int) -> Audiobook:
 
 def episode_get_by_id(*, episode_id: int) -> Episode:
     """Return the episode with this id; raise NotFoundError."""
-    episode = Episode.objects.filter(pk=episode_id).first()
+    episode = Episode.objects.filter(pk=episode_id, show__importing=False).first()
     if episode is None:
         raise NotFoundError(_("This episode does not exist."), episode_id=episode_id)
     return episode
