@@ -38,9 +38,7 @@ def follow_page_for_user(*, user: User, page_number: str | int | None) -> Page[S
 def follow_list_shows(*, user: User) -> QuerySet[Show]:
     """Every show the person follows, by title (for the OPML export)."""
     return (
-        shows_listed()
-        .filter(pk__in=_followed_show_ids(user))
-        .order_by("title", "pk")
+        shows_listed().filter(pk__in=_followed_show_ids(user)).order_by("title", "pk")
     )
 
 
