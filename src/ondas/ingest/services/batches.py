@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from ondas.catalog.models import Episode
-from ondas.ingest.models import FeedSource
+from ondas.ingest.models import FeedSource, RemoteEpisode
 from ondas.ingest.parse import ParsedItem
 from ondas.ingest.services.audit import followups_enqueue
 from ondas.ingest.services.reconcile import (
@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 250
 # Updates in place cost a few queries each: fewer per transaction.
 UPDATE_BATCH_SIZE = 50
+# Episode ids per transaction when only a timestamp changes.
+CHUNK = 2000
 # How long a run keeps other runs of its source away without renewing.
 LEASE = timedelta(minutes=2)
 
@@ -136,6 +138,34 @@ def changed_episodes_update(
         if on_progress is not None:
             on_progress(done + start + len(chunk), total)
     return len(changed)
+
+
+def seen_mark(
+    *,
+    source: FeedSource,
+    episodes: Sequence[Episode],
+    now: datetime,
+    still_valid: StillValid = _always,
+) -> bool:
+    """Mark episodes the feed still lists as seen at ``now``, a batch per
+    transaction (only when they were not missing: a restore is the decision's
+    to make); return False if ``still_valid`` stopped it.
+
+    When each was last seen is not something a feed shows: no version bump.
+    """
+    ids = [
+        e.pk
+        for e in episodes
+        if (r := getattr(e, "remote", None)) is not None and r.missing_since is None
+    ]
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic(durable=True):
+            if not still_valid(_locked(source)):
+                return False
+            RemoteEpisode.objects.filter(
+                episode__in=ids[start : start + CHUNK], missing_since=None
+            ).update(last_seen_at=now)
+    return True
 
 
 def leftover_episodes_delete(*, source: FeedSource, episode_ids: Sequence[int]) -> int:

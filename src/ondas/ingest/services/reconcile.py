@@ -352,6 +352,17 @@ def _update(
     return remote
 
 
+def seen_unmarked(episodes: Sequence[Episode], now: datetime) -> list[int]:
+    """The ids of these episodes whose remote episode is not yet marked seen
+    at ``now`` (a batch before may have done it)."""
+    ids = []
+    for episode in episodes:
+        remote = _remote(episode)
+        if remote is None or remote.last_seen_at != now or remote.missing_since:
+            ids.append(episode.pk)
+    return ids
+
+
 def reconcile_update(
     *,
     source: FeedSource,
@@ -430,7 +441,7 @@ def reconcile_apply(
         done += len(chunk)
         if on_progress is not None:
             on_progress(done, total)
-    RemoteEpisode.objects.filter(episode__in=[e.pk for e in plan.seen]).update(
+    RemoteEpisode.objects.filter(episode__in=seen_unmarked(plan.seen, now)).update(
         last_seen_at=now, missing_since=None
     )
     RemoteEpisode.objects.filter(episode__in=[e.pk for e in plan.missing]).update(
