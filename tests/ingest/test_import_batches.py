@@ -35,7 +35,7 @@ from ondas.ingest.models import FeedRefresh, FeedSource, RemoteEpisode
 from ondas.ingest.selectors import show_match_feed_urls
 from ondas.ingest.services import ahead, batches
 from ondas.ingest.services.imports import feed_source_import
-from ondas.ingest.services.refresh import feed_source_refresh
+from ondas.ingest.services.refresh import feed_source_claim_due, feed_source_refresh
 from tests.ingest.factories import FakeItem, fake_items, rss
 from tests.support.feeds import FeedServer, Reply
 
@@ -266,7 +266,9 @@ def test_an_import_still_running_is_not_run_twice(
     assert refused.value.message == (
         "This feed is being imported right now; try again in a few minutes."
     )
-    row = feed_source_refresh(source=source, now=now)
+    row = feed_source_refresh(
+        source=source, trigger=FeedRefresh.Trigger.MANUAL, now=now
+    )
     assert (row.outcome, row.reason) == ("refused", "feed_import_in_progress")
     assert Episode.objects.filter(show=source.show).count() == 10
 
@@ -382,3 +384,24 @@ def test_refresh_plans_outside_the_lock_and_replans_if_the_show_changed(
     # Planned again under the lock: the deleted episode is new again.
     assert (row.outcome, row.added) == ("applied", 3)
     assert Episode.objects.filter(show=source.show).count() == 8
+
+
+def test_killed_import_is_resumed_by_the_scheduler(feed_server: FeedServer) -> None:
+    """kill -9: the lease runs out, the scheduler claims the source (moving
+    its next refresh on) and its refresh finishes the import."""
+    url = feed_server.serve("/feed.xml", Reply(rss(fake_items(30))))
+    with pytest.raises(Killed):
+        feed_source_import(url=url, on_progress=_kill_after(10))
+    source = FeedSource.objects.get(url=url)
+    now = timezone_now()
+    FeedSource.objects.filter(pk=source.pk).update(next_refresh_at=now + batches.LEASE)
+    assert feed_source_claim_due(now=now) == []  # the import's lease holds
+
+    later = now + batches.LEASE + timedelta(seconds=1)
+    assert feed_source_claim_due(now=later) == [source.pk]
+    row = feed_source_refresh(source=source, now=later)
+
+    assert (row.outcome, row.added) == ("applied", 20)
+    source.refresh_from_db()
+    assert source.show.importing is False
+    assert source.next_refresh_at > later + batches.LEASE  # the real schedule

@@ -185,11 +185,15 @@ def _import_begin(
     return source
 
 
-def import_resume_claim(*, source: FeedSource, now: datetime) -> FeedSource:
+def import_resume_claim(
+    *, source: FeedSource, now: datetime, leased: bool = False
+) -> FeedSource:
     """Take over the import of a source whose show is still hidden.
 
-    Raise FeedImportInProgress while another run holds its lease, and
-    FeedAlreadyImported if the import finished meanwhile.
+    Raise FeedImportInProgress while another run holds its lease (unless
+    ``leased``: the scheduler claimed the source, which it does only once the
+    lease has run out), and FeedAlreadyImported if the import finished
+    meanwhile.
     """
     with transaction.atomic(durable=True):
         locked = (
@@ -199,7 +203,7 @@ def import_resume_claim(*, source: FeedSource, now: datetime) -> FeedSource:
         )
         if not locked.show.importing:
             raise FeedAlreadyImported(url=locked.url, show_slug=locked.show.slug)
-        if locked.next_refresh_at > now:
+        if not leased and locked.next_refresh_at > now:
             raise FeedImportInProgress(url=locked.url)
         source_lease_renew(source_id=locked.pk, now=now)
     logger.info("Feed %s: resuming the import of show %s", locked.pk, locked.show_id)

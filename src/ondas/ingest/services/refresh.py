@@ -290,7 +290,9 @@ def _import_resume(
     """Carry on the import of a show still hidden (a run before was killed);
     None if it finished meanwhile (then this is an ordinary refresh)."""
     try:
-        claimed = import_resume_claim(source=source, now=now)
+        claimed = import_resume_claim(
+            source=source, now=now, leased=attempt.trigger == Trigger.SCHEDULE
+        )
     except FeedAlreadyImported:
         return None
     except FeedImportInProgress as exc:
