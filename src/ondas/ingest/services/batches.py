@@ -39,9 +39,11 @@ from ondas.ingest.services.reconcile import (
 
 logger = logging.getLogger(__name__)
 
-# Episodes per transaction: ≈ 20-40 ms of writing each on the reference box
-# (bench/import_writes.py), far below the busy timeout of every other writer.
-BATCH_SIZE = 250
+# Episodes per transaction. On the reference box under a load of ~10 (five
+# test suites beside it), bench/import_writes.py measured 160 ms of lock per
+# batch of 100 (420 ms for 250) for the same total: far below the 5 s busy
+# timeout of every other writer, and a few times less on a quiet box.
+BATCH_SIZE = 100
 # Updates in place cost a few queries each: fewer per transaction.
 UPDATE_BATCH_SIZE = 50
 # Episode ids per transaction when only a timestamp changes.
