@@ -36,7 +36,7 @@ def _categories_in_order() -> Prefetch[str, QuerySet[Category], str]:
     return Prefetch("categories", queryset=categories)
 
 
-def shows_listed() -> QuerySet[Show]:
+def show_list_visible() -> QuerySet[Show]:
     """Every show a listener may find: not one a feed import is still writing."""
     return Show.objects.filter(importing=False)
 
@@ -44,7 +44,7 @@ def shows_listed() -> QuerySet[Show]:
 def show_list() -> QuerySet[Show]:
     """Every listed show with its number of episodes and its categories."""
     return (
-        shows_listed()
+        show_list_visible()
         .annotate(episode_count=Count("episodes"))
         .prefetch_related(_categories_in_order())
         .order_by("title")
@@ -54,7 +54,9 @@ def show_list() -> QuerySet[Show]:
 def show_get(*, slug: str) -> Show:
     """Return the show at ``slug``; raise ShowNotFound."""
     try:
-        return shows_listed().prefetch_related(_categories_in_order()).get(slug=slug)
+        return (
+            show_list_visible().prefetch_related(_categories_in_order()).get(slug=slug)
+        )
     except Show.DoesNotExist:
         raise ShowNotFound(slug=slug) from None
 
@@ -65,7 +67,7 @@ def show_get_plain(*, slug: str, pk: int | None = None) -> Show:
     With ``pk``, only that show will do: a caller that read the show's version
     first never gets another show that took the slug since.
     """
-    shows = shows_listed().filter(slug=slug)
+    shows = show_list_visible().filter(slug=slug)
     if pk is not None:
         shows = shows.filter(pk=pk)
     try:

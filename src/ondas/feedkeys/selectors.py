@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from ondas.accounts.models import User
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Episode, Show
-from ondas.catalog.selectors import shows_listed
+from ondas.catalog.selectors import show_list_visible
 from ondas.feedkeys.errors import PrivateFeedNotFound
 from ondas.feedkeys.models import PrivateFeedKey
 from ondas.feedkeys.tokens import token_hash, token_is_well_formed
@@ -84,7 +84,7 @@ def private_feed_overview(*, user: User, now: datetime) -> PrivateFeedOverview:
         wanted |= Q(
             episodes__access=Episode.Access.EXCLUSIVE, episodes__published_at__lte=now
         )
-    shows = shows_listed().filter(wanted).distinct().order_by("title", "pk")
+    shows = show_list_visible().filter(wanted).distinct().order_by("title", "pk")
     rows = []
     for show in shows:
         key = keys.get(show.pk)

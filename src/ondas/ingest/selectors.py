@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Show
-from ondas.catalog.selectors import shows_listed
+from ondas.catalog.selectors import show_list_visible
 from ondas.core import clock
 from ondas.ingest.errors import (
     FeedImportForbidden,
@@ -117,7 +117,7 @@ def show_match_feed_urls(*, urls: Iterable[str]) -> dict[str, Show]:
     """
     wanted = list(dict.fromkeys(urls))
     slugs = {url: slug for url in wanted if (slug := _own_feed_slug(url))}
-    by_slug = shows_listed().in_bulk(set(slugs.values()), field_name="slug")
+    by_slug = show_list_visible().in_bulk(set(slugs.values()), field_name="slug")
     found = {url: by_slug[s] for url, s in slugs.items() if s in by_slug}
     keys: dict[str, list[str]] = {}
     for url in wanted:

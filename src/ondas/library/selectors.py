@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Show
-from ondas.catalog.selectors import show_list, shows_listed
+from ondas.catalog.selectors import show_list, show_list_visible
 from ondas.library.models import Follow
 from ondas.library.opml import OPMLFeed, opml_render
 
@@ -38,7 +38,9 @@ def follow_page_for_user(*, user: User, page_number: str | int | None) -> Page[S
 def follow_list_shows(*, user: User) -> QuerySet[Show]:
     """Every show the person follows, by title (for the OPML export)."""
     return (
-        shows_listed().filter(pk__in=_followed_show_ids(user)).order_by("title", "pk")
+        show_list_visible()
+        .filter(pk__in=_followed_show_ids(user))
+        .order_by("title", "pk")
     )
 
 
