@@ -1,9 +1,12 @@
 """Bring a show's catalog in line with a parsed feed, without ever deleting.
 
 ``reconcile_plan`` compares; ``reconcile_apply`` writes. Callers hold the
-source's row lock and one transaction around both (see ``refresh``), so two
-refreshes of one show cannot interleave, and a plan is applied against the
-state it was computed from.
+source's row lock around the writes (see ``refresh``), so two refreshes of one
+show cannot interleave, and a plan is applied against the state it was
+computed from (a plan made before the lock is checked against a stamp of that
+state, ``ahead``). Big plans are written in short batches by ``batches``,
+which uses the pieces here: ``new_episodes_prepare`` (no lock needed),
+``new_episodes_write`` and ``reconcile_update``.
 
 - A new GUID becomes a catalog episode (``catalog.services.episodes_write``)
   with a ``RemoteEpisode`` holding the publisher's enclosure. Catalog rows are

@@ -4,7 +4,13 @@ The rules, from the AWS us-east-1 outage of October 2025 (a delayed process
 applied an old DNS plan over a newer one, and a clean-up then emptied it):
 
 - the decision to apply is taken under the source's row lock, against the
-  state last applied, in the same transaction as the writes;
+  state last applied, in the same transaction as the writes (its plan may be
+  made just before the lock, and stands only if nothing it depends on changed
+  since: ``ahead``); a plan that adds or updates many episodes has them
+  written ahead in short batches, only when the decision would apply it
+  anyway, and each batch stops if another feed was applied meanwhile;
+- a show whose import was killed midway (still hidden) is imported on, not
+  refreshed (``imports.import_finish``);
 - a feed older than the one applied (``lastBuildDate``, newest item date) is
   refused; the same content (digest) is a no-op;
 - an empty, truncated or unparsable body, an HTTP error, a DNS failure or a
