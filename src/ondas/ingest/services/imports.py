@@ -236,11 +236,13 @@ def import_finish(
     """
     counts = {"added": 0, "updated": 0, "removed": 0}
     details: dict[str, object] = {}
+    resumed = False  # an earlier run left episodes (or the show's fields)
     fallback = feed.build_date or now
     try:
         for _round in range(3):
             plan = reconcile_plan(show=source.show, feed=feed)
             details = details or dict(plan.details())
+            resumed = resumed or bool(plan.seen or plan.changed or plan.missing)
             wanted = {catalog_guid(item.guid) for item in feed.items}
             leftovers = [
                 pk
@@ -276,7 +278,13 @@ def import_finish(
                 or 0
             )
             row = _import_complete(
-                source, attempt, feed, now=now, counts=counts, details=details
+                source,
+                attempt,
+                feed,
+                now=now,
+                counts=counts,
+                details=details,
+                resumed=resumed or bool(counts["removed"]),
             )
             if row is not None:
                 return row
@@ -284,6 +292,25 @@ def import_finish(
     except BaseException:
         _lease_release(source, now)
         raise
+
+
+def _resumed_refresh(source: FeedSource, feed: ParsedFeed, *, now: datetime) -> None:
+    """What a run before this one wrote from an older copy of the feed: the
+    show's fields, its profile, and when its episodes were last seen."""
+    show = source.show
+    RemoteEpisode.objects.filter(source=source).exclude(last_seen_at=now).update(
+        last_seen_at=now, missing_since=None
+    )
+    show_update_from_feed(
+        show=show,
+        title=feed.title,
+        author=feed.author,
+        description=feed.description,
+        explicit=feed.explicit,
+        kind=feed.kind,
+        language=show_language(feed.language, default=show.language),
+    )
+    show_profile_apply(show=show, feed=feed)
 
 
 def _import_complete(
@@ -294,9 +321,14 @@ def _import_complete(
     now: datetime,
     counts: dict[str, int],
     details: dict[str, object],
+    resumed: bool,
 ) -> FeedRefresh | None:
     """List the show if it holds exactly the feed's episodes; return the audit
-    row, or None when it does not (the caller plans again)."""
+    row, or None when it does not (the caller plans again).
+
+    A show begun by this very run has its fields and profile from this feed
+    already, and every episode seen now: only a resumed one needs them
+    written again, which keeps the last transaction short."""
     assert attempt.fetch is not None
     with transaction.atomic(durable=True):
         locked = (
@@ -309,20 +341,8 @@ def _import_complete(
             return locked.refreshes.order_by("-started_at", "-pk").first()
         if Episode.objects.filter(show=show).count() != len(feed.items):
             return None
-        # Episodes an earlier run wrote were seen again now.
-        RemoteEpisode.objects.filter(source=locked).exclude(last_seen_at=now).update(
-            last_seen_at=now, missing_since=None
-        )
-        show_update_from_feed(
-            show=show,
-            title=feed.title,
-            author=feed.author,
-            description=feed.description,
-            explicit=feed.explicit,
-            kind=feed.kind,
-            language=show_language(feed.language, default=show.language),
-        )
-        show_profile_apply(show=show, feed=feed)
+        if resumed:
+            _resumed_refresh(locked, feed, now=now)
         # Listed from now on; like any write a feed shows, this bumps the
         # show's content version, so every validator changes with it.
         show_listed(show=show)
