@@ -410,3 +410,38 @@ def test_killed_import_is_resumed_by_the_scheduler(feed_server: FeedServer) -> N
     source.refresh_from_db()
     assert source.show.importing is False
     assert source.next_refresh_at > later + batches.LEASE  # the real schedule
+
+
+def test_refresh_of_a_big_show_marks_what_it_saw_in_batches(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One item changed among many: the rest are marked seen ahead, a few ids
+    a transaction, and the decision's own transaction marks none of them."""
+    monkeypatch.setattr(batches, "CHUNK", 7)
+    monkeypatch.setattr(ahead, "CHUNK", 7)
+    items = fake_items(30)
+    url = feed_server.serve("/feed.xml", Reply(rss(items)))
+    source = feed_source_import(url=url)
+    items[3] = replace(items[3], title="Episode 3, again")
+    feed_server.serve("/feed.xml", Reply(rss(items)))
+    marked: list[int] = []
+    real_update = RemoteEpisode.objects.none().__class__.update
+
+    def counted(self: object, **kwargs: object) -> int:
+        rows = real_update(self, **kwargs)  # type: ignore[arg-type]
+        if set(kwargs) == {"last_seen_at"} or "last_seen_at" in kwargs:
+            marked.append(rows)
+        return rows
+
+    monkeypatch.setattr(RemoteEpisode.objects.none().__class__, "update", counted)
+    later = timezone_now() + timedelta(minutes=1)
+
+    row = feed_source_refresh(source=source, now=later)
+
+    assert (row.outcome, row.updated) == ("applied", 1)
+    assert marked == [7, 7, 7, 7, 1]  # 29 seen ahead; none left for the decision
+    assert set(
+        RemoteEpisode.objects.filter(source=source).values_list(
+            "last_seen_at", flat=True
+        )
+    ) == {later}

@@ -27,6 +27,7 @@ from ondas.ingest.models import FeedSource
 from ondas.ingest.parse import ParsedFeed
 from ondas.ingest.services.batches import (
     BATCH_SIZE,
+    CHUNK,
     UPDATE_BATCH_SIZE,
     changed_episodes_update,
     new_episodes_add,
@@ -94,28 +95,32 @@ def apply_ahead(source: FeedSource, feed: ParsedFeed, *, now: datetime) -> Ahead
         return None
     plan = reconcile_plan(show=source.show, feed=feed)
     limit = settings.ONDAS_FEEDS_MAX_REMOVAL_PERCENT / 100
-    big = len(plan.new) > BATCH_SIZE or len(plan.changed) > UPDATE_BATCH_SIZE
-    if not big or plan.removal_share() > limit:
-        return Ahead(stamp, plan)
+    if plan.removal_share() > limit:
+        return Ahead(stamp, plan)  # held for a person: nothing is written ahead
 
     def still_valid(locked: FeedSource) -> bool:
         return locked.applied_content_sha256 == stamp[0]
 
     details = plan.details()
-    added = new_episodes_add(
-        source=source,
-        items=plan.new,
-        published_fallback=feed.build_date or now,
-        now=now,
-        still_valid=still_valid,
-    )
-    updated = None
-    if added is not None:
-        updated = changed_episodes_update(
-            source=source, changed=plan.changed, now=now, still_valid=still_valid
+    added: int | None = 0
+    updated: int | None = 0
+    big = len(plan.new) > BATCH_SIZE or len(plan.changed) > UPDATE_BATCH_SIZE
+    if big:
+        added = new_episodes_add(
+            source=source,
+            items=plan.new,
+            published_fallback=feed.build_date or now,
+            now=now,
+            still_valid=still_valid,
         )
-    if updated is not None:
+        if added is not None:
+            updated = changed_episodes_update(
+                source=source, changed=plan.changed, now=now, still_valid=still_valid
+            )
+    if added is not None and updated is not None and len(plan.seen) > CHUNK:
         seen_mark(source=source, episodes=plan.seen, now=now, still_valid=still_valid)
+    if not big:
+        return Ahead(stamp, plan)
     stamp = stamp_read(source)
     return Ahead(
         stamp,

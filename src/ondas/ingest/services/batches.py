@@ -167,6 +167,10 @@ def seen_mark(
             RemoteEpisode.objects.filter(
                 episode__in=ids[start : start + CHUNK], missing_since=None
             ).update(last_seen_at=now)
+    for episode in episodes:  # the plan in hand now says so too
+        remote = getattr(episode, "remote", None)
+        if remote is not None and remote.missing_since is None:
+            remote.last_seen_at = now
     return True
 
 

@@ -444,9 +444,11 @@ def reconcile_apply(
         done += len(chunk)
         if on_progress is not None:
             on_progress(done, total)
-    RemoteEpisode.objects.filter(episode__in=seen_unmarked(plan.seen, now)).update(
-        last_seen_at=now, missing_since=None
-    )
+    unmarked = seen_unmarked(plan.seen, now)
+    if unmarked:
+        RemoteEpisode.objects.filter(episode__in=unmarked).update(
+            last_seen_at=now, missing_since=None
+        )
     RemoteEpisode.objects.filter(episode__in=[e.pk for e in plan.missing]).update(
         missing_since=now
     )
