@@ -86,7 +86,6 @@ seen |= {{
     "after_exact": guids == {{f"ep-{{n:05d}}" for n in range({items})}},
     "after_feed": client.get(f"/shows/{{source.show.slug}}/feed.xml").status_code,
 }}
-print("READY", flush=True)
 print("SEEN " + json.dumps(seen), flush=True)
 """
 
@@ -237,11 +236,17 @@ def test_import_killed_midway_leaves_nothing_visible_and_the_next_converges(
     child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
 
-    check = _start(data, CHECK.format(url=big_feed, items=ITEMS))
-    out, _err = check.communicate(timeout=300)
+    check = subprocess.run(
+        [sys.executable, "-c", CHECK.format(url=big_feed, items=ITEMS)],
+        cwd=ROOT,
+        env=_env(data),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
-    assert check.returncode == 0, out
-    seen = _seen(out)
+    assert check.returncode == 0, check.stderr
+    seen = _seen(check.stdout)
     assert seen["importing"] is True
     assert 1000 <= seen["episodes"] < ITEMS
     assert (seen["page"], seen["feed"], seen["listed"]) == (404, 404, False)
