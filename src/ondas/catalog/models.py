@@ -111,6 +111,10 @@ class Show(FeedContent, TimestampedModel):
     # The earliest publication still to come at the last bump, if any: the
     # feeds change then by the clock alone.
     next_publication_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # True while a feed import is still writing the show's episodes, batch by
+    # batch: no page, list, feed or selector shows it until the import's last
+    # transaction clears it (which bumps the content version, like any write).
+    importing = models.BooleanField(default=False, editable=False)
 
     objects = FeedContentQuerySet["Show"].as_manager()
 

@@ -39,11 +39,17 @@ def _categories_in_order() -> Prefetch[str, QuerySet[Category], str]:
     return Prefetch("categories", queryset=categories)
 
 
+def show_list_visible() -> QuerySet[Show]:
+    """Every show a listener may find: not one a feed import is still writing."""
+    return Show.objects.filter(importing=False)
+
+
 def show_list(*, now: datetime | None = None) -> QuerySet[Show]:
-    """Every show with its number of listed episodes and its categories."""
+    """Every listed show with its number of listed episodes and its categories."""
     listed = episode_listed_q(now=now or clock.now(), prefix="episodes__")
     return (
-        Show.objects.annotate(episode_count=Count("episodes", filter=listed))
+        show_list_visible()
+        .annotate(episode_count=Count("episodes", filter=listed))
         .prefetch_related(_categories_in_order())
         .order_by("title")
     )
@@ -52,8 +58,9 @@ def show_list(*, now: datetime | None = None) -> QuerySet[Show]:
 def show_get(*, slug: str) -> Show:
     """Return the show at ``slug``; raise ShowNotFound."""
     try:
-        shows: QuerySet[Show] = Show.objects.all()
-        return shows.prefetch_related(_categories_in_order()).get(slug=slug)
+        return (
+            show_list_visible().prefetch_related(_categories_in_order()).get(slug=slug)
+        )
     except Show.DoesNotExist:
         raise ShowNotFound(slug=slug) from None
 
@@ -64,7 +71,7 @@ def show_get_plain(*, slug: str, pk: int | None = None) -> Show:
     With ``pk``, only that show will do: a caller that read the show's version
     first never gets another show that took the slug since.
     """
-    shows = Show.objects.filter(slug=slug)
+    shows = show_list_visible().filter(slug=slug)
     if pk is not None:
         shows = shows.filter(pk=pk)
     try:
@@ -114,10 +121,11 @@ def show_version_get(*, slug: str) -> ShowVersion:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in _VERSION_COLUMNS)
     sql = (
-        f"SELECT {columns} FROM {quote(Show._meta.db_table)} WHERE {quote('slug')} = %s"  # noqa: S608 - names only
+        f"SELECT {columns} FROM {quote(Show._meta.db_table)}"  # noqa: S608 - names only
+        f" WHERE {quote('slug')} = %s AND {quote('importing')} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [slug])
+        cursor.execute(sql, [slug, False])
         row = cursor.fetchone()
     if row is None:
         raise ShowNotFound(slug=slug)
@@ -210,7 +218,7 @@ def episode_get(
         return (
             _episodes_with_chapters(Episode.objects.listed(now=now or clock.now()))
             .prefetch_related("transcripts")
-            .get(show__slug=show_slug, slug=episode_slug)
+            .get(show__slug=show_slug, show__importing=False, slug=episode_slug)
         )
     except Episode.DoesNotExist:
         raise EpisodeNotFound(show_slug=show_slug, episode_slug=episode_slug) from None
@@ -384,7 +392,7 @@ def episode_get_by_id(*, episode_id: int, listed_at: datetime | None = None) -> 
     episodes = Episode.objects.all()
     if listed_at is not None:
         episodes = episodes.listed(now=listed_at)
-    episode = episodes.filter(pk=episode_id).first()
+    episode = episodes.filter(pk=episode_id, show__importing=False).first()
     if episode is None:
         raise NotFoundError(_("This episode does not exist."), episode_id=episode_id)
     return episode

@@ -62,6 +62,7 @@ class ErrorCode(StrEnum):
     FEED_OLDER = "feed_older"
     FEED_MASS_REMOVAL_HELD = "feed_mass_removal_held"
     FEED_ALREADY_IMPORTED = "feed_already_imported"
+    FEED_IMPORT_IN_PROGRESS = "feed_import_in_progress"
     FEED_SOURCE_NOT_FOUND = "feed_source_not_found"
     FEED_REFRESH_NOT_PENDING = "feed_refresh_not_pending"
     FEED_APPROVAL_STALE = "feed_approval_stale"

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from ondas.accounts.models import User
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Episode, Show
+from ondas.catalog.selectors import show_list_visible
 from ondas.catalog.visibility import episode_listed_q
 from ondas.feedkeys.errors import PrivateFeedNotFound
 from ondas.feedkeys.models import PrivateFeedKey
@@ -84,7 +85,7 @@ def private_feed_overview(*, user: User, now: datetime) -> PrivateFeedOverview:
         wanted |= Q(episodes__access=Episode.Access.EXCLUSIVE) & episode_listed_q(
             now=now, prefix="episodes__"
         )
-    shows = Show.objects.filter(wanted).distinct().order_by("title", "pk")
+    shows = show_list_visible().filter(wanted).distinct().order_by("title", "pk")
     rows = []
     for show in shows:
         key = keys.get(show.pk)

@@ -67,7 +67,7 @@ def private_feed_open(
     network is not counted, see ``billing.services.feedkeys``).
     """
     key = feed_key_get_by_token(token=token)
-    if key.show.slug != show_slug:
+    if key.show.slug != show_slug or key.show.importing:
         raise PrivateFeedNotFound
     key = feed_key_use_record(key=key, client_ip=client_ip, app=app, now=now)
     if not key.is_live:
@@ -150,7 +150,12 @@ def _ended_notice(feed: PrivateFeed, base_url: str) -> FeedNotice:
 def private_feed_file(
     *, feed: PrivateFeed, base_url: str, validators: FeedValidators, now: datetime
 ) -> FeedFile:
-    """The feed's file at these validators, written on the key's first fetch."""
+    """The feed's file at these validators, written on the key's first fetch.
+
+    Raise PrivateFeedNotFound for a show an import is still writing.
+    """
+    if feed.show.importing:
+        raise PrivateFeedNotFound
     return feed_file_get(
         show_id=feed.show.pk,
         name=f"key-{feed.key.pk}",

@@ -32,6 +32,7 @@ from django.utils.feedgenerator import rfc2822_date
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from ondas.catalog.chapters import format_npt
+from ondas.catalog.errors import ShowNotFound
 from ondas.catalog.media_types import UNKNOWN_TYPE, media_extension
 from ondas.catalog.models import (
     AudioFile,
@@ -421,11 +422,15 @@ def show_feed_file(
 
     The show's row is read (``load_show``) only when the file must be written:
     sending a file already there needs nothing but its validators, and
-    building the model cost more than half of such a request.
+    building the model cost more than half of such a request. Raise
+    ShowNotFound for a show an import is still writing: no file is ever made
+    of half a show (its content version moves on with every batch).
     """
 
     def write(out: BinaryIO) -> None:
         show = load_show()
+        if show.importing:
+            raise ShowNotFound(slug=show.slug)
         feed_write(
             out,
             show=show,

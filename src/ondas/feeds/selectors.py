@@ -80,7 +80,7 @@ def episode_get_public(
     try:
         # Chapters are read only when the file is sent (not for a 304).
         return episodes.select_related("show").get(
-            show__slug=show_slug, slug=episode_slug
+            show__slug=show_slug, show__importing=False, slug=episode_slug
         )
     except Episode.DoesNotExist:
         raise EpisodeNotFound(show_slug=show_slug, episode_slug=episode_slug) from None

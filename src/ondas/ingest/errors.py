@@ -234,6 +234,19 @@ class FeedAlreadyImported(FeedError):
         )
 
 
+class FeedImportInProgress(FeedError):
+    """Another run is importing this feed now (its lease has not run out)."""
+
+    code = ErrorCode.FEED_IMPORT_IN_PROGRESS
+    http_status = 409
+
+    def __init__(self, *, url: str) -> None:
+        super().__init__(
+            _("This feed is being imported right now; try again in a few minutes."),
+            url=url,
+        )
+
+
 class FeedSourceNotFound(FeedError):
     code = ErrorCode.FEED_SOURCE_NOT_FOUND
     http_status = 404

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Episode, Show
+from ondas.catalog.selectors import show_list_visible
 from ondas.core import clock
 from ondas.ingest.errors import (
     FeedImportForbidden,
@@ -116,7 +117,7 @@ def show_match_feed_urls(*, urls: Iterable[str]) -> dict[str, Show]:
     """
     wanted = list(dict.fromkeys(urls))
     slugs = {url: slug for url in wanted if (slug := _own_feed_slug(url))}
-    by_slug = Show.objects.in_bulk(set(slugs.values()), field_name="slug")
+    by_slug = show_list_visible().in_bulk(set(slugs.values()), field_name="slug")
     found = {url: by_slug[s] for url, s in slugs.items() if s in by_slug}
     keys: dict[str, list[str]] = {}
     for url in wanted:
@@ -126,7 +127,10 @@ def show_match_feed_urls(*, urls: Iterable[str]) -> dict[str, Show]:
     for start in range(0, len(forms), _MATCH_BATCH):
         sources = (
             FeedSource.objects.annotate(url_lower=Lower("url"))
-            .filter(url_lower__in=forms[start : start + _MATCH_BATCH])
+            .filter(
+                url_lower__in=forms[start : start + _MATCH_BATCH],
+                show__importing=False,
+            )
             .select_related("show")
         )
         for source in sources:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Episode, Show
-from ondas.catalog.selectors import show_list
+from ondas.catalog.selectors import show_list, show_list_visible
 from ondas.library.models import Follow
 from ondas.library.opml import OPMLFeed, opml_render
 
@@ -37,7 +37,11 @@ def follow_page_for_user(*, user: User, page_number: str | int | None) -> Page[S
 
 def follow_list_shows(*, user: User) -> QuerySet[Show]:
     """Every show the person follows, by title (for the OPML export)."""
-    return Show.objects.filter(pk__in=_followed_show_ids(user)).order_by("title", "pk")
+    return (
+        show_list_visible()
+        .filter(pk__in=_followed_show_ids(user))
+        .order_by("title", "pk")
+    )
 
 
 def follow_export_opml(

@@ -41,6 +41,9 @@ from ondas.catalog.services.imported import (
     EpisodeInput as EpisodeInput,
 )
 from ondas.catalog.services.imported import (
+    EpisodeRows as EpisodeRows,
+)
+from ondas.catalog.services.imported import (
     PersonInput as PersonInput,
 )
 from ondas.catalog.services.imported import (
@@ -57,10 +60,19 @@ from ondas.catalog.services.imported import (
     episodes_create_many as episodes_create_many,
 )
 from ondas.catalog.services.imported import (
+    episodes_prepare as episodes_prepare,
+)
+from ondas.catalog.services.imported import (
+    episodes_write as episodes_write,
+)
+from ondas.catalog.services.imported import (
     feed_persons_replace as feed_persons_replace,
 )
 from ondas.catalog.services.imported import (
     feed_profile_save as feed_profile_save,
+)
+from ondas.catalog.services.imported import (
+    show_listed as show_listed,
 )
 from ondas.catalog.services.imported import (
     show_update_from_feed as show_update_from_feed,
@@ -112,9 +124,15 @@ def show_create(
     explicit: bool = False,
     kind: str = Show.Kind.EPISODIC,
     artwork: File[bytes] | None = None,
+    importing: bool = False,
 ) -> Show:
-    """Create a show; ``categories`` are Apple names, the first one primary."""
+    """Create a show; ``categories`` are Apple names, the first one primary.
+
+    ``importing``: the show stays hidden until a feed import has written it all
+    (``Show.importing``).
+    """
     show = Show(
+        importing=importing,
         title=title,
         slug=slug or slugify(title)[:120],
         author=author,

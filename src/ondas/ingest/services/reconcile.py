@@ -1,11 +1,14 @@
 """Bring a show's catalog in line with a parsed feed, without ever deleting.
 
 ``reconcile_plan`` compares; ``reconcile_apply`` writes. Callers hold the
-source's row lock and one transaction around both (see ``refresh``), so two
-refreshes of one show cannot interleave, and a plan is applied against the
-state it was computed from.
+source's row lock around the writes (see ``refresh``), so two refreshes of one
+show cannot interleave, and a plan is applied against the state it was
+computed from (a plan made before the lock is checked against a stamp of that
+state, ``ahead``). Big plans are written in short batches by ``batches``,
+which uses the pieces here: ``new_episodes_prepare`` (no lock needed),
+``new_episodes_write`` and ``reconcile_update``.
 
-- A new GUID becomes a catalog episode (``catalog.services.episodes_create_many``)
+- A new GUID becomes a catalog episode (``catalog.services.episodes_write``)
   with a ``RemoteEpisode`` holding the publisher's enclosure. Catalog rows are
   written by catalog services; this module writes only ingest's own.
 - A known GUID whose item changed updates the episode in place; its slug, and
@@ -34,9 +37,11 @@ from ondas.catalog.models import Episode, FeedProfile, Show
 from ondas.catalog.services import (
     BATCH,
     EpisodeInput,
+    EpisodeRows,
     episode_chapters_replace,
     episode_update_from_feed,
-    episodes_create_many,
+    episodes_prepare,
+    episodes_write,
     feed_persons_replace,
     feed_profile_save,
 )
@@ -89,6 +94,15 @@ class Followups:
     chapters: list[RemoteEpisode] = field(default_factory=list)
     # Remote episodes whose enclosure's type is still unknown.
     enclosures: list[RemoteEpisode] = field(default_factory=list)
+
+    def add(self, other: Followups) -> None:
+        self.chapters += other.chapters
+        self.enclosures += other.enclosures
+
+    def add_new(self, remotes: Sequence[RemoteEpisode]) -> None:
+        """What just-created remote episodes need fetched."""
+        self.chapters += [r for r in remotes if r.chapters_url]
+        self.enclosures += [r for r in remotes if not r.enclosure_type]
 
 
 def _remote(episode: Episode) -> RemoteEpisode | None:
@@ -211,16 +225,25 @@ def _episode_input(
     )
 
 
-def _create_many(
+@dataclass
+class NewEpisodes:
+    """New items made into checked, unsaved rows: episodes (with their chapters,
+    people and transcripts) and the remote episode of each, in the same order."""
+
+    rows: EpisodeRows
+    remotes: list[RemoteEpisode]
+
+
+def new_episodes_prepare(
     *,
     source: FeedSource,
     items: Sequence[ParsedItem],
     published_fallback: datetime,
     slugs: set[str],
     now: datetime,
-) -> list[RemoteEpisode]:
-    """Create episodes for new items (the catalog writes them, in bulk), and
-    the remote episode that says where each one's audio is.
+) -> NewEpisodes:
+    """Build the rows of new items (the catalog checks its own); write nothing,
+    so it can run outside any transaction.
 
     Uniqueness is settled before: GUIDs are new to the show (the plan) and
     distinct in the feed (the parser), slugs come from ``slugs``.
@@ -233,7 +256,7 @@ def _create_many(
             for i, (c, _o) in zip(items, found, strict=True)
         ],
     )
-    episodes = episodes_create_many(
+    rows = episodes_prepare(
         show=source.show,
         inputs=[
             _episode_input(
@@ -255,11 +278,43 @@ def _create_many(
             **_remote_fields(item),
         )
         for episode, item, (_chapters, origin) in zip(
-            episodes, items, found, strict=True
+            rows.episodes, items, found, strict=True
         )
     ]
+    return NewEpisodes(rows=rows, remotes=remotes)
+
+
+def new_episodes_write(
+    *, new: NewEpisodes, skip_guids: set[str] | frozenset[str] = frozenset()
+) -> list[RemoteEpisode]:
+    """Insert prepared episodes (the catalog writes them, in bulk) and their
+    remote episodes, less those of ``skip_guids``; return the remote episodes
+    written. Run inside the caller's transaction."""
+    rows = new.rows.without(set(skip_guids))
+    remotes = [r for r in new.remotes if r.episode.guid not in skip_guids]
+    episodes_write(rows=rows)
     RemoteEpisode.objects.bulk_create(remotes, batch_size=BATCH)
     return remotes
+
+
+def _create_many(
+    *,
+    source: FeedSource,
+    items: Sequence[ParsedItem],
+    published_fallback: datetime,
+    slugs: set[str],
+    now: datetime,
+) -> list[RemoteEpisode]:
+    """Create episodes for new items, and the remote episode that says where
+    each one's audio is."""
+    new = new_episodes_prepare(
+        source=source,
+        items=items,
+        published_fallback=published_fallback,
+        slugs=slugs,
+        now=now,
+    )
+    return new_episodes_write(new=new)
 
 
 def _update(
@@ -298,6 +353,40 @@ def _update(
     remote.full_clean(exclude=["episode", "source"])
     remote.save()
     return remote
+
+
+def seen_unmarked(episodes: Sequence[Episode], now: datetime) -> list[int]:
+    """The ids of these episodes whose remote episode is not yet marked seen
+    at ``now`` (a batch before may have done it)."""
+    ids = []
+    for episode in episodes:
+        remote = _remote(episode)
+        if remote is None or remote.last_seen_at != now or remote.missing_since:
+            ids.append(episode.pk)
+    return ids
+
+
+def reconcile_update(
+    *,
+    source: FeedSource,
+    changed: Sequence[tuple[Episode, ParsedItem]],
+    now: datetime,
+) -> Followups:
+    """Update known episodes in place from their changed items; return the
+    files they still need fetched. Run inside the caller's transaction.
+
+    Applying an item twice leaves the same episode: a batch of updates can be
+    repeated after a killed run."""
+    followups = Followups()
+    for episode, item in changed:
+        before = _remote(episode)
+        old_url = before.chapters_url if before is not None else ""
+        remote = _update(source=source, episode=episode, item=item, now=now)
+        if remote.chapters_url and remote.chapters_url != old_url:
+            followups.chapters.append(remote)
+        if not remote.enclosure_type:
+            followups.enclosures.append(remote)
+    return followups
 
 
 def show_profile_apply(*, show: Show, feed: ParsedFeed) -> FeedProfile:
@@ -345,25 +434,21 @@ def reconcile_apply(
             slugs=slugs,
             now=now,
         )
-        followups.chapters += [r for r in remotes if r.chapters_url]
-        followups.enclosures += [r for r in remotes if not r.enclosure_type]
+        followups.add_new(remotes)
         done += len(batch)
         if on_progress is not None:
             on_progress(done, total)
-    for episode, item in plan.changed:
-        before = _remote(episode)
-        old_url = before.chapters_url if before is not None else ""
-        remote = _update(source=source, episode=episode, item=item, now=now)
-        if remote.chapters_url and remote.chapters_url != old_url:
-            followups.chapters.append(remote)
-        if not remote.enclosure_type:
-            followups.enclosures.append(remote)
-        done += 1
-        if on_progress is not None and (done % 50 == 0 or done == total):
+    for start in range(0, len(plan.changed), 50):
+        chunk = plan.changed[start : start + 50]
+        followups.add(reconcile_update(source=source, changed=chunk, now=now))
+        done += len(chunk)
+        if on_progress is not None:
             on_progress(done, total)
-    RemoteEpisode.objects.filter(episode__in=[e.pk for e in plan.seen]).update(
-        last_seen_at=now, missing_since=None
-    )
+    unmarked = seen_unmarked(plan.seen, now)
+    if unmarked:
+        RemoteEpisode.objects.filter(episode__in=unmarked).update(
+            last_seen_at=now, missing_since=None
+        )
     RemoteEpisode.objects.filter(episode__in=[e.pk for e in plan.missing]).update(
         missing_since=now
     )

@@ -4,7 +4,13 @@ The rules, from the AWS us-east-1 outage of October 2025 (a delayed process
 applied an old DNS plan over a newer one, and a clean-up then emptied it):
 
 - the decision to apply is taken under the source's row lock, against the
-  state last applied, in the same transaction as the writes;
+  state last applied, in the same transaction as the writes (its plan may be
+  made just before the lock, and stands only if nothing it depends on changed
+  since: ``ahead``); a plan that adds or updates many episodes has them
+  written ahead in short batches, only when the decision would apply it
+  anyway, and each batch stops if another feed was applied meanwhile;
+- a show whose import was killed midway (still hidden) is imported on, not
+  refreshed (``imports.import_finish``);
 - a feed older than the one applied (``lastBuildDate``, newest item date) is
   refused; the same content (digest) is a no-op;
 - an empty, truncated or unparsable body, an HTTP error, a DNS failure or a
@@ -30,15 +36,17 @@ from django_tasks import task
 
 from ondas.catalog.services import show_update_from_feed
 from ondas.ingest.errors import (
+    FeedAlreadyImported,
     FeedApprovalStale,
     FeedError,
+    FeedImportInProgress,
     FeedMassRemovalHeld,
-    FeedOlder,
     FeedRefreshNotPending,
 )
 from ondas.ingest.fetch import FetchResult, fetch_url
 from ondas.ingest.models import FeedRefresh, FeedSource
 from ondas.ingest.parse import ParsedFeed, feed_items_missing, feed_parse
+from ondas.ingest.services.ahead import Ahead, apply_ahead, feed_older, plan_stamp
 from ondas.ingest.services.audit import (
     Attempt,
     applied_state_record,
@@ -47,6 +55,7 @@ from ondas.ingest.services.audit import (
     show_language,
     source_schedule,
 )
+from ondas.ingest.services.imports import import_finish, import_resume_claim
 from ondas.ingest.services.reconcile import (
     ReconcilePlan,
     reconcile_apply,
@@ -62,18 +71,6 @@ Trigger = FeedRefresh.Trigger
 # A claimed source is not handed out again for this long (the refresh itself
 # then sets the real next time).
 CLAIM_LEASE = timedelta(minutes=15)
-
-
-def _older(source: FeedSource, feed: ParsedFeed) -> FeedOlder | None:
-    """Refuse a feed that is behind what was applied."""
-    pairs = [
-        (feed.build_date, source.applied_build_date),
-        (feed.newest_item_at, source.applied_newest_item_at),
-    ]
-    for fetched, applied in pairs:
-        if fetched is not None and applied is not None and fetched < applied:
-            return FeedOlder(fetched=fetched.isoformat(), applied=applied.isoformat())
-    return None
 
 
 class _Validators(Enum):
@@ -93,11 +90,18 @@ class _Decision:
     plan: ReconcilePlan | None = None  # made only when the feed is new
 
 
-def _decide(source: FeedSource, feed: ParsedFeed, *, guard_removals: bool) -> _Decision:
+def _decide(
+    source: FeedSource,
+    feed: ParsedFeed,
+    *,
+    guard_removals: bool,
+    plan: ReconcilePlan | None = None,
+) -> _Decision:
     """What to do with ``feed``, against what was applied last; changes nothing.
 
     The cheap refusals come first: only a feed with new content is compared
-    episode by episode with the catalog.
+    episode by episode with the catalog (unless ``plan``, made outside the
+    lock against this very state, is given).
     """
     if not feed.items:
         return _Decision(
@@ -106,12 +110,13 @@ def _decide(source: FeedSource, feed: ParsedFeed, *, guard_removals: bool) -> _D
             validators=_Validators.KEEP,
             error=feed_items_missing(feed),
         )
-    older = _older(source, feed)
+    older = feed_older(source, feed)
     if older is not None:
         return _Decision(Outcome.REFUSED, validators=_Validators.KEEP, error=older)
     if feed.content_sha256 == source.applied_content_sha256:
         return _Decision(Outcome.UNCHANGED)
-    plan = reconcile_plan(show=source.show, feed=feed)
+    if plan is None:
+        plan = reconcile_plan(show=source.show, feed=feed)
     limit = settings.ONDAS_FEEDS_MAX_REMOVAL_PERCENT / 100
     if guard_removals and plan.removal_share() > limit:
         error = FeedMassRemovalHeld(
@@ -187,16 +192,27 @@ def _apply_or_hold(
     *,
     now: datetime,
     guard_removals: bool,
+    ahead: Ahead | None = None,
 ) -> FeedRefresh:
     """Plan, decide and act under the row lock; schedule, and write the audit row.
 
-    Every outcome leaves through the same three steps at the end.
+    Every outcome leaves through the same three steps at the end. ``ahead``
+    is the work done before the lock (``ahead.apply_ahead``): its plan stands if
+    nothing changed since, and its counts join the audit row.
     """
     assert attempt.fetch is not None
-    decision = _decide(source, feed, guard_removals=guard_removals)
+    plan = (
+        ahead.plan if ahead is not None and ahead.stamp == plan_stamp(source) else None
+    )
+    decision = _decide(source, feed, guard_removals=guard_removals, plan=plan)
     fields: dict[str, object] = {}
     if decision.plan is not None and decision.outcome == Outcome.APPLIED:
         fields = _apply(source, attempt, feed, decision.plan, now=now)
+        if ahead is not None:
+            fields["added"] = int(str(fields["added"])) + ahead.added
+            fields["updated"] = int(str(fields["updated"])) + ahead.updated
+            if ahead.details is not None:
+                fields["details"] = ahead.details
     elif decision.plan is not None and decision.outcome == Outcome.HELD:
         fields = _held_fields(source, attempt, feed, decision.plan)
     if decision.validators is _Validators.STORE:
@@ -245,6 +261,14 @@ def feed_source_refresh(
             return audit_write(
                 locked, attempt, outcome=Outcome.FAILED, now=current, error=exc
             )
+    current = now or timezone_now()
+    ahead = None
+    if feed is not None and feed.items:
+        if _importing(source):
+            resumed = _import_resume(source, attempt, feed, now=current)
+            if resumed is not None:
+                return resumed
+        ahead = apply_ahead(source, feed, now=current)
     with transaction.atomic(durable=True):
         locked = (
             FeedSource.objects.select_for_update()
@@ -258,10 +282,36 @@ def feed_source_refresh(
             return audit_write(
                 locked, attempt, outcome=Outcome.NOT_MODIFIED, now=current
             )
-        row = _apply_or_hold(locked, attempt, feed, now=current, guard_removals=True)
+        row = _apply_or_hold(
+            locked, attempt, feed, now=current, guard_removals=True, ahead=ahead
+        )
     # Committed: what the feed says now may prove things to other apps.
     feed_read_send(source=locked, feed=feed)
     return row
+
+
+def _importing(source: FeedSource) -> bool:
+    return FeedSource.objects.filter(pk=source.pk, show__importing=True).exists()
+
+
+def _import_resume(
+    source: FeedSource, attempt: Attempt, feed: ParsedFeed, *, now: datetime
+) -> FeedRefresh | None:
+    """Carry on the import of a show still hidden (a run before was killed);
+    None if it finished meanwhile (then this is an ordinary refresh)."""
+    try:
+        claimed = import_resume_claim(
+            source=source, now=now, leased=attempt.trigger == Trigger.SCHEDULE
+        )
+    except FeedAlreadyImported:
+        return None
+    except FeedImportInProgress as exc:
+        with transaction.atomic(durable=True):
+            locked = FeedSource.objects.select_for_update().get(pk=source.pk)
+            return audit_write(
+                locked, attempt, outcome=Outcome.REFUSED, now=now, feed=feed, error=exc
+            )
+    return import_finish(source=claimed, attempt=attempt, feed=feed, now=now)
 
 
 def feed_refresh_approve(
