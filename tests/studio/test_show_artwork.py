@@ -64,22 +64,22 @@ def test_a_square_png_is_stored_and_replaces_the_old_one(
         (
             "small.png",
             _image((1000, 1000)),
-            "It is 1000 × 1000 pixels; it must be from 1400 to 3000 pixels a side.",
+            "The image is 1000x1000; the minimum is 1400x1400.",
         ),
         (
             "wide.png",
             _image((1600, 1400)),
-            "It is 1600 × 1400 pixels; it must be square.",
+            "The image is 1600x1400; artwork must be square.",
         ),
         (
             "anim.gif",
             _image((1400, 1400), "GIF"),
-            "It is a GIF image; use JPEG or PNG.",
+            "The image is GIF; artwork must be JPEG or PNG.",
         ),
         (
             "cmyk.jpg",
             _image((1400, 1400), "JPEG", "CMYK"),
-            "Its colours are CMYK; save it in RGB.",
+            "The image's colours are CMYK; artwork must be RGB (no transparency).",
         ),
         ("fake.png", b"%PDF-1.4 not an image", "Upload a valid image."),
     ],

@@ -15,10 +15,11 @@ from ondas.catalog.models import Access, Category, Show, bcp47_validator
 from ondas.studio.models import Role
 from ondas.studio.selectors import FEED_OWNED_FIELDS
 from ondas.studio.services.shows import ShowInput
+from ondas.studio.uploads.artwork import artwork_check
+from ondas.studio.uploads.errors import ArtworkRefused
 
-# Apple's rule for show artwork; a bigger file than this is refused unread.
-ARTWORK_MIN_PX = 1400
-ARTWORK_MAX_PX = 3000
+# Apple's rule for show artwork is studio.uploads.artwork's; a bigger file
+# than this is refused unread.
 ARTWORK_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -115,38 +116,10 @@ class ShowForm(forms.Form):
                 % {"limit": ARTWORK_MAX_BYTES // (1024 * 1024)},
                 code="too_large",
             )
-        image = upload.image  # type: ignore[attr-defined]  # set by ImageField
-        width, height = image.size
-        problems = []
-        if image.format not in {"JPEG", "PNG"}:
-            problems.append(
-                _("It is a %(format)s image; use JPEG or PNG.")
-                % {"format": image.format or "?"}
-            )
-        if image.mode not in {"RGB", "RGBA", "P", "L"}:
-            problems.append(
-                _("Its colours are %(mode)s; save it in RGB.") % {"mode": image.mode}
-            )
-        if width != height:
-            problems.append(
-                _("It is %(width)s × %(height)s pixels; it must be square.")
-                % {"width": width, "height": height}
-            )
-        elif not ARTWORK_MIN_PX <= width <= ARTWORK_MAX_PX:
-            problems.append(
-                _(
-                    "It is %(width)s × %(height)s pixels; it must be from "
-                    "%(min)s to %(max)s pixels a side."
-                )
-                % {
-                    "width": width,
-                    "height": height,
-                    "min": ARTWORK_MIN_PX,
-                    "max": ARTWORK_MAX_PX,
-                }
-            )
-        if problems:
-            raise forms.ValidationError(problems, code="artwork")
+        try:
+            artwork_check(fileobj=upload)  # type: ignore[arg-type]
+        except ArtworkRefused as refused:
+            raise forms.ValidationError(refused.problems, code="artwork") from None
         upload.seek(0)
         return upload
 
