@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ondas.catalog.errors import EpisodeNotFound, ShowNotFound
@@ -37,6 +38,16 @@ def _categories_in_order() -> Prefetch[str, QuerySet[Category], str]:
         "showcategory__position"
     )
     return Prefetch("categories", queryset=categories)
+
+
+def show_slug_free(title: str) -> str:
+    """A slug for a new show called ``title`` that no show has yet."""
+    base = slugify(title)[:100] or "show"
+    slug, n = base, 2
+    while Show.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
 
 
 def show_list_visible() -> QuerySet[Show]:

@@ -9,11 +9,11 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
-from django.utils.text import slugify
 from django.utils.timezone import now as timezone_now
 
 from ondas.catalog.errors import UnknownCategory
 from ondas.catalog.models import Episode, Show
+from ondas.catalog.selectors import show_slug_free
 from ondas.catalog.services import (
     category_resolve,
     show_create,
@@ -56,15 +56,6 @@ def _ownership_proven(feed: ParsedFeed, owner_email: str) -> bool:
     claimed = owner_email.strip().lower()
     owners = {feed.locked_owner.strip().lower(), feed.owner_email.strip().lower()}
     return bool(claimed) and claimed in owners - {""}
-
-
-def _unique_show_slug(title: str) -> str:
-    base = slugify(title)[:100] or "show"
-    slug, n = base, 2
-    while Show.objects.filter(slug=slug).exists():
-        slug = f"{base}-{n}"
-        n += 1
-    return slug
 
 
 def _categories(feed: ParsedFeed) -> list[str]:
@@ -160,7 +151,7 @@ def _import_begin(
         author=(feed.author or feed.owner_name or feed.title)[:255] or "—",
         language=show_language(feed.language),
         description=feed.description,
-        slug=_unique_show_slug(feed.title),
+        slug=show_slug_free(feed.title),
         categories=_categories(feed),
         explicit=feed.explicit,
         kind=feed.kind if feed.kind in Show.Kind.values else Show.Kind.EPISODIC,

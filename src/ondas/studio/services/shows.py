@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from django.core.files import File
 from django.db import models, transaction
-from django.utils.text import slugify
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Access, Category, Show, ShowCategory
+from ondas.catalog.selectors import show_slug_free
 from ondas.catalog.services import sanitize_html, show_create
 from ondas.studio.errors import FieldFollowsFeed, StudioForbidden
 from ondas.studio.models import Role
@@ -47,15 +47,6 @@ class ShowInput:
     artwork: File[bytes] | None = None
 
 
-def _unique_slug(title: str) -> str:
-    base = slugify(title)[:100] or "show"
-    slug, n = base, 2
-    while Show.objects.filter(slug=slug).exists():
-        slug = f"{base}-{n}"
-        n += 1
-    return slug
-
-
 @transaction.atomic
 def show_create_in_studio(*, data: ShowInput, acting_user: User) -> Show:
     """Create a show and make ``acting_user`` its owner.
@@ -69,7 +60,7 @@ def show_create_in_studio(*, data: ShowInput, acting_user: User) -> Show:
         author=data.author,
         language=data.language,
         description=data.description,
-        slug=_unique_slug(data.title),
+        slug=show_slug_free(data.title),
         categories=[str(data.category)] if data.category is not None else [],
         explicit=data.explicit,
     )
