@@ -210,7 +210,7 @@ def studio_episode_update(
     Refuse fields the show's feed owns (``FieldsManagedByFeed``), an edit of
     a deleted episode, and taking the audio from a published one.
     """
-    row = Episode.objects.select_for_update().get(pk=episode.pk)
+    row = Episode.objects.select_for_update(of=("self",)).get(pk=episode.pk)
     if row.status == Episode.Status.DELETED:
         raise EpisodeStateInvalid(
             episode_id=row.pk,

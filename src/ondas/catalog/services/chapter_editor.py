@@ -129,7 +129,11 @@ def episode_chapters_edit(
     Raise ChaptersRejected (every row's problems) and store nothing when any
     row is wrong; FieldsManagedByFeed when the show's feed owns the chapters.
     """
-    row = Episode.objects.select_for_update().select_related("audio").get(pk=episode.pk)
+    row = (
+        Episode.objects.select_for_update(of=("self",))
+        .select_related("audio")
+        .get(pk=episode.pk)
+    )
     if row.status == Episode.Status.DELETED:
         raise EpisodeStateInvalid(
             episode_id=row.pk, status=row.get_status_display(), action="chapters"

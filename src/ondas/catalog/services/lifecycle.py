@@ -44,7 +44,11 @@ Status = Episode.Status
 
 
 def _locked(episode: Episode) -> Episode:
-    return Episode.objects.select_for_update().select_related("show").get(pk=episode.pk)
+    return (
+        Episode.objects.select_for_update(of=("self",))
+        .select_related("show")
+        .get(pk=episode.pk)
+    )
 
 
 def _refuse(episode: Episode, action: str) -> EpisodeStateInvalid:

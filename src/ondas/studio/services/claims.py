@@ -49,7 +49,7 @@ def show_claim_request(
     lifetime = timedelta(seconds=settings.ONDAS_STUDIO_CLAIM_MAX_AGE_SECONDS)
     with transaction.atomic():
         claim = (
-            ShowClaim.objects.select_for_update()
+            ShowClaim.objects.select_for_update(of=("self",))
             .filter(show=show, user=acting_user, proven_at__isnull=True)
             .first()
         )
@@ -74,7 +74,7 @@ def show_claims_check(
     text = _codes_in(feed)
     proven: list[Membership] = []
     with transaction.atomic():
-        claims = ShowClaim.objects.select_for_update().filter(
+        claims = ShowClaim.objects.select_for_update(of=("self",)).filter(
             show=show, proven_at__isnull=True, expires_at__gt=current
         )
         for claim in claims.select_related("user"):

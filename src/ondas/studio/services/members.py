@@ -42,7 +42,9 @@ def _target_fields(target: Target) -> dict[str, Target]:
 
 def _owners_left_after(target: Target, *, losing: Membership) -> int:
     """Owners of ``target`` once ``losing`` is no longer one (rows locked)."""
-    rows = Membership.objects.select_for_update().filter(target_filter(target))
+    rows = Membership.objects.select_for_update(of=("self",)).filter(
+        target_filter(target)
+    )
     owners = [m.pk for m in rows if m.role == Role.OWNER]
     return len([pk for pk in owners if pk != losing.pk])
 
@@ -61,7 +63,7 @@ def membership_grant(*, target: Target, user: User, role: str) -> Membership:
     object without an owner (LastOwner).
     """
     existing = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .filter(target_filter(target), user=user)
         .first()
     )
@@ -93,7 +95,7 @@ def membership_role_change(
     *, membership: Membership, role: str, acting_user: User
 ) -> Membership:
     """Change a member's role (an owner's action); the last owner stays one."""
-    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    locked = Membership.objects.select_for_update(of=("self",)).get(pk=membership.pk)
     changed = _role_set(locked, role)
     logger.info("User %s set membership %s to %s", acting_user.pk, locked.pk, role)
     return changed
@@ -106,7 +108,7 @@ def membership_remove(*, membership: Membership, acting_user: User) -> None:
     The last owner cannot leave or be removed (LastOwner).
     """
     locked = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("show", "audiobook")
         .get(pk=membership.pk)
     )
@@ -215,7 +217,7 @@ def invitation_accept(
     """
     found = invitation_get_by_token(token=token)
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("show", "audiobook")
         .get(pk=found.pk)
     )
@@ -261,7 +263,9 @@ def memberships_forget_user(*, user: User, now: datetime | None = None) -> int:
     current = now or clock.now()
     removed = 0
     with transaction.atomic():
-        for membership in Membership.objects.select_for_update().filter(user=user):
+        for membership in Membership.objects.select_for_update(of=("self",)).filter(
+            user=user
+        ):
             if membership.role == Role.OWNER and not _owners_left_after(
                 membership.target, losing=membership
             ):

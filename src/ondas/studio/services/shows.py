@@ -83,7 +83,7 @@ def show_update_in_studio(*, show: Show, data: ShowInput, acting_user: User) -> 
     For a show that follows its RSS feed, the fields each refresh sets are the
     feed's: changing one raises FieldFollowsFeed and saves nothing.
     """
-    locked = Show.objects.select_for_update().get(pk=show.pk)
+    locked = Show.objects.select_for_update(of=("self",)).get(pk=show.pk)
     values = {
         "title": data.title,
         "author": data.author,

@@ -100,7 +100,7 @@ def upload_create(
         raise AudioEmpty()
     with transaction.atomic(durable=True):
         open_count = (
-            Upload.objects.select_for_update()
+            Upload.objects.select_for_update(of=("self",))
             .filter(owner=owner, completed_at__isnull=True, expires_at__gt=now)
             .count()
         )
