@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
-import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 from django.urls import reverse
 
 from ondas.accounts.models import User
@@ -33,19 +31,11 @@ def audio(db: None) -> AudioFile:
 
 
 @pytest.fixture
-def failing_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every SELECT fails as SQLite fails on a disk that cannot be read."""
+def failing_reads() -> Iterator[list[str]]:
+    """Every SELECT fails as the database fails on a disk that cannot be read."""
     tried: list[str] = []
-    real = SQLiteCursorWrapper.execute
-
-    def execute(self: SQLiteCursorWrapper, query: str, params: Any = None) -> Any:
-        if query.lstrip().upper().startswith("SELECT"):
-            tried.append(query)
-            raise sqlite3.OperationalError("disk I/O error")
-        return real(self, query, params)
-
-    monkeypatch.setattr(SQLiteCursorWrapper, "execute", execute)
-    return tried
+    with sqlite_failing("disk I/O error", statements=("SELECT",), tried=tried):
+        yield tried
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -38,16 +38,50 @@ CSRF_SECRET = "a" * 32
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
+# What PostgreSQL raises for the faults SQLite names in these words.
+_POSTGRES_FAULTS = {
+    "database or disk is full": "DiskFull",
+    "attempt to write a readonly database": "ReadOnlySqlTransaction",
+    "database is locked": "LockNotAvailable",
+    "disk I/O error": "IoError",
+    "no such table: playback_listeningprogress": "UndefinedTable",
+}
+
+
 @contextmanager
 def sqlite_failing(
-    message: str, *, statements: tuple[str, ...] = _WRITES
+    message: str,
+    *,
+    statements: tuple[str, ...] = _WRITES,
+    tried: list[str] | None = None,
 ) -> Iterator[None]:
-    """Every statement of these kinds fails with SQLite's own error, as
-    SQLite raises it on a full disk, a read-only file or a held lock."""
+    """Every statement of these kinds fails with the database's own error, as
+    SQLite raises it on a full disk, a read-only file or a held lock (or, on
+    PostgreSQL, the error of the same fault, by its SQLSTATE)."""
+    if connection.vendor == "postgresql":
+        import psycopg.errors
+        from django.db.backends.postgresql.base import Cursor
+
+        error = getattr(psycopg.errors, _POSTGRES_FAULTS[message])
+        real_pg = Cursor.execute
+
+        def execute_pg(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            if str(query).lstrip().upper().startswith(statements):
+                if tried is not None:
+                    tried.append(str(query))
+                raise error(message)
+            return real_pg(self, query, params, **kwargs)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Cursor, "execute", execute_pg)
+            yield
+        return
     real = SQLiteCursorWrapper.execute
 
     def execute(self: SQLiteCursorWrapper, query: str, params: Any = None) -> Any:
         if query.lstrip().upper().startswith(statements):
+            if tried is not None:
+                tried.append(query)
             raise sqlite3.OperationalError(message)
         return real(self, query, params)
 

@@ -66,6 +66,7 @@ _SQLSTATES: dict[str, FaultKind] = {
     "53100": FaultKind.DISK_FULL,  # disk_full
     "25006": FaultKind.READ_ONLY,  # read_only_sql_transaction (a standby)
     "55P03": FaultKind.BUSY,  # lock_not_available
+    "58030": FaultKind.IO_ERROR,  # io_error
     "53300": FaultKind.BUSY,  # too_many_connections
     "57P01": FaultKind.UNAVAILABLE,  # admin_shutdown
     "57P02": FaultKind.UNAVAILABLE,  # crash_shutdown
