@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
+import time
 
 import pytest
 
-from ondas.ops.serve_head import HeadState, client_key, head_state, is_exempt
+from ondas.ops.serve_head import (
+    TOO_MANY_CONNECTIONS,
+    HeadState,
+    client_key,
+    head_state,
+    is_exempt,
+    refuse,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,3 +43,19 @@ def test_trusted_proxy_addresses_are_exempt_from_the_cap() -> None:
     assert is_exempt("203.0.113.9", None)  # FORWARDED_ALLOW_IPS="*"
     assert client_key(("203.0.113.9", 5555)) == "203.0.113.9"
     assert client_key("/run/ondas.sock") is None
+
+
+def test_a_refused_client_reads_the_answer_and_an_orderly_end() -> None:
+    """The head the client sent is unread at the refusal: no reset follows the 429."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname(), timeout=5)
+        with client:
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n")
+            time.sleep(0.05)  # the head is in the server's receive buffer
+            accepted, _ = listener.accept()
+            refuse(accepted, TOO_MANY_CONNECTIONS)
+            received = b""
+            while chunk := client.recv(4096):  # ECONNRESET here before
+                received += chunk
+    assert received == TOO_MANY_CONNECTIONS
+    assert accepted.fileno() == -1

@@ -44,6 +44,8 @@ class SlowClients:
 
     def __init__(self, port: int, count: int, source: str = "127.0.0.1") -> None:
         self.socks: list[socket.socket] = []
+        self.received: dict[int, bytearray] = {}
+        self.ends: dict[int, bytes] = {}
         for _ in range(count):
             sock = socket.socket()
             sock.bind((source, 0))
@@ -60,17 +62,27 @@ class SlowClients:
                 pass  # closed by the server: counted by ``closed``
 
     def closed(self) -> list[bytes]:
-        """What each connection the server has closed received before its end."""
-        ends = []
-        for sock in self.socks:
-            try:
-                data = sock.recv(4096)
-            except BlockingIOError:
+        """What each connection the server has closed received before its end.
+
+        Reads are kept across calls: a connection read once is not read as
+        empty the next time.
+        """
+        for index, sock in enumerate(self.socks):
+            if index in self.ends:
                 continue
-            except OSError:
-                data = b""
-            ends.append(data)
-        return ends
+            received = self.received.setdefault(index, bytearray())
+            while True:
+                try:
+                    data = sock.recv(4096)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    data = b""
+                if not data:
+                    self.ends[index] = bytes(received)
+                    break
+                received += data
+        return [self.ends[index] for index in sorted(self.ends)]
 
     def close(self) -> None:
         for sock in self.socks:

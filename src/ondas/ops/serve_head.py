@@ -38,6 +38,42 @@ TOO_MANY_CONNECTIONS = (
 )
 
 
+# What a refusal reads and throws away of the request already sent, at most.
+_DRAIN_MAX = 64 * 1024
+
+
+def _drain(sock: socket.socket) -> None:
+    taken = 0
+    while taken < _DRAIN_MAX:
+        try:
+            data = sock.recv(8192)
+        except OSError:  # nothing more for now, or the peer is gone
+            return
+        if not data:
+            return
+        taken += len(data)
+
+
+def refuse(sock: socket.socket, answer: bytes) -> None:
+    """Send ``answer`` and close, so that the client can read it.
+
+    Closing a TCP socket that still holds unread bytes (the request head the
+    client sent) makes Linux reset the connection instead of ending it, and a
+    client reading after the reset gets ``ECONNRESET``, not the answer. What
+    has arrived is read and dropped first, and the write side shut before the
+    close; bytes that come later may still meet a reset.
+    """
+    sock.setblocking(False)
+    _drain(sock)
+    try:
+        sock.send(answer)
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass  # the client has gone already
+    _drain(sock)
+    sock.close()
+
+
 @dataclass(frozen=True)
 class HeadLimits:
     """How long a request head may take to arrive, and connections per client."""

@@ -1,8 +1,8 @@
 """SIGHUP for `ondas serve`: check that the new code loads, then re-execute in place.
 
 The check runs in a child process that the arbiter polls from its main loop
-(``CodeCheck.poll``) instead of waiting for it: it takes 0.5 s idle and up to
-5 s under load, and a SIGTERM meanwhile must start the drain at once.
+(``CodeCheck.poll``) instead of waiting for it: it takes about 1 s idle and
+a few seconds under load, and a SIGTERM meanwhile must start the drain at once.
 
 The verdict is read from the child's output, not from its exit status:
 Gunicorn's arbiter reaps every child it sees exit (``waitpid(-1)``), the
@@ -34,9 +34,12 @@ from ondas.ops.serve_signals import (
 
 PASSED = "ondas-code-check-passed"
 # At a lower priority: on a loaded box the check must not take the CPU from
-# the workers serving, nor from the arbiter handling a SIGTERM meanwhile.
+# the workers serving, nor from the arbiter handling a SIGTERM meanwhile. Not
+# much lower: at nice 10 a box whose two cores both serve gave the check about
+# 5 % of a core, and its 1 s of imports took 18-28 s (a CI run); nice 5 gives it
+# about three times that share, and serving still comes first.
 CODE_CHECK = (
-    "import os; os.nice(10); "
+    "import os; os.nice(5); "
     "import django; django.setup(); "
     "from django.urls import get_resolver; import ondas.wsgi; "
     "get_resolver().url_patterns; "

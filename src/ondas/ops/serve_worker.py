@@ -35,6 +35,7 @@ from ondas.ops.serve_head import (
     head_state,
     is_exempt,
     max_head_size,
+    refuse,
 )
 from ondas.ops.serve_signals import unblock_worker_signals
 
@@ -150,12 +151,7 @@ class OndasThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def _refuse(self, client_sock: Any, key: str) -> None:
         self.log.debug("Connection from %s over its cap, refused", key)
-        client_sock.setblocking(False)
-        try:
-            client_sock.send(TOO_MANY_CONNECTIONS)
-        except OSError:
-            pass
-        client_sock.close()
+        refuse(client_sock, TOO_MANY_CONNECTIONS)
 
     def _forget_client(self, key: str) -> None:
         self._per_client[key] -= 1
