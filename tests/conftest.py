@@ -32,6 +32,43 @@ from tests.support.billing import (
 from tests.support.feeds import FeedServer, small_show_make
 from tests.support.private_feeds import exclusive_plan_make
 
+_DB_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_setup", "django_db_reset_sequences"}
+)
+
+
+def _uses_test_database(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(item.get_closest_marker("django_db")) or bool(
+        _DB_FIXTURES.intersection(fixtures)
+    )
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """On the PostgreSQL pass, a slow test that never opens the test database
+    is not run again.
+
+    Those tests start ``ondas serve`` or nginx on a site of their own
+    (``tests.support.servers.temporary_site``), which always runs on SQLite
+    whatever ``DATABASE_URL`` says, or drive a PostgreSQL server they start
+    themselves: the SQLite pass has run them already, the same way. Slow tests
+    that use the test database run on both.
+    """
+    if not os.environ.get("DATABASE_URL"):
+        return
+    again = [
+        item
+        for item in items
+        if not item.get_closest_marker("slow") or _uses_test_database(item)
+    ]
+    if len(again) == len(items):
+        return
+    config.hook.pytest_deselected(items=[item for item in items if item not in again])
+    items[:] = again
+
+
 _MP3_CACHE: dict[tuple[int, tuple[int, ...]], bytes] = {}
 
 
