@@ -38,7 +38,9 @@ ONDAS_ALLOWED_HOSTS=ondas.example ONDAS_SECURE_COOKIES=1 \
 # has its own test database). Those that start real servers and time signals,
 # reloads or slow clients (marked slow) run one at a time afterwards, so a
 # neighbour's browser or server cannot steal the CPU their deadlines assume.
-# ONDAS_TEST_WORKERS=0 runs everything in one process.
+# ONDAS_TEST_WORKERS=0 runs everything in one process. On the PostgreSQL pass
+# the slow tests that never open the test database are not run again (their
+# servers run on SQLite whatever DATABASE_URL says; see tests/conftest.py).
 workers=${ONDAS_TEST_WORKERS:-$(nproc)}
 run_pytest() {
   local status=0
