@@ -76,6 +76,20 @@ def test_nginx_site_has_tls_http2_ktls_sendfile_gzip_and_internal_audio(
     assert text.count("{") == text.count("}")
 
 
+def test_studio_uploads_stream_to_ondas_with_the_upload_limit(
+    example_settings: Settings,
+) -> None:
+    """tus chunks are not spooled by nginx, and may be as big as one upload."""
+    example_settings.ONDAS_UPLOAD_MAX_BYTES = 3 * 1024**3
+    text = nginx_site_render(nginx_site_from_settings())
+    uploads = re.search(r"location \^~ /studio/uploads/ \{(.*?)\}", text, re.S)
+    assert uploads is not None
+    assert "proxy_request_buffering off;" in uploads.group(1)
+    assert f"client_max_body_size {3 * 1024**3};" in uploads.group(1)
+    # The rest of the site keeps nginx's own, smaller limit.
+    assert "client_max_body_size 512m;" in text
+
+
 def test_nginx_site_listens_where_told_and_can_skip_the_redirect(
     example_settings: Settings,
 ) -> None:

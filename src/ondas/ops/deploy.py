@@ -225,6 +225,18 @@ server {
         proxy_pass http://ondas_app;
     }
 {% endif %}
+    # Studio uploads (tus PATCH chunks, or one small file by form post) go to
+    # Ondas as they arrive instead of being spooled to nginx's disk first: the
+    # upload's offset moves while the creator sends, and a dropped link keeps
+    # what came before it. Ondas enforces ONDAS_UPLOAD_MAX_BYTES itself (413).
+    location ^~ /studio/uploads/ {
+        proxy_request_buffering off;
+        client_max_body_size {{ upload_max_bytes }};
+        client_body_timeout 120s;
+        proxy_read_timeout 300s;
+        proxy_pass http://ondas_app;
+    }
+
     location / {
         proxy_pass http://ondas_app;
     }
@@ -251,6 +263,8 @@ class NginxSite:
     session_cookie: str
     # Whether ONDAS_METRICS_TOKEN is set (never the token: nginx needs none).
     metrics_token: bool = False
+    # ONDAS_UPLOAD_MAX_BYTES: what one studio upload may weigh in all.
+    upload_max_bytes: int = 2 * 1024**3
 
 
 def _listen_addresses(listen: str) -> tuple[str, ...]:
@@ -296,6 +310,7 @@ def nginx_site_from_settings(
         cache_dir=str(Path(cache_dir or settings.ONDAS_NGINX_CACHE_DIR)).rstrip("/"),
         session_cookie=settings.SESSION_COOKIE_NAME,
         metrics_token=bool(settings.ONDAS_METRICS_TOKEN),
+        upload_max_bytes=settings.ONDAS_UPLOAD_MAX_BYTES,
     )
 
 

@@ -49,7 +49,7 @@ from ondas.studio.uploads.tus import Checksum
 
 logger = logging.getLogger(__name__)
 
-READ_BLOCK = 1 << 20
+READ_BLOCK = 256 * 1024
 MAX_NAME = 120
 
 
