@@ -10,7 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from ondas.accounts.models import User
-from ondas.catalog.models import Audiobook, Category, Show, ShowCategory
+from ondas.catalog.models import Audiobook, Category, Episode, Show, ShowCategory
+from ondas.catalog.visibility import episode_upcoming_q
 from ondas.ingest.models import FeedSource
 from ondas.ingest.selectors import feed_import_allowed
 from ondas.studio.errors import StudioNotFound
@@ -71,6 +72,7 @@ class DashboardRow:
     items: int  # episodes, or a book's parts
     scheduled: int  # episodes still to be published
     follows_feed: bool
+    drafts: int = 0  # episodes not published yet, nor scheduled
 
     @property
     def path_kind(self) -> str:
@@ -90,8 +92,11 @@ def studio_dashboard(*, user: User, now: datetime) -> list[DashboardRow]:
     shows = {
         s.pk: s
         for s in Show.objects.filter(pk__in=show_ids).annotate(
-            items=Count("episodes"),
-            scheduled=Count("episodes", filter=Q(episodes__published_at__gt=now)),
+            items=Count("episodes", filter=~Q(episodes__status=Episode.Status.DELETED)),
+            scheduled=Count(
+                "episodes", filter=episode_upcoming_q(now=now, prefix="episodes__")
+            ),
+            drafts=Count("episodes", filter=Q(episodes__status=Episode.Status.DRAFT)),
             feed=Count("feed_source"),
         )
     }
@@ -113,6 +118,7 @@ def studio_dashboard(*, user: User, now: datetime) -> list[DashboardRow]:
                     show.items,
                     show.scheduled,
                     bool(show.feed),
+                    show.drafts,
                 )
             )
         elif membership.audiobook_id in books:

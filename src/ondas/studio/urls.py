@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 
-from ondas.studio import views
+from ondas.studio import views, views_episodes
 from ondas.studio.uploads import views as uploads
 
 app_name = "studio"
@@ -51,6 +51,53 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "invitations/<str:token>/",
         views.invitation_accept_view,
         name="invitation-accept",
+    ),
+    # A show's episodes (views_episodes).
+    path(
+        "shows/<int:show_id>/episodes/",
+        views_episodes.episode_list_view,
+        name="episode-list",
+    ),
+    path(
+        "shows/<int:show_id>/episodes/new/",
+        views_episodes.episode_create_view,
+        name="episode-create",
+    ),
+    path(
+        "shows/<int:show_id>/episodes/<int:episode_id>/",
+        views_episodes.episode_edit_view,
+        name="episode-edit",
+    ),
+    path(
+        "shows/<int:show_id>/episodes/<int:episode_id>/chapters/",
+        views_episodes.episode_chapters_view,
+        name="episode-chapters",
+    ),
+    path(
+        "shows/<int:show_id>/episodes/<int:episode_id>/transcripts/",
+        views_episodes.episode_transcript_view,
+        name="episode-transcript",
+    ),
+    path(
+        "shows/<int:show_id>/episodes/<int:episode_id>/transcripts/"
+        "<int:transcript_id>/remove/",
+        views_episodes.episode_transcript_remove_view,
+        name="episode-transcript-remove",
+    ),
+    path(
+        "shows/<int:show_id>/episodes/<int:episode_id>/unpublish/",
+        views_episodes.episode_unpublish_view,
+        name="episode-unpublish",
+    ),
+    path(
+        "shows/<int:show_id>/episodes/<int:episode_id>/delete/",
+        views_episodes.episode_delete_view,
+        name="episode-delete",
+    ),
+    path(
+        "shows/<int:show_id>/episodes/<int:episode_id>/audio/",
+        views_episodes.episode_audio_view,
+        name="episode-audio",
     ),
     path("uploads/", uploads.uploads_view, name="upload-create"),
     path("uploads/form/", uploads.upload_form_view, name="upload-form"),

@@ -211,3 +211,16 @@ class ArtworkRefused(OndasError):
         super().__init__(" ".join(problems), problems=problems, can_fit=can_fit)
         self.problems = problems
         self.can_fit = can_fit
+
+
+class UploadAudioRefused(OndasError):
+    """An audio id that is not from one of the asker's uploads (nor the
+    episode's own): it answers like a missing upload."""
+
+    code = ErrorCode.UPLOAD_NOT_FOUND
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This audio is not one of your uploads: upload the file again.")
+        )

@@ -9,9 +9,9 @@ from django.utils.timezone import now as timezone_now
 
 from ondas.accounts.models import User
 from ondas.catalog.chapters import ChapterInput
-from ondas.catalog.models import AudioFile
+from ondas.catalog.models import AudioFile, Episode
 from ondas.studio.uploads.audio import audio_chapters
-from ondas.studio.uploads.errors import UploadNotFound
+from ondas.studio.uploads.errors import UploadAudioRefused, UploadNotFound
 from ondas.studio.uploads.models import Upload
 
 
@@ -26,6 +26,29 @@ def upload_get_for_user(*, user: User, upload_id: uuid.UUID) -> Upload:
     if upload is None:
         raise UploadNotFound()
     return upload
+
+
+def upload_audio_get_for_user(
+    *, user: User, audio_id: int, episode: Episode | None = None
+) -> AudioFile:
+    """The stored audio ``audio_id`` if it came from an upload of ``user``, or
+    is already ``episode``'s; else raise UploadAudioRefused.
+
+    The episode services take any audio id: this is the check that one
+    creator cannot put another's file (or a book's part) on their episode.
+    """
+    if episode is not None and episode.audio_id == audio_id:
+        audio = AudioFile.objects.filter(pk=audio_id).first()
+    else:
+        upload = (
+            Upload.objects.select_related("audio")
+            .filter(owner=user, audio_id=audio_id, completed_at__isnull=False)
+            .first()
+        )
+        audio = upload.audio if upload is not None else None
+    if audio is None:
+        raise UploadAudioRefused()
+    return audio
 
 
 def upload_detail(*, upload: Upload) -> dict[str, object]:
