@@ -307,9 +307,9 @@ def books_import(
         tracks: list[_Track] = []
         cover: File[bytes] | None = None
         for path in files[directory]:
+            done += 1
             if progress is not None:
                 progress(done, total, path)
-            done += 1
             if _is_cover(path):
                 try:
                     cover = _cover(path)
@@ -329,6 +329,4 @@ def books_import(
                 language=language,
                 report=report,
             )
-    if progress is not None and total:
-        progress(total, total, root)
     return report
