@@ -1,16 +1,21 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from ondas.catalog.models import (
     AudioFile,
     Category,
     Chapter,
     Episode,
+    EpisodeGuidTombstone,
     FeedPerson,
     FeedProfile,
     Show,
     ShowCategory,
     Transcript,
 )
+from ondas.catalog.services.lifecycle import episode_delete
+from ondas.catalog.services.shows_authored import show_delete
 from ondas.core.admin import URL_FIELDS
 
 
@@ -26,6 +31,14 @@ class ShowAdmin(admin.ModelAdmin[Show]):
     search_fields = ["title", "author"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ShowCategoryInline]
+
+    # Through the service, so that stored files nobody else uses go too.
+    def delete_model(self, request: HttpRequest, obj: Show) -> None:
+        show_delete(show=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Show]) -> None:
+        for show in queryset:
+            show_delete(show=show)
 
 
 class ChapterInline(admin.TabularInline[Chapter, Episode]):
@@ -47,6 +60,30 @@ class EpisodeAdmin(admin.ModelAdmin[Episode]):
     list_select_related = ["show"]
     raw_id_fields = ["audio"]
     inlines = [ChapterInline, TranscriptInline]
+
+    # An admin delete is the studio's: the GUID goes into a tombstone and the
+    # row stays, soft-deleted. Deleting an already deleted episode purges its
+    # row (the tombstone stays: it outlives the row).
+    def delete_model(self, request: HttpRequest, obj: Episode) -> None:
+        _episode_admin_delete(obj)
+
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[Episode]
+    ) -> None:
+        for episode in queryset:
+            _episode_admin_delete(episode)
+
+
+def _episode_admin_delete(episode: Episode) -> None:
+    if episode.status != Episode.Status.DELETED:
+        episode_delete(episode=episode)
+        return
+    EpisodeGuidTombstone.objects.get_or_create(
+        show_id=episode.show_id,
+        guid=episode.guid,
+        defaults={"deleted_at": episode.deleted_at or episode.updated_at},
+    )
+    episode.delete()
 
 
 @admin.register(Category)

@@ -144,3 +144,16 @@ class TranscriptInvalid(OndasError):
         )
         self.line = line
         self.reason = reason
+
+
+class BookLastPart(OndasError):
+    """A book always has a part: the last one cannot be removed."""
+
+    code = ErrorCode.BOOK_LAST_PART
+    http_status = 409
+
+    def __init__(self, *, audiobook_id: int) -> None:
+        super().__init__(
+            _("This is the book's only part: add another before removing it."),
+            audiobook_id=audiobook_id,
+        )

@@ -129,6 +129,9 @@ class ErrorCode(StrEnum):
     AUDIO_DAMAGED = "audio_damaged"
     AUDIO_DURATION_UNKNOWN = "audio_duration_unknown"
     ARTWORK_REFUSED = "artwork_refused"
+    # studio and catalog: audiobooks, show deletion
+    BOOK_LAST_PART = "book_last_part"
+    STUDIO_AUDIO_NOT_YOURS = "studio_audio_not_yours"
 
 
 class OndasError(Exception):

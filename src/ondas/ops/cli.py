@@ -185,6 +185,15 @@ def _cmd_studio(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_books(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    command = {"import": "books_import"}[args.action]
+    execute_from_command_line(["ondas books", command, *args.rest])
+    return 0
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
@@ -372,6 +381,14 @@ def build_parser() -> argparse.ArgumentParser:
     studio.add_argument("action", choices=["grant"])
     studio.add_argument("rest", nargs=argparse.REMAINDER)
     studio.set_defaults(func=_cmd_studio)
+
+    books = sub.add_parser(
+        "books",
+        help="audiobooks: import DIR [--owner EMAIL] (a book per directory)",
+    )
+    books.add_argument("action", choices=["import"])
+    books.add_argument("rest", nargs=argparse.REMAINDER)
+    books.set_defaults(func=_cmd_books)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -123,3 +123,18 @@ class ClaimNotImported(OndasError):
         super().__init__(
             _("Only a show imported from a feed can be claimed through its feed.")
         )
+
+
+class AudioNotYours(OndasError):
+    """An audio id that is not one of this person's finished uploads."""
+
+    code = ErrorCode.STUDIO_AUDIO_NOT_YOURS
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This audio is not one of your uploads. Upload the file again "
+                "and use it from there."
+            )
+        )

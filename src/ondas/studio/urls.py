@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 
-from ondas.studio import views, views_episodes
+from ondas.studio import views, views_books, views_episodes, views_shows
 from ondas.studio.uploads import views as uploads
 
 app_name = "studio"
@@ -45,6 +45,39 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="invitation-revoke",
     ),
     path("<studio_kind:kind>/<int:object_id>/leave/", views.leave_view, name="leave"),
+    # Audiobooks and their parts; a show's trailer and its deletion.
+    path("books/new/", views_books.book_create_view, name="book-create"),
+    path("books/<int:book_id>/", views_books.book_edit_view, name="book-edit"),
+    path(
+        "books/<int:book_id>/parts/",
+        views_books.book_part_add_view,
+        name="book-part-add",
+    ),
+    path(
+        "books/<int:book_id>/parts/<int:part_id>/move/",
+        views_books.book_part_move_view,
+        name="book-part-move",
+    ),
+    path(
+        "books/<int:book_id>/parts/<int:part_id>/rename/",
+        views_books.book_part_rename_view,
+        name="book-part-rename",
+    ),
+    path(
+        "books/<int:book_id>/parts/<int:part_id>/remove/",
+        views_books.book_part_remove_view,
+        name="book-part-remove",
+    ),
+    path(
+        "shows/<int:show_id>/trailer/",
+        views_shows.show_trailer_view,
+        name="show-trailer",
+    ),
+    path(
+        "shows/<int:show_id>/delete/",
+        views_shows.show_delete_view,
+        name="show-delete",
+    ),
     path("claim/", views.show_claim_find_view, name="show-claim-find"),
     path("claim/<slug:show_slug>/", views.show_claim_view, name="show-claim"),
     path(

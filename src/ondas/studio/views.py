@@ -17,6 +17,7 @@ from ondas.catalog.models import Show
 from ondas.catalog.selectors import show_get_plain
 from ondas.core import clock
 from ondas.core.errors import OndasError
+from ondas.studio.book_selectors import show_trailer_options
 from ondas.studio.errors import StudioForbidden
 from ondas.studio.forms import ClaimFindForm, InvitationForm, RoleForm, ShowForm
 from ondas.studio.models import Membership, Role
@@ -112,7 +113,13 @@ def show_edit_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your changes are saved."))
             return redirect("studio:show-edit", show_id=show.pk)
-    context = {"form": form, "show": show, "membership": membership, "follows": follows}
+    context = {
+        "form": form,
+        "show": show,
+        "membership": membership,
+        "follows": follows,
+        "trailer_options": show_trailer_options(show=show),
+    }
     return render(request, "studio/show_form.html", context, status=status)
 
 

@@ -169,6 +169,11 @@ def episode_loss_counter_register(*, kind: str, count: Counter) -> None:
     _COUNTERS[kind] = count
 
 
+def episode_loss_counter(*, kind: str) -> Counter | None:
+    """The counter registered for ``kind``, if its app registered one."""
+    return _COUNTERS.get(kind)
+
+
 @dataclass(frozen=True)
 class EpisodeLoss:
     """What listeners lose if the episode is unpublished or deleted now."""

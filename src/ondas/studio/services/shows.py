@@ -16,10 +16,11 @@ from django.core.files import File
 from django.db import models, transaction
 
 from ondas.accounts.models import User
-from ondas.catalog.models import Access, Category, Show, ShowCategory
+from ondas.catalog.models import Access, Category, Episode, Show, ShowCategory
 from ondas.catalog.selectors import show_slug_free
 from ondas.catalog.services import sanitize_html, show_create
-from ondas.studio.errors import FieldFollowsFeed, StudioForbidden
+from ondas.catalog.services.shows_authored import show_delete, show_trailer_set
+from ondas.studio.errors import FieldFollowsFeed, StudioForbidden, StudioNotFound
 from ondas.studio.models import Role
 from ondas.studio.selectors import (
     FEED_OWNED_FIELDS,
@@ -139,3 +140,32 @@ def _category_set(show: Show, category: Category | None) -> None:
     ShowCategory.objects.filter(show=show, category=category).delete()
     ShowCategory.objects.filter(show=show, position=0).delete()
     ShowCategory.objects.create(show=show, category=category, position=0)
+
+
+def show_trailer_choose(
+    *, show: Show, episode_id: int | None, acting_user: User
+) -> Episode | None:
+    """Make the show's episode ``episode_id`` its trailer (None: no trailer).
+
+    Another show's episode, a deleted one or a made-up id is StudioNotFound;
+    for a show that follows its feed the feed says which is the trailer
+    (FieldsManagedByFeed).
+    """
+    episode = None
+    if episode_id is not None:
+        episode = (
+            Episode.objects.filter(show=show, pk=episode_id)
+            .exclude(status=Episode.Status.DELETED)
+            .first()
+        )
+        if episode is None:
+            raise StudioNotFound()
+    chosen = show_trailer_set(show=show, episode=episode)
+    logger.info("User %s chose the trailer of show %s", acting_user.pk, show.pk)
+    return chosen
+
+
+def show_delete_in_studio(*, show: Show, acting_user: User) -> None:
+    """Delete the show for good (an owner's action; the view checks the role)."""
+    show_delete(show=show)
+    logger.info("User %s deleted show %s in the studio", acting_user.pk, show.pk)
