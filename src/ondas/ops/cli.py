@@ -115,7 +115,22 @@ def _cmd_billing(args: argparse.Namespace) -> int:
     except CommandError as exc:
         print(f"ondas billing run: {exc}", file=sys.stderr)
         status = 1
+    # And counts the downloads `ondas serve` logged (analytics.tasks).
+    try:
+        call_command("analytics_ingest", "--serve-logs")
+    except CommandError as exc:
+        print(f"ondas billing run: {exc}", file=sys.stderr)
+        status = 1
     return status
+
+
+def _cmd_analytics(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    command = {"ingest": "analytics_ingest"}[args.action]
+    execute_from_command_line(["ondas analytics", command, *args.rest])
+    return 0
 
 
 # `ondas worker`'s options, each passed to django-tasks-db's ``db_worker`` under
@@ -372,6 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
     studio.add_argument("action", choices=["grant"])
     studio.add_argument("rest", nargs=argparse.REMAINDER)
     studio.set_defaults(func=_cmd_studio)
+
+    analytics = sub.add_parser(
+        "analytics",
+        help="downloads: ingest FILE|- (a JSON delivery log) or --serve-logs",
+    )
+    analytics.add_argument("action", choices=["ingest"])
+    analytics.add_argument("rest", nargs=argparse.REMAINDER)
+    analytics.set_defaults(func=_cmd_analytics)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,0 +1,360 @@
+"""Read delivery logs into downloads and the daily roll-ups.
+
+Idempotent by line, resumable after a crash: a log is known by the SHA-256
+of its first line (``LogCursor``), and each batch of complete lines is
+applied in one transaction together with the cursor's new byte offset, so a
+kill at any moment leaves either the whole batch or none of it. A last line
+without its newline is left for the next run (it may still be being
+written). A line that is not a delivery record is counted and reported,
+never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import BinaryIO
+
+from django.db import transaction
+from django.db.models import F
+
+from ondas.analytics import iab
+from ondas.analytics.lines import Delivery, MalformedLine, delivery_parse
+from ondas.analytics.models import (
+    DailyEpisodeDownloads,
+    DailyShowDownloads,
+    DaySalt,
+    DownloadWindow,
+    ListenerDay,
+    LogCursor,
+)
+from ondas.catalog.models import Episode
+
+logger = logging.getLogger(__name__)
+
+BATCH_LINES = 5_000
+_READ = 1 << 20
+_DAY = timedelta(days=1)
+MALFORMED_SHOWN = 10
+
+
+@dataclass
+class IngestReport:
+    """What one run read: lines, the malformed ones, what counted."""
+
+    name: str
+    lines: int = 0
+    malformed: int = 0
+    malformed_at: list[int] = field(default_factory=list)
+    downloads: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    already: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Audio:
+    episode_id: int
+    show_id: int
+    size: int
+    threshold: int
+
+
+class _Run:
+    """State kept across the batches of one run: audio and salts."""
+
+    def __init__(self) -> None:
+        self.audio: dict[int, _Audio | None] = {}
+        self.salts: dict[date, bytes] = {}
+        self.rules = iab.agent_rules()
+
+    def audio_of(self, audio_id: int) -> _Audio | None:
+        if audio_id not in self.audio:
+            row = (
+                Episode.objects.filter(audio_id=audio_id)
+                .values_list("pk", "show_id", "audio__size", "audio__duration_seconds")
+                .order_by("pk")
+                .first()
+            )
+            if row is None:
+                self.audio[audio_id] = None
+            else:
+                episode_id, show_id, size, duration = row
+                self.audio[audio_id] = _Audio(
+                    episode_id=episode_id,
+                    show_id=show_id,
+                    size=size,
+                    threshold=iab.threshold_bytes(
+                        size=size, duration_seconds=duration or 0.0
+                    ),
+                )
+        return self.audio[audio_id]
+
+    def salt(self, day: date) -> bytes:
+        salt = self.salts.get(day)
+        if salt is None:
+            row, _created = DaySalt.objects.get_or_create(
+                day=day, defaults={"salt": secrets.token_bytes(32)}
+            )
+            salt = self.salts[day] = bytes(row.salt)
+        return salt
+
+
+class _Batch:
+    """One transaction's worth of lines: windows and roll-up deltas in memory."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.windows: dict[tuple[int, str], list[DownloadWindow]] = {}
+        self.loaded: set[tuple[int, str, date]] = set()
+        self.new: list[DownloadWindow] = []
+        self.dirty: dict[int, DownloadWindow] = {}
+        self.episode_days: Counter[tuple[int, date]] = Counter()
+        self.show_days: Counter[tuple[int, date]] = Counter()
+        self.listener_days: set[tuple[date, int, int | None, str]] = set()
+        self.downloads = 0
+
+    def _candidates(
+        self, audio: _Audio, source: str, at: datetime
+    ) -> list[DownloadWindow]:
+        key = (audio.episode_id, source)
+        windows = self.windows.setdefault(key, [])
+        day = at.date()
+        if (audio.episode_id, source, day) not in self.loaded:
+            self.loaded.add((audio.episode_id, source, day))
+            digests = [
+                iab.listener_digest(source, self.run.salt(d))
+                for d in (day - _DAY, day, day + _DAY)
+            ]
+            known = {w.pk for w in windows if w.pk is not None}
+            windows.extend(
+                w
+                for w in DownloadWindow.objects.filter(
+                    episode_id=audio.episode_id,
+                    listener__in=digests,
+                    started_at__gt=at - iab.WINDOW,
+                    started_at__lt=at + iab.WINDOW,
+                )
+                if w.pk not in known
+            )
+        return windows
+
+    def apply(self, delivery: Delivery, report: IngestReport) -> None:
+        if not iab.delivers_audio(
+            method=delivery.method, status=delivery.status, range_header=delivery.range
+        ):
+            report.skipped["not a delivery"] += 1
+            return
+        if delivery.audio_id is None:
+            report.skipped["no audio"] += 1
+            return
+        if not delivery.listener:
+            reason = self.run.rules.excluded(delivery.ua)
+            if reason is not None:
+                report.skipped[reason] += 1
+                return
+        audio = self.run.audio_of(delivery.audio_id)
+        if audio is None:
+            report.skipped["not an episode"] += 1
+            return
+        at = delivery.time
+        source = iab.listener_source(
+            address=delivery.addr, user_agent=delivery.ua, listener_id=delivery.listener
+        )
+        windows = self._candidates(audio, source, at)
+        near = [w for w in windows if abs(w.started_at - at) < iab.WINDOW]
+        if near:
+            window = min(near, key=lambda w: abs(w.started_at - at))
+        else:
+            window = DownloadWindow(
+                episode_id=audio.episode_id,
+                listener=iab.listener_digest(source, self.run.salt(at.date())),
+                started_at=at,
+                intervals=[],
+            )
+            windows.append(window)
+            self.new.append(window)
+        coverage = iab.Coverage(intervals=window.intervals, loose=window.loose_bytes)
+        start = iab.range_start(
+            range_header=delivery.range, status=delivery.status, size=audio.size
+        )
+        coverage.add(start, delivery.bytes)
+        window.intervals = coverage.intervals
+        window.loose_bytes = coverage.loose
+        window.started_at = min(window.started_at, at)
+        if window.pk is not None:
+            self.dirty[window.pk] = window
+        if window.counted_on is None and coverage.covered() >= audio.threshold:
+            day = at.date()
+            window.counted_on = day
+            self.downloads += 1
+            self.episode_days[(audio.episode_id, day)] += 1
+            self.show_days[(audio.show_id, day)] += 1
+            digest = iab.listener_digest(source, self.run.salt(day))
+            self.listener_days.add((day, audio.show_id, audio.episode_id, digest))
+            self.listener_days.add((day, audio.show_id, None, digest))
+
+    def save(self) -> None:
+        DownloadWindow.objects.bulk_create(self.new)
+        DownloadWindow.objects.bulk_update(
+            list(self.dirty.values()),
+            ["started_at", "intervals", "loose_bytes", "counted_on"],
+        )
+        new_episode: Counter[tuple[int, date]] = Counter()
+        new_show: Counter[tuple[int, date]] = Counter()
+        if self.listener_days:
+            existing = set(
+                ListenerDay.objects.filter(
+                    day__in={k[0] for k in self.listener_days},
+                    listener__in={k[3] for k in self.listener_days},
+                ).values_list("day", "show_id", "episode_id", "listener")
+            )
+            fresh = self.listener_days - existing
+            ListenerDay.objects.bulk_create(
+                ListenerDay(day=d, show_id=s, episode_id=e, listener=listener)
+                for d, s, e, listener in fresh
+            )
+            for d, s, e, _listener in fresh:
+                if e is None:
+                    new_show[(s, d)] += 1
+                else:
+                    new_episode[(e, d)] += 1
+        for (episode_id, day), count in self.episode_days.items():
+            row, _ = DailyEpisodeDownloads.objects.get_or_create(
+                episode_id=episode_id, day=day
+            )
+            DailyEpisodeDownloads.objects.filter(pk=row.pk).update(
+                downloads=F("downloads") + count,
+                listeners=F("listeners") + new_episode[(episode_id, day)],
+            )
+        for (show_id, day), count in self.show_days.items():
+            row2, _ = DailyShowDownloads.objects.get_or_create(show_id=show_id, day=day)
+            DailyShowDownloads.objects.filter(pk=row2.pk).update(
+                downloads=F("downloads") + count,
+                listeners=F("listeners") + new_show[(show_id, day)],
+            )
+
+
+def _read_first_line(stream: BinaryIO) -> bytes | None:
+    chunks: list[bytes] = []
+    while True:
+        chunk = stream.readline(_READ)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            return b"".join(chunks)
+
+
+def _skip(stream: BinaryIO, count: int) -> int:
+    """Move ``count`` bytes further into the stream; return how many were there."""
+    if count <= 0:
+        return 0
+    if stream.seekable():
+        here = stream.tell()
+        end = stream.seek(0, 2)
+        return stream.seek(min(here + count, end)) - here
+    skipped = 0
+    while skipped < count:
+        chunk = stream.read(min(_READ, count - skipped))
+        if not chunk:
+            break
+        skipped += len(chunk)
+    return skipped
+
+
+@transaction.atomic(durable=True)
+def _batch_commit(
+    *,
+    run: _Run,
+    cursor_pk: int,
+    lines: list[bytes],
+    consumed: int,
+    report: IngestReport,
+) -> None:
+    cursor = LogCursor.objects.select_for_update().get(pk=cursor_pk)
+    batch = _Batch(run)
+    malformed = 0
+    for number, raw in enumerate(lines, start=cursor.lines + 1):
+        try:
+            delivery = delivery_parse(raw)
+        except MalformedLine:
+            malformed += 1
+            if len(report.malformed_at) < MALFORMED_SHOWN:
+                report.malformed_at.append(number)
+            continue
+        batch.apply(delivery, report)
+    batch.save()
+    cursor.offset += consumed
+    cursor.lines += len(lines)
+    cursor.malformed += malformed
+    cursor.save(update_fields=["offset", "lines", "malformed", "updated_at"])
+    report.lines += len(lines)
+    report.malformed += malformed
+    report.downloads += batch.downloads
+
+
+def log_ingest(
+    *, stream: BinaryIO, name: str, batch_lines: int = BATCH_LINES
+) -> IngestReport:
+    """Ingest the delivery log ``stream`` from where its last run stopped."""
+    report = IngestReport(name=name)
+    first = _read_first_line(stream)
+    if first is None:
+        return report  # empty, or its first line not written whole yet
+    digest = hashlib.sha256(first).hexdigest()
+    cursor, _created = LogCursor.objects.get_or_create(
+        first_line_sha256=digest, defaults={"name": name[:500]}
+    )
+    pending = b""
+    if cursor.offset == 0:
+        pending = first
+    else:
+        done = _skip(stream, cursor.offset - len(first)) + len(first)
+        report.already = cursor.lines
+        if done < cursor.offset:
+            return report  # shorter than what was read: nothing new
+    run = _Run()
+    while True:
+        chunk = stream.read(_READ)
+        if chunk:
+            pending += chunk
+        parts = pending.split(b"\n")
+        pending = parts.pop()  # no newline yet: wait for the rest of it
+        while parts:
+            lines, parts = parts[:batch_lines], parts[batch_lines:]
+            kept = [line for line in lines if line.strip()]
+            consumed = sum(len(line) + 1 for line in lines)
+            _batch_commit(
+                run=run,
+                cursor_pk=cursor.pk,
+                lines=kept,
+                consumed=consumed,
+                report=report,
+            )
+        if not chunk:
+            break
+    if report.malformed:
+        logger.warning(
+            "Delivery log %s: %s malformed line(s), first at line(s) %s",
+            name,
+            report.malformed,
+            report.malformed_at,
+        )
+    return report
+
+
+@transaction.atomic(durable=True)
+def analytics_forget(*, now: datetime) -> int:
+    """Delete salts older than yesterday and windows that can match nothing.
+
+    Once a day's salt is gone its digests point at no one. Returns how many
+    salts went.
+    """
+    today = now.date()
+    DownloadWindow.objects.filter(started_at__lt=now - 3 * iab.WINDOW).delete()
+    deleted, _ = DaySalt.objects.filter(day__lt=today - _DAY).delete()
+    return deleted
