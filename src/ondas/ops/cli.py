@@ -46,6 +46,7 @@ def _cmd_deploy_nginx(args: argparse.Namespace) -> int:
         certificate_key=args.certificate_key,
         upstream=args.upstream,
         access_log=args.access_log,
+        audio_log=args.audio_log,
         max_body_size=args.max_body_size,
         cache_dir=args.cache_dir,
     )
@@ -344,6 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where `ondas serve` listens",
     )
     nginx.add_argument("--access-log", default="/var/log/nginx/ondas.access.log")
+    nginx.add_argument(
+        "--audio-log",
+        default=None,
+        help="the JSON log of audio deliveries (default: ondas.audio.json "
+        "beside the access log), read by `ondas analytics ingest`",
+    )
     nginx.add_argument("--max-body-size", default="512m")
     nginx.add_argument(
         "--cache-dir", help="where nginx keeps answers; default: ONDAS_NGINX_CACHE_DIR"
