@@ -184,3 +184,33 @@ def test_agent_rules_exclude_bots_watches_and_no_agent(
     agent: str, reason: str | None
 ) -> None:
     assert iab.agent_rules().excluded(agent) == reason
+
+
+def test_delivery_line_reads_back_as_written_whatever_the_agent() -> None:
+    from datetime import UTC, datetime
+
+    from ondas.analytics.lines import delivery_line, delivery_parse
+
+    at = datetime(2026, 11, 3, 10, 0, 0, 123000, tzinfo=UTC)
+    agent = 'Odd "app" ñ \\ \x01 /1.0'
+    raw = delivery_line(
+        time=at,
+        addr="2001:db8::1",
+        method="GET",
+        path="/audio/5/k/tok.mp3",
+        status=206,
+        range_header="bytes=-500",
+        sent=500,
+        user_agent=agent,
+        audio_id=5,
+        listener_id=9,
+    )
+    assert raw.endswith(b"\n") and raw.count(b"\n") == 1
+    read = delivery_parse(raw)
+    assert (read.time, read.ua, read.range, read.bytes) == (
+        at,
+        agent,
+        "bytes=-500",
+        500,
+    )
+    assert (read.audio_id, read.listener, read.status) == (5, "9", 206)

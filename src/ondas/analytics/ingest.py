@@ -40,6 +40,8 @@ BATCH_LINES = 5_000
 _READ = 1 << 20
 _DAY = timedelta(days=1)
 MALFORMED_SHOWN = 10
+DIGESTS_KEPT = 200_000
+PREFETCH_CHUNK = 900
 
 
 @dataclass
@@ -69,6 +71,7 @@ class _Run:
     def __init__(self) -> None:
         self.audio: dict[int, _Audio | None] = {}
         self.salts: dict[date, bytes] = {}
+        self.digests: dict[tuple[str, date], tuple[str, str, str]] = {}
         self.rules = iab.agent_rules()
 
     def audio_of(self, audio_id: int) -> _Audio | None:
@@ -109,7 +112,6 @@ class _Batch:
     def __init__(self, run: _Run) -> None:
         self.run = run
         self.windows: dict[tuple[int, str], list[DownloadWindow]] = {}
-        self.loaded: set[tuple[int, str, date]] = set()
         self.new: list[DownloadWindow] = []
         self.dirty: dict[int, DownloadWindow] = {}
         self.episode_days: Counter[tuple[int, date]] = Counter()
@@ -117,61 +119,81 @@ class _Batch:
         self.listener_days: set[tuple[date, int, int | None, str]] = set()
         self.downloads = 0
 
-    def _candidates(
-        self, audio: _Audio, source: str, at: datetime
-    ) -> list[DownloadWindow]:
-        key = (audio.episode_id, source)
-        windows = self.windows.setdefault(key, [])
-        day = at.date()
-        if (audio.episode_id, source, day) not in self.loaded:
-            self.loaded.add((audio.episode_id, source, day))
-            digests = [
+    def _digests(self, source: str, day: date) -> tuple[str, str, str]:
+        """The listener's digests under the salts of the day before, the day
+        and the day after: a window started on any of them may hold this."""
+        key = (source, day)
+        found = self.run.digests.get(key)
+        if found is None:
+            a, b, c = (
                 iab.listener_digest(source, self.run.salt(d))
                 for d in (day - _DAY, day, day + _DAY)
-            ]
-            known = {w.pk for w in windows if w.pk is not None}
-            windows.extend(
-                w
-                for w in DownloadWindow.objects.filter(
-                    episode_id=audio.episode_id,
-                    listener__in=digests,
-                    started_at__gt=at - iab.WINDOW,
-                    started_at__lt=at + iab.WINDOW,
-                )
-                if w.pk not in known
             )
-        return windows
+            found = (a, b, c)
+            if len(self.run.digests) > DIGESTS_KEPT:
+                self.run.digests.clear()
+            self.run.digests[key] = found
+        return found
 
-    def apply(self, delivery: Delivery, report: IngestReport) -> None:
+    def prefetch(self, wanted: list[tuple[int, str, datetime]]) -> None:
+        """Load, in a few queries, the windows the batch's deliveries may join."""
+        by_digest: dict[tuple[int, str], tuple[int, str]] = {}
+        for episode_id, source, at in wanted:
+            self.windows.setdefault((episode_id, source), [])
+            for digest in self._digests(source, at.date()):
+                by_digest[(episode_id, digest)] = (episode_id, source)
+        if not by_digest:
+            return
+        first = min(at for _e, _s, at in wanted) - iab.WINDOW
+        last = max(at for _e, _s, at in wanted) + iab.WINDOW
+        digests = sorted({digest for _e, digest in by_digest})
+        for i in range(0, len(digests), PREFETCH_CHUNK):
+            for window in DownloadWindow.objects.filter(
+                listener__in=digests[i : i + PREFETCH_CHUNK],
+                started_at__gt=first,
+                started_at__lt=last,
+            ):
+                owner = by_digest.get((window.episode_id, window.listener))
+                if owner is not None:
+                    self.windows[owner].append(window)
+
+    def accept(
+        self, delivery: Delivery, report: IngestReport
+    ) -> tuple[Delivery, _Audio, str] | None:
+        """The delivery, its episode's audio and its listener's source, if it
+        may count; else None, with the reason counted in ``report``."""
         if not iab.delivers_audio(
             method=delivery.method, status=delivery.status, range_header=delivery.range
         ):
             report.skipped["not a delivery"] += 1
-            return
+            return None
         if delivery.audio_id is None:
             report.skipped["no audio"] += 1
-            return
+            return None
         if not delivery.listener:
             reason = self.run.rules.excluded(delivery.ua)
             if reason is not None:
                 report.skipped[reason] += 1
-                return
+                return None
         audio = self.run.audio_of(delivery.audio_id)
         if audio is None:
             report.skipped["not an episode"] += 1
-            return
-        at = delivery.time
+            return None
         source = iab.listener_source(
             address=delivery.addr, user_agent=delivery.ua, listener_id=delivery.listener
         )
-        windows = self._candidates(audio, source, at)
+        return delivery, audio, source
+
+    def apply(self, delivery: Delivery, audio: _Audio, source: str) -> None:
+        at = delivery.time
+        windows = self.windows.setdefault((audio.episode_id, source), [])
         near = [w for w in windows if abs(w.started_at - at) < iab.WINDOW]
         if near:
             window = min(near, key=lambda w: abs(w.started_at - at))
         else:
             window = DownloadWindow(
                 episode_id=audio.episode_id,
-                listener=iab.listener_digest(source, self.run.salt(at.date())),
+                listener=self._digests(source, at.date())[1],
                 started_at=at,
                 intervals=[],
             )
@@ -193,7 +215,7 @@ class _Batch:
             self.downloads += 1
             self.episode_days[(audio.episode_id, day)] += 1
             self.show_days[(audio.show_id, day)] += 1
-            digest = iab.listener_digest(source, self.run.salt(day))
+            digest = self._digests(source, day)[1]
             self.listener_days.add((day, audio.show_id, audio.episode_id, digest))
             self.listener_days.add((day, audio.show_id, None, digest))
 
@@ -278,6 +300,7 @@ def _batch_commit(
     cursor = LogCursor.objects.select_for_update().get(pk=cursor_pk)
     batch = _Batch(run)
     malformed = 0
+    accepted: list[tuple[Delivery, _Audio, str]] = []
     for number, raw in enumerate(lines, start=cursor.lines + 1):
         try:
             delivery = delivery_parse(raw)
@@ -286,7 +309,11 @@ def _batch_commit(
             if len(report.malformed_at) < MALFORMED_SHOWN:
                 report.malformed_at.append(number)
             continue
-        batch.apply(delivery, report)
+        if (taken := batch.accept(delivery, report)) is not None:
+            accepted.append(taken)
+    batch.prefetch([(a.episode_id, source, d.time) for d, a, source in accepted])
+    for delivery, audio, source in accepted:
+        batch.apply(delivery, audio, source)
     batch.save()
     cursor.offset += consumed
     cursor.lines += len(lines)
