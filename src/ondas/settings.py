@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ondas.playback",
     "ondas.feeds",
     "ondas.studio",
+    "ondas.analytics",
     "ondas.web",
     "ondas.ops",
 ]

@@ -33,6 +33,7 @@ from django.http.response import HttpResponseBase  # noqa: E402
 from django.urls import set_script_prefix  # noqa: E402
 from django.utils.log import log_response  # noqa: E402
 
+from ondas.core.delivery import AUDIO_KEY, LISTENER_KEY  # noqa: E402
 from ondas.ops import metrics  # noqa: E402
 from ondas.ops.logging import (  # noqa: E402
     REQUEST_ID_HEADER,
@@ -92,6 +93,9 @@ def kept_send(
     """Send a kept answer (``lean_kept``) with its request id and metrics."""
     request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
     environ[REQUEST_ID_KEY] = request_id
+    environ[AUDIO_KEY] = kept.audio_id
+    if kept.user_id is not None:
+        environ[LISTENER_KEY] = kept.user_id
     headers = kept.headers
     headers.append((REQUEST_ID_HEADER, request_id))
     metrics.request_observe(

@@ -46,6 +46,7 @@ def _cmd_deploy_nginx(args: argparse.Namespace) -> int:
         certificate_key=args.certificate_key,
         upstream=args.upstream,
         access_log=args.access_log,
+        audio_log=args.audio_log,
         max_body_size=args.max_body_size,
         cache_dir=args.cache_dir,
     )
@@ -115,7 +116,22 @@ def _cmd_billing(args: argparse.Namespace) -> int:
     except CommandError as exc:
         print(f"ondas billing run: {exc}", file=sys.stderr)
         status = 1
+    # And counts the downloads `ondas serve` logged (analytics.tasks).
+    try:
+        call_command("analytics_ingest", "--serve-logs")
+    except CommandError as exc:
+        print(f"ondas billing run: {exc}", file=sys.stderr)
+        status = 1
     return status
+
+
+def _cmd_analytics(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    command = {"ingest": "analytics_ingest"}[args.action]
+    execute_from_command_line(["ondas analytics", command, *args.rest])
+    return 0
 
 
 # `ondas worker`'s options, each passed to django-tasks-db's ``db_worker`` under
@@ -338,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where `ondas serve` listens",
     )
     nginx.add_argument("--access-log", default="/var/log/nginx/ondas.access.log")
+    nginx.add_argument(
+        "--audio-log",
+        default=None,
+        help="the JSON log of audio deliveries (default: ondas.audio.json "
+        "beside the access log), read by `ondas analytics ingest`",
+    )
     nginx.add_argument("--max-body-size", default="512m")
     nginx.add_argument(
         "--cache-dir", help="where nginx keeps answers; default: ONDAS_NGINX_CACHE_DIR"
@@ -389,6 +411,14 @@ def build_parser() -> argparse.ArgumentParser:
     books.add_argument("action", choices=["import"])
     books.add_argument("rest", nargs=argparse.REMAINDER)
     books.set_defaults(func=_cmd_books)
+
+    analytics = sub.add_parser(
+        "analytics",
+        help="downloads: ingest FILE|- (a JSON delivery log) or --serve-logs",
+    )
+    analytics.add_argument("action", choices=["ingest"])
+    analytics.add_argument("rest", nargs=argparse.REMAINDER)
+    analytics.set_defaults(func=_cmd_analytics)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

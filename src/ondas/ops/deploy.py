@@ -64,6 +64,27 @@ proxy_cache_path {{ cache_dir }} levels=1:2 keys_zone=ondas_rights:10m
 log_format ondas '$remote_addr - $remote_user [$time_local] "$request" '
                  '$status $body_bytes_sent "$http_referer" "$http_user_agent" '
                  '$request_time $upstream_response_time $ondas_request_id';
+
+# Audio deliveries, one JSON line each, for `ondas analytics ingest` (IAB
+# downloads): the same fields `ondas serve` writes for what it sends itself.
+# Ondas names the audio and the listener it asked the right for in the
+# Ondas-Audio and Ondas-Listener headers of its answers (the rights answer,
+# or an X-Accel-Redirect); nginx logs them and never sends them on. This
+# log keeps addresses:
+# rotate it daily (logrotate), once ingested.
+map $upstream_http_ondas_audio $ondas_log_audio {
+    "" $ondas_rights_audio;
+    default $upstream_http_ondas_audio;
+}
+map $upstream_http_ondas_listener $ondas_log_listener {
+    "" $ondas_rights_listener;
+    default $upstream_http_ondas_listener;
+}
+log_format ondas_audio escape=json
+    '{"time":"$time_iso8601","addr":"$remote_addr","method":"$request_method",'
+    '"path":"$request_uri","status":$status,"range":"$http_range",'
+    '"bytes":$body_bytes_sent,"ua":"$http_user_agent",'
+    '"audio":"$ondas_log_audio","listener":"$ondas_log_listener"}';
 {% if http_listen %}
 server {
     listen {{ http_listen }};
@@ -77,6 +98,10 @@ server {
 {% endfor %}    server_name {{ server_name }};
     server_tokens off;
     access_log {{ access_log }} ondas;
+    set $ondas_rights_audio "";
+    set $ondas_rights_listener "";
+    proxy_hide_header Ondas-Audio;
+    proxy_hide_header Ondas-Listener;
 
     ssl_certificate {{ certificate }};
     ssl_certificate_key {{ certificate_key }};
@@ -140,6 +165,10 @@ server {
         auth_request /_ondas_rights;
         auth_request_set $ondas_file $upstream_http_x_ondas_file;
         auth_request_set $ondas_cache_control $upstream_http_x_ondas_cache_control;
+        auth_request_set $ondas_rights_audio $upstream_http_ondas_audio;
+        auth_request_set $ondas_rights_listener $upstream_http_ondas_listener;
+        access_log {{ access_log }} ondas;
+        access_log {{ audio_log }} ondas_audio;
         error_page 401 403 404 = @ondas;
         root {{ media_root }};
         try_files /$ondas_file =404;
@@ -174,6 +203,16 @@ server {
 
     location @ondas {
         proxy_pass http://ondas_app;
+        access_log {{ access_log }} ondas;
+        access_log {{ audio_log }} ondas_audio;
+    }
+
+    # Private feeds' enclosures: Ondas checks the key, nginx sends the bytes
+    # (X-Accel-Redirect below); logged as audio deliveries.
+    location ~ "^/audio/[0-9]+/k/" {
+        proxy_pass http://ondas_app;
+        access_log {{ access_log }} ondas;
+        access_log {{ audio_log }} ondas_audio;
     }
 
     # The rights question is nginx's own: from outside it does not exist.
@@ -187,6 +226,8 @@ server {
         internal;
         alias {{ media_root }}/;
         add_header X-Request-ID $ondas_request_id;
+        access_log {{ access_log }} ondas;
+        access_log {{ audio_log }} ondas_audio;
     }
 
     # Feeds rendered to files (feeds.files), sent by X-Accel-Redirect after
@@ -258,6 +299,7 @@ class NginxSite:
     media_root: str
     accel_prefix: str
     access_log: str
+    audio_log: str
     max_body_size: str
     cache_dir: str
     session_cookie: str
@@ -283,6 +325,7 @@ def nginx_site_from_settings(
     certificate_key: str | None = None,
     upstream: str = "127.0.0.1:8000",
     access_log: str = "/var/log/nginx/ondas.access.log",
+    audio_log: str | None = None,
     max_body_size: str = "512m",
     cache_dir: str | None = None,
 ) -> NginxSite:
@@ -306,6 +349,8 @@ def nginx_site_from_settings(
         media_root=str(Path(settings.MEDIA_ROOT)).rstrip("/"),
         accel_prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX or DEFAULT_ACCEL_PREFIX,
         access_log=access_log,
+        # Beside the access log unless named: ondas.audio.json.
+        audio_log=audio_log or str(Path(access_log).with_name("ondas.audio.json")),
         max_body_size=max_body_size,
         cache_dir=str(Path(cache_dir or settings.ONDAS_NGINX_CACHE_DIR)).rstrip("/"),
         session_cookie=settings.SESSION_COOKIE_NAME,

@@ -58,18 +58,28 @@ def _child_exit(server: Any, worker: Any) -> None:
 
 
 def _post_request(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> None:
-    """Count the audio bytes a response wrote, sendfile(2) included."""
+    """Count the audio bytes a response wrote, sendfile(2) included, and log
+    the delivery (``analytics.servelog``) now that it has been sent."""
+    from ondas.analytics.servelog import delivery_record
     from ondas.ops import metrics
     from ondas.ops.middleware import AUDIO_STREAM_KEY
 
-    if resp is None or not environ.get(AUDIO_STREAM_KEY):
+    if resp is None:
         return
     sent = resp.sent
     # sendfile does not count into ``sent``; a response that raised (client
     # gone) is counted by what was copied, a finished one by its length.
     if not sent and sys.exc_info()[0] is None and resp.response_length:
         sent = resp.response_length
-    metrics.audio_bytes_sent(sent)
+    if environ.get(AUDIO_STREAM_KEY):
+        metrics.audio_bytes_sent(sent)
+    delivery_record(environ=environ, status=resp.status_code or 0, sent=sent)
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    from ondas.analytics.servelog import serve_log
+
+    serve_log().flush()
 
 
 def serve(
@@ -175,6 +185,7 @@ def _options(
         "post_fork": _post_fork,
         "child_exit": _child_exit,
         "post_request": _post_request,
+        "worker_exit": _worker_exit,
         # No "sendfile" key: Gunicorn's setting is the --no-sendfile switch, and
         # *any* value set there (True included) turns sendfile off. Left unset,
         # sendfile is on unless the operator exports SENDFILE=0.

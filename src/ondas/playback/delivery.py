@@ -24,6 +24,7 @@ from django.utils.http import (
 )
 
 from ondas.catalog.models import AudioFile, Episode
+from ondas.core.delivery import AUDIO_HEADER, AUDIO_KEY, LISTENER_HEADER, LISTENER_KEY
 from ondas.playback.errors import AudioMissingOnDisk
 from ondas.playback.ranges import (
     ByteRange,
@@ -247,10 +248,12 @@ def file_deliver(
 
     Raises FileNotFoundError when the file is gone, and ValueError for a path
     outside the media root when nginx is in front. Shared by the audio view
-    and the lean audio path (``ondas.playback.lean``).
+    and the lean audio path (``ondas.playback.lean``). The person the
+    right was asked for, if any, is ``request.META[LISTENER_KEY]``
+    (``core.delivery``), set by the caller.
     """
     if settings.ONDAS_AUDIO_ACCEL_PREFIX:
-        return accel_redirect(
+        accel = accel_redirect(
             path=path,
             media_root=str(settings.MEDIA_ROOT),
             prefix=settings.ONDAS_AUDIO_ACCEL_PREFIX,
@@ -258,7 +261,12 @@ def file_deliver(
             filename=filename,
             cache_control=cache_control,
         )
-    return serve_file(
+        # nginx logs these for the delivery log, and hides them.
+        accel.headers[AUDIO_HEADER] = str(file_id)
+        if (listener := request.META.get(LISTENER_KEY)) is not None:
+            accel.headers[LISTENER_HEADER] = str(listener)
+        return accel
+    served = serve_file(
         request,
         path=path,
         file_id=file_id,
@@ -266,6 +274,9 @@ def file_deliver(
         filename=filename,
         cache_control=cache_control,
     )
+    # `ondas serve` logs it once sent (analytics.servelog).
+    request.META[AUDIO_KEY] = file_id
+    return served
 
 
 def audio_cache_control(access: str) -> str:

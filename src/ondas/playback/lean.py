@@ -55,6 +55,7 @@ from ondas.accounts.models import User
 from ondas.catalog.models import Episode
 from ondas.catalog.selectors import audio_file_get_with_access
 from ondas.core import clock
+from ondas.core.delivery import LISTENER_KEY
 from ondas.core.faults import fault_kind
 from ondas.playback.access import play_right, yes_keep_seconds
 from ondas.playback.delivery import audio_cache_control, audio_filename, file_deliver
@@ -190,6 +191,8 @@ class LeanAudio:
             grant = self._grant(request, audio_id, session_key, now)
             if grant is None:
                 return None
+        if grant.user_id is not None:
+            request.META[LISTENER_KEY] = grant.user_id  # the delivery log's
         try:
             response = file_deliver(
                 request,

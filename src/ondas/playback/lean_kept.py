@@ -116,6 +116,10 @@ class KeptAnswer:
     headers: list[tuple[str, str]]
     body: KeptWindow
     route: str
+    # For the delivery log (``core.delivery``): the file, and the person
+    # whose yes it is, if the yes depended on one.
+    audio_id: int
+    user_id: int | None
 
 
 def _unused(request: HttpRequest) -> HttpResponse:
@@ -229,7 +233,9 @@ class KeptAnswers:
             # The yes depended on the session, as SessionMiddleware says.
             headers.append(("Vary", "Cookie"))
         headers += self._tail[secure]
-        return KeptAnswer(status, code, headers, window, route)
+        return KeptAnswer(
+            status, code, headers, window, route, grant.audio_id, grant.user_id
+        )
 
     def _is_secure(self, environ: dict[str, Any]) -> bool:
         # HttpRequest.scheme, from the environ.

@@ -20,6 +20,7 @@ from ondas.accounts.ratelimit import client_ip
 from ondas.catalog.models import AudioFile, Episode
 from ondas.catalog.selectors import audio_file_get_for_show
 from ondas.core import clock
+from ondas.core.delivery import LISTENER_KEY
 from ondas.core.errors import OndasError
 from ondas.feedkeys.errors import PrivateFeedNotFound
 from ondas.feedkeys.selectors import feed_key_get_by_token
@@ -34,8 +35,9 @@ CACHE_CONTROL = "private, no-cache"
 
 def private_audio_get(
     *, audio_id: int, token: str, client_ip: str, app: str, now: datetime
-) -> AudioFile:
-    """Return the audio file a private feed's enclosure may send now.
+) -> tuple[AudioFile, int]:
+    """Return the audio file a private feed's enclosure may send now, and the
+    id of the key's person (its downloads are theirs).
 
     Raise PrivateFeedNotFound for an unknown or revoked token (or one this
     request made reset as shared), AudioNotFound for audio that is not the
@@ -51,7 +53,7 @@ def private_audio_get(
     if not may_play(user=key.user, access=Episode.Access.EXCLUSIVE, now=now):
         plans = settings.SITE_URL + reverse("billing:plans")
         raise PrivateFeedEnded(plans_url=plans)
-    return audio
+    return audio, key.user_id
 
 
 def private_audio_response(
@@ -65,13 +67,14 @@ def private_audio_response(
     between requests (every request is counted and asked anew).
     """
     try:
-        audio = private_audio_get(
+        audio, user_id = private_audio_get(
             audio_id=audio_id,
             token=token,
             client_ip=client_ip(request),
             app=request.headers.get("User-Agent", ""),
             now=clock.now(),
         )
+        request.META[LISTENER_KEY] = user_id  # the delivery log's listener
         return audio_deliver(request, audio=audio, cache_control=CACHE_CONTROL)
     except OndasError as error:
         response = HttpResponse(

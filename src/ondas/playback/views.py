@@ -20,12 +20,14 @@ from django.views.decorators.http import (
 )
 
 from ondas.accounts.types import AuthedHttpRequest
+from ondas.catalog.models import Episode
 from ondas.catalog.selectors import (
     audio_file_get_with_access,
     audiobook_get_by_id,
 )
 from ondas.core import clock
 from ondas.core.answers import answers_json
+from ondas.core.delivery import AUDIO_HEADER, LISTENER_HEADER, LISTENER_KEY
 from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
 from ondas.core.jsonbody import json_object
 from ondas.playback.access import (
@@ -71,6 +73,9 @@ def audio_view(request: HttpRequest, audio_id: int, ext: str = "") -> HttpRespon
     audio, access = found
     if not may_play(user=request.user, access=access, now=clock.now()):
         return _refused(request, SubscriptionRequired(audio_id=audio_id))
+    if access != Episode.Access.FREE:
+        # The right was this person's: the delivery log counts them.
+        request.META[LISTENER_KEY] = request.user.pk
     return audio_deliver(
         request, audio=audio, cache_control=audio_cache_control(access)
     )
@@ -120,6 +125,10 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
     # A book's part is metered against the listener's hours: asked every time;
     # a subscriber's yes is never kept past their period's end.
     yes.headers["X-Accel-Expires"] = str(yes_keep_seconds(right, now=now))
+    # For nginx's delivery log (auth_request_set), never sent to the client.
+    yes.headers[AUDIO_HEADER] = str(audio.pk)
+    if access != Episode.Access.FREE and request.user.is_authenticated:
+        yes.headers[LISTENER_HEADER] = str(request.user.pk)
     return yes
 
 

@@ -1,0 +1,410 @@
+"""Read delivery logs into downloads and the daily roll-ups.
+
+Idempotent by line, resumable after a crash: a log is known by the SHA-256
+of its first line (``LogCursor``), and each batch of complete lines is
+applied in one transaction together with the cursor's new byte offset, so a
+kill at any moment leaves either the whole batch or none of it. A last line
+without its newline is left for the next run (it may still be being
+written). A line that is not a delivery record is counted and reported,
+never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, BinaryIO
+
+from django.db import transaction
+
+from ondas.analytics import iab
+from ondas.analytics.lines import Delivery, MalformedLine, delivery_parse
+from ondas.analytics.models import (
+    DailyEpisodeDownloads,
+    DailyShowDownloads,
+    DaySalt,
+    DownloadWindow,
+    ListenerDay,
+    LogCursor,
+)
+from ondas.catalog.models import Episode
+
+logger = logging.getLogger(__name__)
+
+BATCH_LINES = 20_000
+_READ = 1 << 20
+_DAY = timedelta(days=1)
+MALFORMED_SHOWN = 10
+DIGESTS_KEPT = 200_000
+PREFETCH_CHUNK = 900
+
+
+@dataclass
+class IngestReport:
+    """What one run read: lines, the malformed ones, what counted."""
+
+    name: str
+    lines: int = 0
+    malformed: int = 0
+    malformed_at: list[int] = field(default_factory=list)
+    downloads: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    already: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Audio:
+    episode_id: int
+    show_id: int
+    size: int
+    threshold: int
+
+
+class _Run:
+    """State kept across the batches of one run: audio and salts."""
+
+    def __init__(self) -> None:
+        self.audio: dict[int, _Audio | None] = {}
+        self.salts: dict[date, bytes] = {}
+        self.digests: dict[tuple[str, date], tuple[str, str, str]] = {}
+        self.rules = iab.agent_rules()
+
+    def audio_of(self, audio_id: int) -> _Audio | None:
+        if audio_id not in self.audio:
+            row = (
+                Episode.objects.filter(audio_id=audio_id)
+                .values_list("pk", "show_id", "audio__size", "audio__duration_seconds")
+                .order_by("pk")
+                .first()
+            )
+            if row is None:
+                self.audio[audio_id] = None
+            else:
+                episode_id, show_id, size, duration = row
+                self.audio[audio_id] = _Audio(
+                    episode_id=episode_id,
+                    show_id=show_id,
+                    size=size,
+                    threshold=iab.threshold_bytes(
+                        size=size, duration_seconds=duration or 0.0
+                    ),
+                )
+        return self.audio[audio_id]
+
+    def salt(self, day: date) -> bytes:
+        salt = self.salts.get(day)
+        if salt is None:
+            row, _created = DaySalt.objects.get_or_create(
+                day=day, defaults={"salt": secrets.token_bytes(32)}
+            )
+            salt = self.salts[day] = bytes(row.salt)
+        return salt
+
+
+class _Batch:
+    """One transaction's worth of lines: windows and roll-up deltas in memory."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.windows: dict[tuple[int, str], list[DownloadWindow]] = {}
+        self.new: list[DownloadWindow] = []
+        self.dirty: dict[int, DownloadWindow] = {}
+        self.episode_days: Counter[tuple[int, date]] = Counter()
+        self.show_days: Counter[tuple[int, date]] = Counter()
+        self.listener_days: set[tuple[date, int, int | None, str]] = set()
+        self.downloads = 0
+
+    def _digests(self, source: str, day: date) -> tuple[str, str, str]:
+        """The listener's digests under the salts of the day before, the day
+        and the day after: a window started on any of them may hold this."""
+        key = (source, day)
+        found = self.run.digests.get(key)
+        if found is None:
+            a, b, c = (
+                iab.listener_digest(source, self.run.salt(d))
+                for d in (day - _DAY, day, day + _DAY)
+            )
+            found = (a, b, c)
+            if len(self.run.digests) > DIGESTS_KEPT:
+                self.run.digests.clear()
+            self.run.digests[key] = found
+        return found
+
+    def prefetch(self, wanted: list[tuple[int, str, datetime]]) -> None:
+        """Load, in a few queries, the windows the batch's deliveries may join."""
+        by_digest: dict[tuple[int, str], tuple[int, str]] = {}
+        for episode_id, source, at in wanted:
+            self.windows.setdefault((episode_id, source), [])
+            for digest in self._digests(source, at.date()):
+                by_digest[(episode_id, digest)] = (episode_id, source)
+        if not by_digest:
+            return
+        first = min(at for _e, _s, at in wanted) - iab.WINDOW
+        last = max(at for _e, _s, at in wanted) + iab.WINDOW
+        digests = sorted({digest for _e, digest in by_digest})
+        for i in range(0, len(digests), PREFETCH_CHUNK):
+            for window in DownloadWindow.objects.filter(
+                listener__in=digests[i : i + PREFETCH_CHUNK],
+                started_at__gt=first,
+                started_at__lt=last,
+            ):
+                owner = by_digest.get((window.episode_id, window.listener))
+                if owner is not None:
+                    self.windows[owner].append(window)
+
+    def accept(
+        self, delivery: Delivery, report: IngestReport
+    ) -> tuple[Delivery, _Audio, str] | None:
+        """The delivery, its episode's audio and its listener's source, if it
+        may count; else None, with the reason counted in ``report``."""
+        if not iab.delivers_audio(
+            method=delivery.method, status=delivery.status, range_header=delivery.range
+        ):
+            report.skipped["not a delivery"] += 1
+            return None
+        if delivery.audio_id is None:
+            report.skipped["no audio"] += 1
+            return None
+        if not delivery.listener:
+            reason = self.run.rules.excluded(delivery.ua)
+            if reason is not None:
+                report.skipped[reason] += 1
+                return None
+        audio = self.run.audio_of(delivery.audio_id)
+        if audio is None:
+            report.skipped["not an episode"] += 1
+            return None
+        source = iab.listener_source(
+            address=delivery.addr, user_agent=delivery.ua, listener_id=delivery.listener
+        )
+        return delivery, audio, source
+
+    def apply(self, delivery: Delivery, audio: _Audio, source: str) -> None:
+        at = delivery.time
+        windows = self.windows.setdefault((audio.episode_id, source), [])
+        near = [w for w in windows if abs(w.started_at - at) < iab.WINDOW]
+        if near:
+            window = min(near, key=lambda w: abs(w.started_at - at))
+        else:
+            window = DownloadWindow(
+                episode_id=audio.episode_id,
+                listener=self._digests(source, at.date())[1],
+                started_at=at,
+                intervals=[],
+            )
+            windows.append(window)
+            self.new.append(window)
+        coverage = iab.Coverage(intervals=window.intervals, loose=window.loose_bytes)
+        start = iab.range_start(
+            range_header=delivery.range, status=delivery.status, size=audio.size
+        )
+        coverage.add(start, delivery.bytes)
+        window.intervals = coverage.intervals
+        window.loose_bytes = coverage.loose
+        window.started_at = min(window.started_at, at)
+        if window.pk is not None:
+            self.dirty[window.pk] = window
+        if window.counted_on is None and coverage.covered() >= audio.threshold:
+            day = at.date()
+            window.counted_on = day
+            self.downloads += 1
+            self.episode_days[(audio.episode_id, day)] += 1
+            self.show_days[(audio.show_id, day)] += 1
+            digest = self._digests(source, day)[1]
+            self.listener_days.add((day, audio.show_id, audio.episode_id, digest))
+            self.listener_days.add((day, audio.show_id, None, digest))
+
+    def save(self) -> None:
+        # Changed windows are written again whole: a DELETE and an INSERT
+        # of the batch are two statements, where bulk_update's CASE
+        # expressions cost more than the rest of the ingest.
+        changed = list(self.dirty.values())
+        pks = [window.pk for window in changed]
+        for i in range(0, len(pks), PREFETCH_CHUNK):
+            DownloadWindow.objects.filter(pk__in=pks[i : i + PREFETCH_CHUNK]).delete()
+        DownloadWindow.objects.bulk_create([*changed, *self.new])
+        new_episode: Counter[tuple[int, date]] = Counter()
+        new_show: Counter[tuple[int, date]] = Counter()
+        if self.listener_days:
+            existing = set(
+                ListenerDay.objects.filter(
+                    day__in={k[0] for k in self.listener_days},
+                    listener__in={k[3] for k in self.listener_days},
+                ).values_list("day", "show_id", "episode_id", "listener")
+            )
+            fresh = self.listener_days - existing
+            ListenerDay.objects.bulk_create(
+                ListenerDay(day=d, show_id=s, episode_id=e, listener=listener)
+                for d, s, e, listener in fresh
+            )
+            for d, s, e, _listener in fresh:
+                if e is None:
+                    new_show[(s, d)] += 1
+                else:
+                    new_episode[(e, d)] += 1
+        _rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
+        _rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
+
+
+def _rollup_add(
+    model: type[DailyEpisodeDownloads] | type[DailyShowDownloads],
+    key: str,
+    downloads: Counter[tuple[int, date]],
+    listeners: Counter[tuple[int, date]],
+) -> None:
+    """Add a batch's counts to the daily rows: one read, one upsert."""
+    if not downloads:
+        return
+    rows = {
+        (getattr(row, key), row.day): row
+        for row in model.objects.filter(
+            **{f"{key}__in": {k for k, _d in downloads}},
+            day__in={d for _k, d in downloads},
+        )
+    }
+    fresh: list[Any] = []
+    for pair, count in downloads.items():
+        row = rows.get(pair)
+        if row is None:
+            row = model(**{key: pair[0]}, day=pair[1])
+        row.downloads += count
+        row.listeners += listeners[pair]
+        fresh.append(row)
+    field = key.removesuffix("_id")
+    model.objects.bulk_create(
+        fresh,
+        update_conflicts=True,
+        unique_fields=[field, "day"],
+        update_fields=["downloads", "listeners"],
+    )
+
+
+def _read_first_line(stream: BinaryIO) -> bytes | None:
+    chunks: list[bytes] = []
+    while True:
+        chunk = stream.readline(_READ)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            return b"".join(chunks)
+
+
+def _skip(stream: BinaryIO, count: int) -> int:
+    """Move ``count`` bytes further into the stream; return how many were there."""
+    if count <= 0:
+        return 0
+    if stream.seekable():
+        here = stream.tell()
+        end = stream.seek(0, 2)
+        return stream.seek(min(here + count, end)) - here
+    skipped = 0
+    while skipped < count:
+        chunk = stream.read(min(_READ, count - skipped))
+        if not chunk:
+            break
+        skipped += len(chunk)
+    return skipped
+
+
+@transaction.atomic(durable=True)
+def _batch_commit(
+    *,
+    run: _Run,
+    cursor_pk: int,
+    lines: list[bytes],
+    consumed: int,
+    report: IngestReport,
+) -> None:
+    cursor = LogCursor.objects.select_for_update().get(pk=cursor_pk)
+    batch = _Batch(run)
+    malformed = 0
+    accepted: list[tuple[Delivery, _Audio, str]] = []
+    for number, raw in enumerate(lines, start=cursor.lines + 1):
+        try:
+            delivery = delivery_parse(raw)
+        except MalformedLine:
+            malformed += 1
+            if len(report.malformed_at) < MALFORMED_SHOWN:
+                report.malformed_at.append(number)
+            continue
+        if (taken := batch.accept(delivery, report)) is not None:
+            accepted.append(taken)
+    batch.prefetch([(a.episode_id, source, d.time) for d, a, source in accepted])
+    for delivery, audio, source in accepted:
+        batch.apply(delivery, audio, source)
+    batch.save()
+    cursor.offset += consumed
+    cursor.lines += len(lines)
+    cursor.malformed += malformed
+    cursor.save(update_fields=["offset", "lines", "malformed", "updated_at"])
+    report.lines += len(lines)
+    report.malformed += malformed
+    report.downloads += batch.downloads
+
+
+def log_ingest(
+    *, stream: BinaryIO, name: str, batch_lines: int = BATCH_LINES
+) -> IngestReport:
+    """Ingest the delivery log ``stream`` from where its last run stopped."""
+    report = IngestReport(name=name)
+    first = _read_first_line(stream)
+    if first is None:
+        return report  # empty, or its first line not written whole yet
+    digest = hashlib.sha256(first).hexdigest()
+    cursor, _created = LogCursor.objects.get_or_create(
+        first_line_sha256=digest, defaults={"name": name[:500]}
+    )
+    pending = b""
+    if cursor.offset == 0:
+        pending = first
+    else:
+        done = _skip(stream, cursor.offset - len(first)) + len(first)
+        report.already = cursor.lines
+        if done < cursor.offset:
+            return report  # shorter than what was read: nothing new
+    run = _Run()
+    while True:
+        chunk = stream.read(_READ)
+        if chunk:
+            pending += chunk
+        parts = pending.split(b"\n")
+        pending = parts.pop()  # no newline yet: wait for the rest of it
+        while parts:
+            lines, parts = parts[:batch_lines], parts[batch_lines:]
+            kept = [line for line in lines if line.strip()]
+            consumed = sum(len(line) + 1 for line in lines)
+            _batch_commit(
+                run=run,
+                cursor_pk=cursor.pk,
+                lines=kept,
+                consumed=consumed,
+                report=report,
+            )
+        if not chunk:
+            break
+    if report.malformed:
+        logger.warning(
+            "Delivery log %s: %s malformed line(s), first at line(s) %s",
+            name,
+            report.malformed,
+            report.malformed_at,
+        )
+    return report
+
+
+@transaction.atomic(durable=True)
+def analytics_forget(*, now: datetime) -> int:
+    """Delete salts older than yesterday and windows that can match nothing.
+
+    Once a day's salt is gone its digests point at no one. Returns how many
+    salts went.
+    """
+    today = now.date()
+    DownloadWindow.objects.filter(started_at__lt=now - 3 * iab.WINDOW).delete()
+    deleted, _ = DaySalt.objects.filter(day__lt=today - _DAY).delete()
+    return deleted
