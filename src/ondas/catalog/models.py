@@ -268,7 +268,12 @@ class Episode(FeedContent, TimestampedModel):
         indexes = [
             models.Index(
                 fields=["show", "-published_at", "-id"], name="catalog_ep_show_pub"
-            )
+            ),
+            # The studio's counts by state (drafts, scheduled, published...)
+            # read only this index.
+            models.Index(
+                fields=["show", "status", "published_at"], name="catalog_ep_show_state"
+            ),
         ]
 
     def __str__(self) -> str:
