@@ -9,6 +9,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from ondas.analytics import ingest
 from ondas.analytics.ingest import analytics_forget, log_ingest
@@ -351,3 +352,23 @@ def test_a_line_as_nginx_writes_it_is_ingested(episode: Episode) -> None:
     # nginx's public audio location: the id is in the path, no upstream header.
     report = _ingest(NGINX_LINE % (episode.audio_id, 250_000))
     assert (report.malformed, report.downloads) == (0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_listener_is_stored_once_per_day_for_the_show_and_for_each_episode(
+    episode: Episode,
+) -> None:
+    """The database itself refuses a second row, the show's (no episode) too:
+    a constraint with nulls_distinct=False would not be enforced on SQLite."""
+    day = date(2026, 11, 2)
+    ListenerDay.objects.create(day=day, show=episode.show, episode=None, listener="a")
+    ListenerDay.objects.create(
+        day=day, show=episode.show, episode=episode, listener="a"
+    )
+    for again in (None, episode):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ListenerDay.objects.create(
+                day=day, show=episode.show, episode=again, listener="a"
+            )
+    ListenerDay.objects.create(day=day, show=episode.show, episode=None, listener="b")
+    assert ListenerDay.objects.filter(episode=None).count() == 2

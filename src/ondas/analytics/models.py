@@ -70,12 +70,19 @@ class ListenerDay(models.Model):
     listener = models.CharField(max_length=32)
 
     class Meta:
+        # Two partial constraints rather than one with nulls_distinct=False,
+        # which SQLite (the default database) cannot enforce.
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "show", "episode", "listener"],
+                condition=models.Q(episode__isnull=False),
                 name="analytics_listener_day_once",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["day", "show", "listener"],
+                condition=models.Q(episode__isnull=True),
+                name="analytics_listener_show_day_once",
+            ),
         ]
 
     def __str__(self) -> str:
