@@ -15,11 +15,13 @@ import hashlib
 import logging
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import DateField, DateTimeField, Field, JSONField
 
 from ondas.analytics import iab
 from ondas.analytics.lines import Delivery, MalformedLine, delivery_parse
@@ -40,6 +42,7 @@ _READ = 1 << 20
 _DAY = timedelta(days=1)
 MALFORMED_SHOWN = 10
 DIGESTS_KEPT = 200_000
+SOURCES_KEPT = 200_000
 PREFETCH_CHUNK = 900
 
 
@@ -54,6 +57,30 @@ class IngestReport:
     downloads: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     already: int = 0
+
+
+@dataclass(slots=True)
+class _Window:
+    """A ``DownloadWindow`` row as the ingest works on it: plain values, no
+    model instance (building and saving those cost most of the ingest)."""
+
+    pk: int | None
+    episode_id: int
+    listener: str
+    started_at: datetime
+    intervals: list[list[int]]
+    loose_bytes: int
+    counted_on: date | None
+
+
+_WINDOW_COLUMNS = (
+    "episode_id",
+    "listener",
+    "started_at",
+    "intervals",
+    "loose_bytes",
+    "counted_on",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +98,33 @@ class _Run:
         self.audio: dict[int, _Audio | None] = {}
         self.salts: dict[date, bytes] = {}
         self.digests: dict[tuple[str, date], tuple[str, str, str]] = {}
+        self.sources: dict[tuple[str, str, str], str] = {}
+        self.agents: dict[str, str | None] = {}
         self.rules = iab.agent_rules()
+
+    def excluded(self, user_agent: str) -> str | None:
+        """``iab.AgentRules.excluded``, remembered: a log has few agents."""
+        try:
+            return self.agents[user_agent]
+        except KeyError:
+            if len(self.agents) > SOURCES_KEPT:
+                self.agents.clear()
+            reason = self.agents[user_agent] = self.rules.excluded(user_agent)
+            return reason
+
+    def source(self, delivery: Delivery) -> str:
+        """``iab.listener_source`` of the delivery, remembered per listener."""
+        key = (delivery.addr, delivery.ua, delivery.listener)
+        found = self.sources.get(key)
+        if found is None:
+            if len(self.sources) > SOURCES_KEPT:
+                self.sources.clear()
+            found = self.sources[key] = iab.listener_source(
+                address=delivery.addr,
+                user_agent=delivery.ua,
+                listener_id=delivery.listener,
+            )
+        return found
 
     def audio_of(self, audio_id: int) -> _Audio | None:
         if audio_id not in self.audio:
@@ -110,9 +163,9 @@ class _Batch:
 
     def __init__(self, run: _Run) -> None:
         self.run = run
-        self.windows: dict[tuple[int, str], list[DownloadWindow]] = {}
-        self.new: list[DownloadWindow] = []
-        self.dirty: dict[int, DownloadWindow] = {}
+        self.windows: dict[tuple[int, str], list[_Window]] = {}
+        self.new: list[_Window] = []
+        self.dirty: dict[int, _Window] = {}
         self.episode_days: Counter[tuple[int, date]] = Counter()
         self.show_days: Counter[tuple[int, date]] = Counter()
         self.listener_days: set[tuple[date, int, int | None, str]] = set()
@@ -147,11 +200,12 @@ class _Batch:
         last = max(at for _e, _s, at in wanted) + iab.WINDOW
         digests = sorted({digest for _e, digest in by_digest})
         for i in range(0, len(digests), PREFETCH_CHUNK):
-            for window in DownloadWindow.objects.filter(
+            for row in DownloadWindow.objects.filter(
                 listener__in=digests[i : i + PREFETCH_CHUNK],
                 started_at__gt=first,
                 started_at__lt=last,
-            ):
+            ).values_list("pk", *_WINDOW_COLUMNS):
+                window = _Window(*row)
                 owner = by_digest.get((window.episode_id, window.listener))
                 if owner is not None:
                     self.windows[owner].append(window)
@@ -170,7 +224,7 @@ class _Batch:
             report.skipped["no audio"] += 1
             return None
         if not delivery.listener:
-            reason = self.run.rules.excluded(delivery.ua)
+            reason = self.run.excluded(delivery.ua)
             if reason is not None:
                 report.skipped[reason] += 1
                 return None
@@ -178,10 +232,7 @@ class _Batch:
         if audio is None:
             report.skipped["not an episode"] += 1
             return None
-        source = iab.listener_source(
-            address=delivery.addr, user_agent=delivery.ua, listener_id=delivery.listener
-        )
-        return delivery, audio, source
+        return delivery, audio, self.run.source(delivery)
 
     def apply(self, delivery: Delivery, audio: _Audio, source: str) -> None:
         at = delivery.time
@@ -190,11 +241,14 @@ class _Batch:
         if near:
             window = min(near, key=lambda w: abs(w.started_at - at))
         else:
-            window = DownloadWindow(
+            window = _Window(
+                pk=None,
                 episode_id=audio.episode_id,
                 listener=self._digests(source, at.date())[1],
                 started_at=at,
                 intervals=[],
+                loose_bytes=0,
+                counted_on=None,
             )
             windows.append(window)
             self.new.append(window)
@@ -219,14 +273,7 @@ class _Batch:
             self.listener_days.add((day, audio.show_id, None, digest))
 
     def save(self) -> None:
-        # Changed windows are written again whole: a DELETE and an INSERT
-        # of the batch are two statements, where bulk_update's CASE
-        # expressions cost more than the rest of the ingest.
-        changed = list(self.dirty.values())
-        pks = [window.pk for window in changed]
-        for i in range(0, len(pks), PREFETCH_CHUNK):
-            DownloadWindow.objects.filter(pk__in=pks[i : i + PREFETCH_CHUNK]).delete()
-        DownloadWindow.objects.bulk_create([*changed, *self.new])
+        _windows_write(changed=list(self.dirty.values()), new=self.new)
         new_episode: Counter[tuple[int, date]] = Counter()
         new_show: Counter[tuple[int, date]] = Counter()
         if self.listener_days:
@@ -237,9 +284,10 @@ class _Batch:
                 ).values_list("day", "show_id", "episode_id", "listener")
             )
             fresh = self.listener_days - existing
-            ListenerDay.objects.bulk_create(
-                ListenerDay(day=d, show_id=s, episode_id=e, listener=listener)
-                for d, s, e, listener in fresh
+            _insert_many(
+                ListenerDay,
+                ("day", "show_id", "episode_id", "listener"),
+                list(fresh),
             )
             for d, s, e, _listener in fresh:
                 if e is None:
@@ -248,6 +296,93 @@ class _Batch:
                     new_episode[(e, d)] += 1
         _rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
         _rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
+
+
+def _insert_many(
+    model: type[DownloadWindow] | type[ListenerDay],
+    attnames: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """INSERT plain rows by one executemany: no model instances.
+
+    Dates, times and JSON are adapted by the database's own operations, as
+    the ORM adapts them (``_adapter``), so the rows read back the same on
+    SQLite and PostgreSQL.
+    """
+    if not rows:
+        return
+    fields = [cast(Field[Any, Any], model._meta.get_field(name)) for name in attnames]
+    adapters = [_adapter(field) for field in fields]
+    quote = connection.ops.quote_name
+    # Names from the model's own meta, quoted; every value is a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    if any(adapters):
+        params = [
+            tuple(
+                value if adapt is None or value is None else adapt(value)
+                for adapt, value in zip(adapters, row, strict=True)
+            )
+            for row in rows
+        ]
+    else:
+        params = rows
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _adapter(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How the ORM would adapt a value of ``field`` for the database, or
+    None where it passes the value as it is (text, integers)."""
+    ops = connection.ops
+    if isinstance(field, JSONField):
+        encoder = field.encoder
+        return lambda value: ops.adapt_json_value(value, encoder)
+    if isinstance(field, DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, DateField):
+        return ops.adapt_datefield_value
+    return None
+
+
+def _windows_write(*, changed: list[_Window], new: list[_Window]) -> None:
+    """Write a batch's windows: changed ones are deleted and inserted again
+    under their own ids (two statements, where an UPDATE per row or
+    bulk_update's CASE expressions cost more than the rest of the ingest)."""
+    pks = [window.pk for window in changed]
+    for i in range(0, len(pks), PREFETCH_CHUNK):
+        DownloadWindow.objects.filter(pk__in=pks[i : i + PREFETCH_CHUNK]).delete()
+    values = [
+        (
+            w.episode_id,
+            w.listener,
+            w.started_at,
+            w.intervals,
+            w.loose_bytes,
+            w.counted_on,
+        )
+        for w in new
+    ]
+    _insert_many(DownloadWindow, _WINDOW_COLUMNS, values)
+    _insert_many(
+        DownloadWindow,
+        ("id", *_WINDOW_COLUMNS),
+        [
+            (
+                w.pk,
+                w.episode_id,
+                w.listener,
+                w.started_at,
+                w.intervals,
+                w.loose_bytes,
+                w.counted_on,
+            )
+            for w in changed
+        ],
+    )
 
 
 def _rollup_add(
@@ -368,14 +503,18 @@ def log_ingest(
         if done < cursor.offset:
             return report  # shorter than what was read: nothing new
     run = _Run()
+    ready: list[bytes] = []
     while True:
         chunk = stream.read(_READ)
         if chunk:
             pending += chunk
         parts = pending.split(b"\n")
         pending = parts.pop()  # no newline yet: wait for the rest of it
-        while parts:
-            lines, parts = parts[:batch_lines], parts[batch_lines:]
+        ready.extend(parts)
+        # Whole batches while the log goes on, the rest once it ends: a
+        # batch costs a few queries, so fewer and fuller ones go faster.
+        while len(ready) >= batch_lines or (ready and not chunk):
+            lines, ready = ready[:batch_lines], ready[batch_lines:]
             kept = [line for line in lines if line.strip()]
             consumed = sum(len(line) + 1 for line in lines)
             _batch_commit(
