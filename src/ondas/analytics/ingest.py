@@ -15,13 +15,11 @@ import hashlib
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO
 
-from django.db import connection, transaction
-from django.db.models import DateField, DateTimeField, Field, JSONField
+from django.db import transaction
 
 from ondas.analytics import iab
 from ondas.analytics.lines import Delivery, MalformedLine, delivery_parse
@@ -32,6 +30,13 @@ from ondas.analytics.models import (
     DownloadWindow,
     ListenerDay,
     LogCursor,
+)
+from ondas.analytics.rows import (
+    WINDOW_COLUMNS,
+    Window,
+    insert_many,
+    rollup_add,
+    windows_write,
 )
 from ondas.catalog.models import Episode
 
@@ -57,30 +62,6 @@ class IngestReport:
     downloads: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     already: int = 0
-
-
-@dataclass(slots=True)
-class _Window:
-    """A ``DownloadWindow`` row as the ingest works on it: plain values, no
-    model instance (building and saving those cost most of the ingest)."""
-
-    pk: int | None
-    episode_id: int
-    listener: str
-    started_at: datetime
-    intervals: list[list[int]]
-    loose_bytes: int
-    counted_on: date | None
-
-
-_WINDOW_COLUMNS = (
-    "episode_id",
-    "listener",
-    "started_at",
-    "intervals",
-    "loose_bytes",
-    "counted_on",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +144,9 @@ class _Batch:
 
     def __init__(self, run: _Run) -> None:
         self.run = run
-        self.windows: dict[tuple[int, str], list[_Window]] = {}
-        self.new: list[_Window] = []
-        self.dirty: dict[int, _Window] = {}
+        self.windows: dict[tuple[int, str], list[Window]] = {}
+        self.new: list[Window] = []
+        self.dirty: dict[int, Window] = {}
         self.episode_days: Counter[tuple[int, date]] = Counter()
         self.show_days: Counter[tuple[int, date]] = Counter()
         self.listener_days: set[tuple[date, int, int | None, str]] = set()
@@ -204,8 +185,8 @@ class _Batch:
                 listener__in=digests[i : i + PREFETCH_CHUNK],
                 started_at__gt=first,
                 started_at__lt=last,
-            ).values_list("pk", *_WINDOW_COLUMNS):
-                window = _Window(*row)
+            ).values_list("pk", *WINDOW_COLUMNS):
+                window = Window(*row)
                 owner = by_digest.get((window.episode_id, window.listener))
                 if owner is not None:
                     self.windows[owner].append(window)
@@ -241,7 +222,7 @@ class _Batch:
         if near:
             window = min(near, key=lambda w: abs(w.started_at - at))
         else:
-            window = _Window(
+            window = Window(
                 pk=None,
                 episode_id=audio.episode_id,
                 listener=self._digests(source, at.date())[1],
@@ -273,7 +254,7 @@ class _Batch:
             self.listener_days.add((day, audio.show_id, None, digest))
 
     def save(self) -> None:
-        _windows_write(changed=list(self.dirty.values()), new=self.new)
+        windows_write(changed=list(self.dirty.values()), new=self.new)
         new_episode: Counter[tuple[int, date]] = Counter()
         new_show: Counter[tuple[int, date]] = Counter()
         if self.listener_days:
@@ -284,7 +265,7 @@ class _Batch:
                 ).values_list("day", "show_id", "episode_id", "listener")
             )
             fresh = self.listener_days - existing
-            _insert_many(
+            insert_many(
                 ListenerDay,
                 ("day", "show_id", "episode_id", "listener"),
                 list(fresh),
@@ -294,128 +275,8 @@ class _Batch:
                     new_show[(s, d)] += 1
                 else:
                     new_episode[(e, d)] += 1
-        _rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
-        _rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
-
-
-def _insert_many(
-    model: type[DownloadWindow] | type[ListenerDay],
-    attnames: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-) -> None:
-    """INSERT plain rows by one executemany: no model instances.
-
-    Dates, times and JSON are adapted by the database's own operations, as
-    the ORM adapts them (``_adapter``), so the rows read back the same on
-    SQLite and PostgreSQL.
-    """
-    if not rows:
-        return
-    fields = [cast(Field[Any, Any], model._meta.get_field(name)) for name in attnames]
-    adapters = [_adapter(field) for field in fields]
-    quote = connection.ops.quote_name
-    # Names from the model's own meta, quoted; every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    if any(adapters):
-        params = [
-            tuple(
-                value if adapt is None or value is None else adapt(value)
-                for adapt, value in zip(adapters, row, strict=True)
-            )
-            for row in rows
-        ]
-    else:
-        params = rows
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _adapter(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """How the ORM would adapt a value of ``field`` for the database, or
-    None where it passes the value as it is (text, integers)."""
-    ops = connection.ops
-    if isinstance(field, JSONField):
-        encoder = field.encoder
-        return lambda value: ops.adapt_json_value(value, encoder)
-    if isinstance(field, DateTimeField):
-        return ops.adapt_datetimefield_value
-    if isinstance(field, DateField):
-        return ops.adapt_datefield_value
-    return None
-
-
-def _windows_write(*, changed: list[_Window], new: list[_Window]) -> None:
-    """Write a batch's windows: changed ones are deleted and inserted again
-    under their own ids (two statements, where an UPDATE per row or
-    bulk_update's CASE expressions cost more than the rest of the ingest)."""
-    pks = [window.pk for window in changed]
-    for i in range(0, len(pks), PREFETCH_CHUNK):
-        DownloadWindow.objects.filter(pk__in=pks[i : i + PREFETCH_CHUNK]).delete()
-    values = [
-        (
-            w.episode_id,
-            w.listener,
-            w.started_at,
-            w.intervals,
-            w.loose_bytes,
-            w.counted_on,
-        )
-        for w in new
-    ]
-    _insert_many(DownloadWindow, _WINDOW_COLUMNS, values)
-    _insert_many(
-        DownloadWindow,
-        ("id", *_WINDOW_COLUMNS),
-        [
-            (
-                w.pk,
-                w.episode_id,
-                w.listener,
-                w.started_at,
-                w.intervals,
-                w.loose_bytes,
-                w.counted_on,
-            )
-            for w in changed
-        ],
-    )
-
-
-def _rollup_add(
-    model: type[DailyEpisodeDownloads] | type[DailyShowDownloads],
-    key: str,
-    downloads: Counter[tuple[int, date]],
-    listeners: Counter[tuple[int, date]],
-) -> None:
-    """Add a batch's counts to the daily rows: one read, one upsert."""
-    if not downloads:
-        return
-    rows = {
-        (getattr(row, key), row.day): row
-        for row in model.objects.filter(
-            **{f"{key}__in": {k for k, _d in downloads}},
-            day__in={d for _k, d in downloads},
-        )
-    }
-    fresh: list[Any] = []
-    for pair, count in downloads.items():
-        row = rows.get(pair)
-        if row is None:
-            row = model(**{key: pair[0]}, day=pair[1])
-        row.downloads += count
-        row.listeners += listeners[pair]
-        fresh.append(row)
-    field = key.removesuffix("_id")
-    model.objects.bulk_create(
-        fresh,
-        update_conflicts=True,
-        unique_fields=[field, "day"],
-        update_fields=["downloads", "listeners"],
-    )
+        rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
+        rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
 
 
 def _read_first_line(stream: BinaryIO) -> bytes | None:
