@@ -17,7 +17,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from django.db import transaction
 
@@ -31,16 +31,29 @@ from ondas.analytics.models import (
     ListenerDay,
     LogCursor,
 )
+from ondas.analytics.rows import (
+    W_CHANGED,
+    W_COUNTED,
+    W_EPISODE,
+    W_INTERVALS,
+    W_LISTENER,
+    W_LOOSE,
+    W_STARTED,
+    Window,
+    listener_days_write,
+    rollup_add,
+    windows_read,
+    windows_write,
+)
 from ondas.catalog.models import Episode
 
 logger = logging.getLogger(__name__)
 
-BATCH_LINES = 20_000
+BATCH_LINES = 50_000
 _READ = 1 << 20
 _DAY = timedelta(days=1)
 MALFORMED_SHOWN = 10
 DIGESTS_KEPT = 200_000
-PREFETCH_CHUNK = 900
 
 
 @dataclass
@@ -64,13 +77,20 @@ class _Audio:
     threshold: int
 
 
+CACHED = 200_000
+
+
 class _Run:
-    """State kept across the batches of one run: audio and salts."""
+    """State kept across the batches of one run: audio, salts, and what is
+    worked out once per agent, address and listener (never windows: each
+    batch reads those afresh, in its own transaction)."""
 
     def __init__(self) -> None:
         self.audio: dict[int, _Audio | None] = {}
         self.salts: dict[date, bytes] = {}
         self.digests: dict[tuple[str, date], tuple[str, str, str]] = {}
+        self.agents: dict[str, str | None] = {}
+        self.groups: dict[str, str] = {}
         self.rules = iab.agent_rules()
 
     def audio_of(self, audio_id: int) -> _Audio | None:
@@ -104,15 +124,35 @@ class _Run:
             salt = self.salts[day] = bytes(row.salt)
         return salt
 
+    def excluded(self, user_agent: str) -> str | None:
+        """``AgentRules.excluded``, worked out once per agent."""
+        try:
+            return self.agents[user_agent]
+        except KeyError:
+            if len(self.agents) > CACHED:
+                self.agents.clear()
+            reason = self.agents[user_agent] = self.rules.excluded(user_agent)
+            return reason
+
+    def source(self, delivery: Delivery) -> str:
+        """``iab.listener_source``, the address grouped once per address."""
+        if delivery.listener:
+            return "u:" + delivery.listener
+        group = self.groups.get(delivery.addr)
+        if group is None:
+            if len(self.groups) > CACHED:
+                self.groups.clear()
+            group = self.groups[delivery.addr] = iab.address_group(delivery.addr)
+        return "a:" + group + "\n" + delivery.ua
+
 
 class _Batch:
     """One transaction's worth of lines: windows and roll-up deltas in memory."""
 
     def __init__(self, run: _Run) -> None:
         self.run = run
-        self.windows: dict[tuple[int, str], list[DownloadWindow]] = {}
-        self.new: list[DownloadWindow] = []
-        self.dirty: dict[int, DownloadWindow] = {}
+        self.windows: dict[tuple[int, str], list[Window]] = {}
+        self.new: list[Window] = []
         self.episode_days: Counter[tuple[int, date]] = Counter()
         self.show_days: Counter[tuple[int, date]] = Counter()
         self.listener_days: set[tuple[date, int, int | None, str]] = set()
@@ -135,7 +175,8 @@ class _Batch:
         return found
 
     def prefetch(self, wanted: list[tuple[int, str, datetime]]) -> None:
-        """Load, in a few queries, the windows the batch's deliveries may join."""
+        """Load, in a few queries of plain rows, the windows the batch's
+        deliveries may join."""
         by_digest: dict[tuple[int, str], tuple[int, str]] = {}
         for episode_id, source, at in wanted:
             self.windows.setdefault((episode_id, source), [])
@@ -146,15 +187,12 @@ class _Batch:
         first = min(at for _e, _s, at in wanted) - iab.WINDOW
         last = max(at for _e, _s, at in wanted) + iab.WINDOW
         digests = sorted({digest for _e, digest in by_digest})
-        for i in range(0, len(digests), PREFETCH_CHUNK):
-            for window in DownloadWindow.objects.filter(
-                listener__in=digests[i : i + PREFETCH_CHUNK],
-                started_at__gt=first,
-                started_at__lt=last,
-            ):
-                owner = by_digest.get((window.episode_id, window.listener))
-                if owner is not None:
-                    self.windows[owner].append(window)
+        for row in windows_read(digests, first, last):
+            # By listener only, so the listener index answers the query; the
+            # episode is matched here.
+            owner = by_digest.get((row[W_EPISODE], row[W_LISTENER]))
+            if owner is not None:
+                self.windows[owner].append(row)
 
     def accept(
         self, delivery: Delivery, report: IngestReport
@@ -170,7 +208,7 @@ class _Batch:
             report.skipped["no audio"] += 1
             return None
         if not delivery.listener:
-            reason = self.run.rules.excluded(delivery.ua)
+            reason = self.run.excluded(delivery.ua)
             if reason is not None:
                 report.skipped[reason] += 1
                 return None
@@ -178,39 +216,35 @@ class _Batch:
         if audio is None:
             report.skipped["not an episode"] += 1
             return None
-        source = iab.listener_source(
-            address=delivery.addr, user_agent=delivery.ua, listener_id=delivery.listener
-        )
-        return delivery, audio, source
+        return delivery, audio, self.run.source(delivery)
 
     def apply(self, delivery: Delivery, audio: _Audio, source: str) -> None:
         at = delivery.time
         windows = self.windows.setdefault((audio.episode_id, source), [])
-        near = [w for w in windows if abs(w.started_at - at) < iab.WINDOW]
-        if near:
-            window = min(near, key=lambda w: abs(w.started_at - at))
-        else:
-            window = DownloadWindow(
-                episode_id=audio.episode_id,
-                listener=self._digests(source, at.date())[1],
-                started_at=at,
-                intervals=[],
-            )
+        window: Window | None = None
+        nearest = iab.WINDOW
+        for candidate in windows:
+            apart = abs(candidate[W_STARTED] - at)
+            if apart < nearest:
+                window, nearest = candidate, apart
+        if window is None:
+            digest = self._digests(source, at.date())[1]
+            window = [None, audio.episode_id, digest, at, [], 0, None, True]
             windows.append(window)
             self.new.append(window)
-        coverage = iab.Coverage(intervals=window.intervals, loose=window.loose_bytes)
+        coverage = iab.Coverage(intervals=window[W_INTERVALS], loose=window[W_LOOSE])
         start = iab.range_start(
             range_header=delivery.range, status=delivery.status, size=audio.size
         )
         coverage.add(start, delivery.bytes)
-        window.intervals = coverage.intervals
-        window.loose_bytes = coverage.loose
-        window.started_at = min(window.started_at, at)
-        if window.pk is not None:
-            self.dirty[window.pk] = window
-        if window.counted_on is None and coverage.covered() >= audio.threshold:
+        window[W_INTERVALS] = coverage.intervals
+        window[W_LOOSE] = coverage.loose
+        if at < window[W_STARTED]:
+            window[W_STARTED] = at
+        window[W_CHANGED] = True
+        if window[W_COUNTED] is None and coverage.covered() >= audio.threshold:
             day = at.date()
-            window.counted_on = day
+            window[W_COUNTED] = day
             self.downloads += 1
             self.episode_days[(audio.episode_id, day)] += 1
             self.show_days[(audio.show_id, day)] += 1
@@ -219,14 +253,9 @@ class _Batch:
             self.listener_days.add((day, audio.show_id, None, digest))
 
     def save(self) -> None:
-        # Changed windows are written again whole: a DELETE and an INSERT
-        # of the batch are two statements, where bulk_update's CASE
-        # expressions cost more than the rest of the ingest.
-        changed = list(self.dirty.values())
-        pks = [window.pk for window in changed]
-        for i in range(0, len(pks), PREFETCH_CHUNK):
-            DownloadWindow.objects.filter(pk__in=pks[i : i + PREFETCH_CHUNK]).delete()
-        DownloadWindow.objects.bulk_create([*changed, *self.new])
+        # Plain rows through the database cursor: building a model instance
+        # per window was most of the ingest's time (bench/README.md).
+        windows_write([w for ws in self.windows.values() for w in ws if w[W_CHANGED]])
         new_episode: Counter[tuple[int, date]] = Counter()
         new_show: Counter[tuple[int, date]] = Counter()
         if self.listener_days:
@@ -237,50 +266,14 @@ class _Batch:
                 ).values_list("day", "show_id", "episode_id", "listener")
             )
             fresh = self.listener_days - existing
-            ListenerDay.objects.bulk_create(
-                ListenerDay(day=d, show_id=s, episode_id=e, listener=listener)
-                for d, s, e, listener in fresh
-            )
+            listener_days_write(fresh)
             for d, s, e, _listener in fresh:
                 if e is None:
                     new_show[(s, d)] += 1
                 else:
                     new_episode[(e, d)] += 1
-        _rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
-        _rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
-
-
-def _rollup_add(
-    model: type[DailyEpisodeDownloads] | type[DailyShowDownloads],
-    key: str,
-    downloads: Counter[tuple[int, date]],
-    listeners: Counter[tuple[int, date]],
-) -> None:
-    """Add a batch's counts to the daily rows: one read, one upsert."""
-    if not downloads:
-        return
-    rows = {
-        (getattr(row, key), row.day): row
-        for row in model.objects.filter(
-            **{f"{key}__in": {k for k, _d in downloads}},
-            day__in={d for _k, d in downloads},
-        )
-    }
-    fresh: list[Any] = []
-    for pair, count in downloads.items():
-        row = rows.get(pair)
-        if row is None:
-            row = model(**{key: pair[0]}, day=pair[1])
-        row.downloads += count
-        row.listeners += listeners[pair]
-        fresh.append(row)
-    field = key.removesuffix("_id")
-    model.objects.bulk_create(
-        fresh,
-        update_conflicts=True,
-        unique_fields=[field, "day"],
-        update_fields=["downloads", "listeners"],
-    )
+        rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
+        rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
 
 
 def _read_first_line(stream: BinaryIO) -> bytes | None:
@@ -368,13 +361,16 @@ def log_ingest(
         if done < cursor.offset:
             return report  # shorter than what was read: nothing new
     run = _Run()
+    parts: list[bytes] = []
     while True:
         chunk = stream.read(_READ)
         if chunk:
             pending += chunk
-        parts = pending.split(b"\n")
+        parts += pending.split(b"\n")
         pending = parts.pop()  # no newline yet: wait for the rest of it
-        while parts:
+        # Whole batches while the file goes on (a batch reads its windows
+        # once: small batches read them again and again); the rest at its end.
+        while len(parts) >= batch_lines or (parts and not chunk):
             lines, parts = parts[:batch_lines], parts[batch_lines:]
             kept = [line for line in lines if line.strip()]
             consumed = sum(len(line) + 1 for line in lines)

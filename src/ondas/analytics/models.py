@@ -53,9 +53,11 @@ class DownloadWindow(models.Model):
 
     class Meta:
         indexes = [
+            # The ingest looks windows up by listener digests (one probe per
+            # digest): with the episode first it took one per episode too.
             models.Index(
-                fields=["episode", "listener", "started_at"],
-                name="analytics_window_lookup",
+                fields=["listener", "started_at"],
+                name="analytics_window_by_listener",
             )
         ]
 
@@ -79,6 +81,10 @@ class ListenerDay(models.Model):
                 name="analytics_listener_day_once",
                 nulls_distinct=False,
             )
+        ]
+        # The ingest asks which of a batch's listeners are counted already.
+        indexes = [
+            models.Index(fields=["listener", "day"], name="analytics_listener_day_who")
         ]
 
     def __str__(self) -> str:
