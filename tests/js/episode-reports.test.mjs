@@ -108,3 +108,22 @@ test("nobody signed in: nothing is sent", () => {
   reports.send(true);
   assert.equal(fake.sent.length, 0);
 });
+
+test("without a newStream of its own, each episode gets a random UUID", () => {
+  const fake = fakeRequest([{ status: 200 }, { status: 200 }]);
+  const reports = episodeReports({
+    urlTemplate: "/playback/episodes/0/report",
+    request: fake.request,
+    isPlaying: () => false,
+  });
+  for (const id of ["1", "2"]) {
+    reports.start(id, 600);
+    reports.track(0, 0, 1);
+    reports.track(3, 3000, 1);
+  }
+  reports.stop();
+  reports.send(false);
+  const streams = fake.sent.map((s) => s.payload.stream);
+  assert.equal(new Set(streams).size, 2);
+  streams.forEach((s) => assert.match(s, /^[0-9a-f-]{36}$/));
+});

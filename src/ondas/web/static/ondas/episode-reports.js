@@ -34,11 +34,18 @@ export function streamId(randomByte) {
   );
 }
 
+/** A stream id from the browser's random numbers. */
+function randomStream() {
+  return streamId(() => globalThis.crypto.getRandomValues(new Uint8Array(1))[0]);
+}
+
 /**
  * ``options``: urlTemplate (null: nobody signed in, nothing is sent),
- * request (book-api.js's requester), newStream() and isPlaying().
+ * request (book-api.js's requester), isPlaying(), and newStream() (by
+ * default a random UUID).
  */
 export function episodeReports(options) {
+  const newStream = options.newStream || randomStream;
   let item = null; // {id, url, stream, seq, meter}
   let outbox = []; // {url, payload, sending}
   let lastSent = 0;
@@ -94,7 +101,7 @@ export function episodeReports(options) {
       item = {
         id: id,
         url: options.urlTemplate ? reportUrl(options.urlTemplate, id) : "",
-        stream: options.newStream(),
+        stream: newStream(),
         seq: 0,
         // No part of an episode is metered: the whole of it is "sample".
         meter: meter(total, total),

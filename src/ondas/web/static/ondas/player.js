@@ -13,7 +13,7 @@
 import * as core from "./player-core.js";
 import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "./episodes.js";
 import { csrfToken, requester } from "./book-api.js";
-import { episodeReports, streamId } from "./episode-reports.js";
+import { episodeReports } from "./episode-reports.js";
 
 (function () {
   var KEY_LAST = "ondas.last";
@@ -65,16 +65,13 @@ import { episodeReports, streamId } from "./episode-reports.js";
     error: document.getElementById("player-error"),
   };
 
+  // Only a signed-in listener's page names where reports go (base.html).
+  var reportMeta = document.querySelector('meta[name="ondas-episode-report"]');
   var listening = episodeReports({
-    urlTemplate: root.dataset.reportUrl || null,
+    urlTemplate: reportMeta ? reportMeta.content : null,
     request: requester(window.fetch.bind(window), function () {
       return csrfToken(document, root);
     }),
-    newStream: function () {
-      return streamId(function () {
-        return window.crypto.getRandomValues(new Uint8Array(1))[0];
-      });
-    },
     isPlaying: function () {
       return isPlaying();
     },
