@@ -252,3 +252,22 @@ def test_a_refused_book_report_keeps_nothing(
 
     assert response.status_code == 400
     assert not HeardSpan.objects.exists()
+
+
+def test_no_one_may_report_more_listening_than_time_allows(
+    ana: User, episode: Episode, settings: Settings
+) -> None:
+    client = signed_in(ana)
+    slow = span(0, 600, 0.5)  # 20 minutes to play
+    answers = [report(client, episode, seq, slow).status_code for seq in (1, 2, 3)]
+    # An hour and twenty minutes within the hour: more than an hour and 15.
+    refused = report(client, episode, 4, slow)
+
+    assert answers == [200, 200, 200]
+    assert refused.status_code == 400
+    assert refused.json()["message"] == (
+        "Se informó de más escucha que el tiempo que ha pasado."
+    )
+    assert HeardSpan.objects.filter(user=ana).count() == 3
+    settings.ONDAS_CLOCK_SHIFT = timedelta(hours=2)
+    assert report(client, episode, 4, slow).status_code == 200

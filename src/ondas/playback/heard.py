@@ -15,16 +15,21 @@ adds nothing the second time:
 
 A report is refused whole (nothing kept, a 400 saying why) when a span ends
 before it starts, lies outside the item (one second of slack for rounded
-durations), or was played at a speed outside 0.5-3.5.
+durations), or was played at a speed outside 0.5-3.5; and when a person's
+episode reports received within the last ``CLAIM_WINDOW`` would together
+have taken longer to play than that window and ``CLAIM_SLACK`` (what a
+player may have held before its first report): listening time is what
+payouts split, so no one may claim more of it than time allows.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
@@ -34,6 +39,8 @@ from ondas.playback.models import EpisodeReport, HeardSpan
 from ondas.playback.services import MAX_INTERVALS, PlayedInterval
 
 HEARD_MIN_RATE, HEARD_MAX_RATE = 0.5, 3.5
+CLAIM_WINDOW = timedelta(hours=1)
+CLAIM_SLACK = timedelta(minutes=15)
 # A stated duration may be rounded down: a span may pass it by this much.
 DURATION_SLACK_SECONDS = 1.0
 
@@ -93,6 +100,14 @@ def episode_report_apply(
     if replay is not None:
         return dict(replay.answer)
     heard_validate(intervals=intervals, duration=episode.duration_seconds)
+    wall = sum((i.end - i.start) / i.rate for i in intervals)
+    claimed = EpisodeReport.objects.filter(
+        user=user, received_at__gt=now - CLAIM_WINDOW
+    ).aggregate(total=Sum("wall_seconds"))["total"]
+    if (claimed or 0.0) + wall > (CLAIM_WINDOW + CLAIM_SLACK).total_seconds():
+        raise ReportRefused(
+            reason=_("More listening was reported than the time that has passed.")
+        )
     answer: dict[str, object] = {
         "kept": len(intervals),
         "audio_seconds": round(sum(i.end - i.start for i in intervals), 3),
@@ -105,6 +120,7 @@ def episode_report_apply(
                 stream=stream,
                 seq=seq,
                 received_at=now,
+                wall_seconds=wall,
                 answer=answer,
             )
             heard_spans_keep(user=user, intervals=intervals, now=now, episode=episode)

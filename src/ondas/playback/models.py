@@ -205,6 +205,8 @@ class EpisodeReport(models.Model):
     stream = models.UUIDField()
     seq = models.PositiveIntegerField()
     received_at = models.DateTimeField()
+    # The time its spans took to play, (end - start) / rate summed.
+    wall_seconds = models.FloatField(default=0)
     answer = models.JSONField()
 
     class Meta:
