@@ -28,7 +28,6 @@ from ondas.analytics.models import (
     DailyShowDownloads,
     DaySalt,
     DownloadWindow,
-    ListenerDay,
     LogCursor,
 )
 from ondas.analytics.rows import (
@@ -40,6 +39,7 @@ from ondas.analytics.rows import (
     W_LOOSE,
     W_STARTED,
     Window,
+    listener_days_read,
     listener_days_write,
     rollup_add,
     windows_read,
@@ -259,13 +259,7 @@ class _Batch:
         new_episode: Counter[tuple[int, date]] = Counter()
         new_show: Counter[tuple[int, date]] = Counter()
         if self.listener_days:
-            existing = set(
-                ListenerDay.objects.filter(
-                    day__in={k[0] for k in self.listener_days},
-                    listener__in={k[3] for k in self.listener_days},
-                ).values_list("day", "show_id", "episode_id", "listener")
-            )
-            fresh = self.listener_days - existing
+            fresh = self.listener_days - listener_days_read(self.listener_days)
             listener_days_write(fresh)
             for d, s, e, _listener in fresh:
                 if e is None:

@@ -142,18 +142,47 @@ def windows_write(windows: list[Window]) -> None:
             )
 
 
+def listener_days_read(
+    wanted: set[tuple[date, int, int | None, str]],
+) -> set[tuple[date, int, int | None, str]]:
+    """Which of these (day, show, episode, listener) rows are stored already."""
+    meta = ListenerDay._meta
+    quote = connection.ops.quote_name
+    prepare = meta.get_field("day").get_db_prep_value
+    days = [prepare(d, connection) for d in {row[0] for row in wanted}]
+    listeners = sorted({row[3] for row in wanted})
+    names = ", ".join(quote(c) for c in ["day", "show_id", "episode_id", "listener"])
+    found: set[tuple[date, int, int | None, str]] = set()
+    with connection.cursor() as cursor:
+        for i in range(0, len(listeners), WINDOWS_READ):
+            chunk = listeners[i : i + WINDOWS_READ]
+            cursor.execute(
+                f"SELECT {names} FROM {quote(meta.db_table)}"  # noqa: S608
+                f" WHERE {quote('listener')} IN ({', '.join(['%s'] * len(chunk))})"
+                f" AND {quote('day')} IN ({', '.join(['%s'] * len(days))})",
+                [*chunk, *days],
+            )
+            for day, show, episode, listener in cursor:
+                if isinstance(day, str):
+                    day = date.fromisoformat(day)
+                found.add((day, show, episode, listener))
+    return found
+
+
 def listener_days_write(rows: set[tuple[date, int, int | None, str]]) -> None:
     if not rows:
         return
     meta = ListenerDay._meta
-    day = meta.get_field("day").get_db_prep_save
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in ["day", "show_id", "episode_id", "listener"])
+    # A batch holds a few days: each prepared once, not once per row.
+    prepare = meta.get_field("day").get_db_prep_save
+    days = {d: prepare(d, connection) for d in {row[0] for row in rows}}
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {quote(meta.db_table)} ({names})"  # noqa: S608
             " VALUES (%s, %s, %s, %s)",
-            [(day(d, connection), s, e, listener) for d, s, e, listener in rows],
+            [(days[d], s, e, listener) for d, s, e, listener in rows],
         )
 
 
