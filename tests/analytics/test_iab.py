@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ondas.analytics import iab
 
@@ -214,3 +218,19 @@ def test_delivery_line_reads_back_as_written_whatever_the_agent() -> None:
         500,
     )
     assert (read.audio_id, read.listener, read.status) == (5, "9", 206)
+
+
+@given(st.ip_addresses(), st.booleans())
+def test_address_group_answers_what_ipaddress_answers(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, exploded: bool
+) -> None:
+    text = address.exploded if exploded else str(address)
+    assert iab.address_group(text) == iab._address_group_slow(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["010.1.2.3", "1.2.3", "fe80::1%eth0", " 1.2.3.4", "::ffff:1.2.3.4", "junk", ""],
+)
+def test_address_group_odd_addresses_as_ipaddress_has_them(text: str) -> None:
+    assert iab.address_group(text) == iab._address_group_slow(text)

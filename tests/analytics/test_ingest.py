@@ -217,6 +217,20 @@ def test_private_feed_subscriber_is_one_listener_on_any_address(
     assert _downloads(episode) == 1
 
 
+def test_two_subscribers_behind_one_address_and_app_are_two_listeners(
+    episode: Episode,
+) -> None:
+    """Each private feed's key names its subscriber (item 3 of issue 14): a
+    household sharing an address and an app counts one download each."""
+    _ingest(
+        line(episode, listener="41", addr="198.51.100.1", ua="Overcast/3.0")
+        + line(episode, listener="42", addr="198.51.100.1", ua="Overcast/3.0")
+        + line(episode, addr="198.51.100.1", ua="Overcast/3.0")
+    )
+    days = episode_downloads(episode=episode).days
+    assert [(d.downloads, d.listeners) for d in days] == [(3, 3)]
+
+
 def test_show_rollup_counts_episodes_and_unique_listeners(
     show: Show, episode: Episode
 ) -> None:

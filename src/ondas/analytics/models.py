@@ -1,4 +1,5 @@
-"""Downloads: what the ingest keeps of delivery logs, and the daily roll-ups.
+"""Downloads and listening: what the ingest keeps of delivery logs, what the
+listening roll-up makes of the players' reports, and the daily roll-ups.
 
 No address is stored: a listener is a salted digest (``iab.listener_digest``)
 under the salt of a day, and salts older than yesterday are deleted, so a
@@ -7,10 +8,12 @@ digest can no longer be linked to anyone once its salt is gone.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ondas.catalog.models import Episode, Show
+from ondas.catalog.models import Audiobook, Episode, Show
 
 
 class DaySalt(models.Model):
@@ -50,6 +53,8 @@ class DownloadWindow(models.Model):
 
     class Meta:
         indexes = [
+            # The ingest looks windows up by listener digests (one probe per
+            # digest): with the episode first it took one per episode too.
             models.Index(
                 fields=["episode", "listener", "started_at"],
                 name="analytics_window_lookup",
@@ -88,6 +93,10 @@ class ListenerDay(models.Model):
                 name="analytics_listener_show_day_once",
             ),
         ]
+        # The ingest asks which of a batch's listeners are counted already.
+        indexes = [
+            models.Index(fields=["listener", "day"], name="analytics_listener_day_who")
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.listener}"
@@ -125,3 +134,172 @@ class DailyShowDownloads(models.Model):
 
     def __str__(self) -> str:
         return f"{self.show_id} {self.day}: {self.downloads}"
+
+
+# Listening, from the players (issue 14, item 2) ---------------------------------
+# Rolled up from playback's heard spans by ``analytics.listening``; pages and
+# payouts read these tables, never the spans.
+
+
+def _one_item(prefix: str) -> list[models.BaseConstraint]:
+    """Exactly one of episode and audiobook, and the row once per key."""
+    return [
+        models.CheckConstraint(
+            condition=Q(episode__isnull=True) ^ Q(audiobook__isnull=True),
+            name=f"{prefix}_one_item",
+        ),
+    ]
+
+
+class RollupCursor(models.Model):
+    """How far a roll-up has read a table that only grows (by primary key)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    position = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.position}"
+
+
+class ListeningDay(models.Model):
+    """What one listener heard of one item on one day (the operator's time zone).
+
+    ``audio_seconds`` is audio heard, a minute replayed counting twice (30
+    minutes at 2x are 3,600); ``wall_seconds`` the time it took; ``played``
+    says it is a play (more than 60 seconds of audio), so at most one play
+    per listener, item and day.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    audiobook = models.ForeignKey(
+        Audiobook, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    day = models.DateField()
+    audio_seconds = models.FloatField(default=0)
+    wall_seconds = models.FloatField(default=0)
+    played = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            *_one_item("analytics_listening_day"),
+            models.UniqueConstraint(
+                fields=["user", "episode", "day"],
+                condition=Q(episode__isnull=False),
+                name="analytics_listening_day_episode_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "audiobook", "day"],
+                condition=Q(audiobook__isnull=False),
+                name="analytics_listening_day_book_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["day"], name="analytics_listening_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}: {self.audio_seconds:.0f}s"
+
+
+class ListenerCoverage(models.Model):
+    """The parts of one item one listener has heard, merged (each second once)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    audiobook = models.ForeignKey(
+        Audiobook, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    # [[start, end], ...] disjoint and sorted, in audio seconds.
+    spans = models.JSONField(default=list)
+    covered_seconds = models.FloatField(default=0)
+    # A play on some day (ListeningDay.played), and coverage past the
+    # completion threshold (listening.COMPLETION_SHARE of the duration).
+    played = models.BooleanField(default=False)
+    completed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            *_one_item("analytics_coverage"),
+            models.UniqueConstraint(
+                fields=["user", "episode"],
+                condition=Q(episode__isnull=False),
+                name="analytics_coverage_episode_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "audiobook"],
+                condition=Q(audiobook__isnull=False),
+                name="analytics_coverage_book_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.covered_seconds:.0f}s"
+
+
+class EpisodeListening(models.Model):
+    """An episode's players and how many of them completed it."""
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE)
+    players = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.episode_id}: {self.completed}/{self.players}"
+
+
+class ChapterReach(models.Model):
+    """How many listeners heard some of the episode's chapter starting here."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE)
+    start_seconds = models.FloatField()
+    listeners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "start_seconds"], name="analytics_reach_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode_id}@{self.start_seconds:.0f}: {self.listeners}"
+
+
+class DailyEpisodePlays(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE)
+    day = models.DateField()
+    plays = models.PositiveIntegerField(_("plays"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "day"], name="analytics_episode_plays_day_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode_id} {self.day}: {self.plays}"
+
+
+class DailyShowPlays(models.Model):
+    show = models.ForeignKey(Show, on_delete=models.CASCADE)
+    day = models.DateField()
+    plays = models.PositiveIntegerField(_("plays"), default=0)
+    listeners = models.PositiveIntegerField(_("unique listeners"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["show", "day"], name="analytics_show_plays_day_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.show_id} {self.day}: {self.plays}"

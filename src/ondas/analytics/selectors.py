@@ -1,14 +1,23 @@
-"""Downloads as the studio will show them: read from the daily roll-ups only."""
+"""Downloads and listening as the studio and payouts read them: from the
+roll-ups only, never the delivery logs or the players' raw spans."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Sum
 
-from ondas.analytics.models import DailyEpisodeDownloads, DailyShowDownloads
-from ondas.catalog.models import Episode, Show
+from ondas.analytics.models import (
+    ChapterReach,
+    DailyEpisodeDownloads,
+    DailyShowDownloads,
+    DailyShowPlays,
+    EpisodeListening,
+    ListeningDay,
+)
+from ondas.catalog.models import Chapter, Episode, Show
 
 
 @dataclass(frozen=True)
@@ -56,3 +65,135 @@ def episode_downloads(*, episode: Episode) -> EpisodeDownloads:
     ]
     total = rows.aggregate(total=Sum("downloads"))["total"] or 0
     return EpisodeDownloads(downloads=total, days=days)
+
+
+# Listening (the players' reports, rolled up by analytics.listening) -----------
+
+
+@dataclass(frozen=True)
+class DayPlays:
+    day: date
+    plays: int
+    listeners: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    """An episode's players (a play on some day) and how many completed it."""
+
+    players: int
+    completed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.completed / self.players if self.players else None
+
+
+@dataclass(frozen=True)
+class ChapterDropoff:
+    index: int  # 1-based
+    title: str
+    start_seconds: float
+    listeners: int
+    # Of those who reached the chapter before this one, the share who reached
+    # this one (None for the first chapter, or after a chapter nobody reached).
+    kept: float | None
+
+
+@dataclass(frozen=True)
+class ListeningDayRow:
+    """What payouts read: one listener's audio of one item on one day."""
+
+    user_id: int
+    episode_id: int | None
+    audiobook_id: int | None
+    day: date
+    audio_seconds: float
+    wall_seconds: float
+    played: bool
+
+
+def show_plays_daily(*, show: Show, since: date, until: date) -> list[DayPlays]:
+    """Plays and unique listeners of the show's episodes per day, ``since`` to
+    ``until`` (both included), zeros too."""
+    rows = {
+        row.day: row
+        for row in DailyShowPlays.objects.filter(
+            show=show, day__gte=since, day__lte=until
+        )
+    }
+    days: list[DayPlays] = []
+    day = since
+    while day <= until:
+        row = rows.get(day)
+        days.append(
+            DayPlays(
+                day=day,
+                plays=row.plays if row else 0,
+                listeners=row.listeners if row else 0,
+            )
+        )
+        day = date.fromordinal(day.toordinal() + 1)
+    return days
+
+
+def episode_completion(*, episode: Episode) -> Completion:
+    """How many of the episode's players heard at least 95 % of it."""
+    row = EpisodeListening.objects.filter(episode=episode).first()
+    return Completion(
+        players=row.players if row else 0, completed=row.completed if row else 0
+    )
+
+
+def episode_dropoff(*, episode: Episode) -> list[ChapterDropoff]:
+    """For each of the episode's chapters, in order, how many listeners reached it."""
+    reach = dict(
+        ChapterReach.objects.filter(episode=episode).values_list(
+            "start_seconds", "listeners"
+        )
+    )
+    dropoff: list[ChapterDropoff] = []
+    previous: int | None = None
+    chapters = Chapter.objects.filter(episode=episode).order_by("start_seconds")
+    for index, chapter in enumerate(chapters, start=1):
+        listeners = reach.get(chapter.start_seconds, 0)
+        kept = listeners / previous if previous else None
+        dropoff.append(
+            ChapterDropoff(
+                index=index,
+                title=chapter.title,
+                start_seconds=chapter.start_seconds,
+                listeners=listeners,
+                kept=kept,
+            )
+        )
+        previous = listeners
+    return dropoff
+
+
+def listening_for_period(*, start: date, end: date) -> Iterator[ListeningDayRow]:
+    """Every listener's audio per item and day from ``start`` up to, not
+    including, ``end`` (days in the operator's time zone), by day then user."""
+    rows = (
+        ListeningDay.objects.filter(day__gte=start, day__lt=end)
+        .order_by("day", "user_id", "pk")
+        .values_list(
+            "user_id",
+            "episode_id",
+            "audiobook_id",
+            "day",
+            "audio_seconds",
+            "wall_seconds",
+            "played",
+        )
+    )
+    for user, episode, book, day, audio, wall, played in rows.iterator(chunk_size=2000):
+        yield ListeningDayRow(
+            user_id=user,
+            episode_id=episode,
+            audiobook_id=book,
+            day=day,
+            audio_seconds=audio,
+            wall_seconds=wall,
+            played=played,
+        )

@@ -19,6 +19,7 @@ from django.conf import settings
 from django_tasks import task
 
 from ondas.analytics.ingest import IngestReport, analytics_forget, log_ingest
+from ondas.analytics.listening import listening_rollup
 from ondas.analytics.models import LogCursor
 from ondas.analytics.servelog import serve_log_directory
 from ondas.core import clock
@@ -88,3 +89,12 @@ def analytics_serve_logs_ingest_task() -> int:
         if report.malformed:
             logger.warning("%s: %s malformed line(s)", report.name, report.malformed)
     return sum(report.downloads for report in reports)
+
+
+@task()
+def listening_rollup_task() -> int:
+    """Roll up the players' heard spans; return how many spans were read."""
+    report = listening_rollup()
+    if listening_rollup_task.get_backend().supports_defer:
+        listening_rollup_task.using(run_after=clock.now() + EVERY).enqueue()
+    return report.spans

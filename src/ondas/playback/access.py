@@ -150,3 +150,15 @@ def progress_item_length(
     if not may_play(user=user, access=episode.access, now=now):
         raise SubscriptionRequired(audio_id=episode.audio_id or 0)
     return episode.duration_seconds or MAX_POSITION_SECONDS
+
+
+def episode_get_to_hear(*, user: User, episode_id: int, now: datetime) -> Episode:
+    """The episode, once ``user`` may hear it now.
+
+    Raise NotFoundError for one listeners may not see, and
+    SubscriptionRequired for an exclusive one the person may not hear.
+    """
+    episode = episode_get_by_id(episode_id=episode_id, listed_at=now)
+    if not may_play(user=user, access=episode.access, now=now):
+        raise SubscriptionRequired(audio_id=episode.audio_id or 0)
+    return episode

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ondas.catalog.models import Audiobook
+from ondas.catalog.models import Audiobook, Episode
 
 
 class ListeningProgress(models.Model):
@@ -153,3 +153,68 @@ class AllowanceUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.seconds:.0f}s"
+
+
+class HeardSpan(models.Model):
+    """A stretch of an episode or a book a player says it played, as received.
+
+    What analytics rolls up (``ondas.analytics.listening``): ``start`` and
+    ``end`` are on the item's timeline (audio seconds), ``rate`` the speed it
+    was heard at, so the wall time it took is ``(end - start) / rate``.
+    ``heard_at`` is when the report arrived (the day it counts on). Rows are
+    only added, never changed.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    audiobook = models.ForeignKey(
+        Audiobook, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    start_seconds = models.FloatField()
+    end_seconds = models.FloatField()
+    rate = models.FloatField()
+    heard_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(episode__isnull=True) ^ Q(audiobook__isnull=True),
+                name="playback_heard_one_item",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_seconds:.0f}-{self.end_seconds:.0f}x{self.rate}"
+
+
+class EpisodeReport(models.Model):
+    """An episode player's report as received: a replay gets the same answer.
+
+    A player names its stream (a random id it makes when it starts an
+    episode) and numbers its reports; the pair is the report's identity.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    stream = models.UUIDField()
+    seq = models.PositiveIntegerField()
+    received_at = models.DateTimeField()
+    # The time its spans took to play, (end - start) / rate summed.
+    wall_seconds = models.FloatField(default=0)
+    answer = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "stream", "seq"], name="playback_episode_report_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq}"

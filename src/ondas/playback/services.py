@@ -14,6 +14,9 @@ Metering rules (what a report can and cannot make us charge):
   more than the wall-clock time since the session's previous report;
 - never more than the allowance left; once it is used up, the answer says so
   and when it renews.
+
+A report metering accepts is also kept as heard spans (``HeardSpan``), the
+sample included, for the listening roll-ups; its answer does not change.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from ondas.playback.errors import AllowanceRequired, ReportRefused, SessionSuper
 from ondas.playback.models import (
     AllowanceUsage,
     Bookmark,
+    HeardSpan,
     ListenedSpan,
     ListeningProgress,
     ListeningReport,
@@ -253,6 +257,18 @@ def listening_report_apply(
     }
     ListeningReport.objects.create(
         session=session, seq=seq, received_at=now, charged_seconds=charge, answer=answer
+    )
+    # What was heard, sample included, for the listening roll-ups (heard.py).
+    HeardSpan.objects.bulk_create(
+        HeardSpan(
+            user=user,
+            audiobook=book,
+            start_seconds=i.start,
+            end_seconds=i.end,
+            rate=i.rate,
+            heard_at=now,
+        )
+        for i in intervals
     )
     session.last_seq = seq
     session.last_report_at = now

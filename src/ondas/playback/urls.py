@@ -66,6 +66,11 @@ urlpatterns = [
         name="session-report",
     ),
     path(
+        "playback/episodes/<int:episode_id>/report",
+        views.episode_report_view,
+        name="episode-report",
+    ),
+    path(
         "playback/progress/<progress_kind:kind>/<int:item_id>",
         views.progress_view,
         name="progress",

@@ -32,6 +32,7 @@ from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
 from ondas.core.jsonbody import json_object
 from ondas.playback.access import (
     book_access,
+    episode_get_to_hear,
     may_play,
     play_right,
     progress_item_length,
@@ -47,6 +48,7 @@ from ondas.playback.errors import (
     AudioNotFound,
     SubscriptionRequired,
 )
+from ondas.playback.heard import HEARD_MAX_RATE, episode_report_apply
 from ondas.playback.models import Bookmark, ListeningProgress
 from ondas.playback.selectors import bookmark_list, progress_get
 from ondas.playback.services import (
@@ -221,7 +223,9 @@ def _moment(data: Mapping[str, object], key: str, *, default: datetime) -> datet
     return moment
 
 
-def _intervals(data: Mapping[str, object]) -> list[PlayedInterval]:
+def _intervals(
+    data: Mapping[str, object], *, high_rate: float = MAX_RATE
+) -> list[PlayedInterval]:
     items = data.get("intervals")
     if not isinstance(items, list) or len(items) > MAX_INTERVALS:
         raise InvalidRequest(
@@ -238,7 +242,7 @@ def _intervals(data: Mapping[str, object]) -> list[PlayedInterval]:
             PlayedInterval(
                 start=_number(item, "start"),
                 end=_number(item, "end"),
-                rate=_number(item, "rate", low=MIN_RATE, high=MAX_RATE),
+                rate=_number(item, "rate", low=MIN_RATE, high=high_rate),
             )
         )
     return intervals
@@ -281,15 +285,46 @@ def listening_report_view(
 ) -> HttpResponse:
     """Charge what the player says it played (``{seq, intervals}``)."""
     data = json_object(request)
-    seq = _number(data, "seq", low=1, high=MAX_SEQ)
-    if not seq.is_integer():
-        raise InvalidRequest(reason=_("“seq” must be a whole number."))
     answer = listening_report_apply(
         user=request.user,
         session_token=str(session_token),
-        seq=int(seq),
+        seq=_seq(data),
         intervals=_intervals(data),
         now=clock.now(),
+    )
+    return JsonResponse(answer)
+
+
+def _seq(data: Mapping[str, object]) -> int:
+    seq = _number(data, "seq", low=1, high=MAX_SEQ)
+    if not seq.is_integer():
+        raise InvalidRequest(reason=_("“seq” must be a whole number."))
+    return int(seq)
+
+
+def _stream(data: Mapping[str, object]) -> uuid.UUID:
+    try:
+        return uuid.UUID(_text(data, "stream", max_length=36))
+    except ValueError:
+        raise InvalidRequest(
+            reason=_("“stream” must be the id the player made for this episode.")
+        ) from None
+
+
+@require_POST
+@json_endpoint
+def episode_report_view(request: AuthedHttpRequest, episode_id: int) -> HttpResponse:
+    """Keep what the episode player says it played (``{stream, seq, intervals}``)."""
+    data = json_object(request)
+    now = clock.now()
+    episode = episode_get_to_hear(user=request.user, episode_id=episode_id, now=now)
+    answer = episode_report_apply(
+        user=request.user,
+        episode=episode,
+        stream=_stream(data),
+        seq=_seq(data),
+        intervals=_intervals(data, high_rate=HEARD_MAX_RATE),
+        now=now,
     )
     return JsonResponse(answer)
 

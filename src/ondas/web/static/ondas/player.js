@@ -7,9 +7,13 @@
  * data-title), so the player needs no API. What the listener did is kept in
  * localStorage: the chosen speed, the last episode, and the position in each
  * episode (saved every few seconds, on pause and when the page goes away).
+ * For a signed-in listener it also reports what was played
+ * (episode-reports.js), for the show's listening numbers.
  */
 import * as core from "./player-core.js";
 import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "./episodes.js";
+import { csrfToken, requester } from "./book-api.js";
+import { episodeReports } from "./episode-reports.js";
 
 (function () {
   var KEY_LAST = "ondas.last";
@@ -60,6 +64,18 @@ import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "
     chapter: document.getElementById("player-chapter"),
     error: document.getElementById("player-error"),
   };
+
+  // Only a signed-in listener's page names where reports go (base.html).
+  var reportMeta = document.querySelector('meta[name="ondas-episode-report"]');
+  var listening = episodeReports({
+    urlTemplate: reportMeta ? reportMeta.content : null,
+    request: requester(window.fetch.bind(window), function () {
+      return csrfToken(document, root);
+    }),
+    isPlaying: function () {
+      return isPlaying();
+    },
+  });
 
   var current = null; // the episode in the bar
   var loadedId = null; // the episode whose audio is in the <audio> element
@@ -232,6 +248,7 @@ import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "
       return;
     }
     loadedId = current.id;
+    listening.start(current.id, current.duration);
     // The media fragment makes the browser fetch from the right place at once;
     // loadedmetadata checks it took and seeks otherwise.
     audio.src = core.withStart(current.src, pendingStart || 0);
@@ -347,6 +364,9 @@ import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "
     setPositionState();
   });
   audio.addEventListener("timeupdate", function () {
+    if (isPlaying()) {
+      listening.track(audio.currentTime, Date.now(), audio.playbackRate);
+    }
     renderTime();
     savePosition(false);
   });
@@ -361,12 +381,17 @@ import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "
     renderPlaying();
     setPositionState();
   });
+  audio.addEventListener("seeking", listening.stop);
   audio.addEventListener("pause", function () {
+    listening.stop();
+    listening.send(false);
     renderPlaying();
     savePosition(true);
   });
   audio.addEventListener("ratechange", setPositionState);
   audio.addEventListener("ended", function () {
+    listening.stop();
+    listening.send(false);
     if (current) {
       forget(KEY_POSITION + current.id);
     }
@@ -418,12 +443,14 @@ import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "
   core.listenKeys(document, player);
 
   window.addEventListener("pagehide", function () {
+    listening.send(true);
     savePosition(true);
     // Carry on on the next page if it was playing when the listener left.
     writeJSON(KEY_PLAYING, isPlaying());
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") {
+      listening.send(false);
       savePosition(true);
     }
   });
