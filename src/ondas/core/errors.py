@@ -64,6 +64,7 @@ class ErrorCode(StrEnum):
     FEED_ALREADY_IMPORTED = "feed_already_imported"
     FEED_IMPORT_IN_PROGRESS = "feed_import_in_progress"
     FEED_SOURCE_NOT_FOUND = "feed_source_not_found"
+    FEED_SOURCE_DETACHED = "feed_source_detached"
     FEED_REFRESH_NOT_PENDING = "feed_refresh_not_pending"
     FEED_APPROVAL_STALE = "feed_approval_stale"
     CHAPTERS_INVALID = "chapters_invalid"

@@ -29,7 +29,7 @@ class FeedSourceAdmin(admin.ModelAdmin[FeedSource]):
         "failure_count",
         "last_success_at",
     ]
-    list_filter = ["enabled"]
+    list_filter = ["enabled", ("detached_at", admin.EmptyFieldListFilter)]
     search_fields = ["url", "show__title"]
     list_select_related = ["show"]
     raw_id_fields = ["show", "imported_by"]

@@ -255,6 +255,20 @@ class FeedSourceNotFound(FeedError):
         super().__init__(_("There is no such feed."), source_id=source_id)
 
 
+class FeedSourceDetached(FeedError):
+    code = ErrorCode.FEED_SOURCE_DETACHED
+    http_status = 409
+
+    def __init__(self, *, url: str) -> None:
+        super().__init__(
+            _(
+                "The show no longer follows this feed: its owner stopped "
+                "following it, so nothing from it is applied."
+            ),
+            url=url[:200],
+        )
+
+
 class FeedRefreshNotPending(FeedError):
     code = ErrorCode.FEED_REFRESH_NOT_PENDING
     http_status = 409

@@ -60,6 +60,11 @@ class FeedSource(FeedContent, TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When the show's owner stopped following the feed (issue 13): from then
+    # on no refresh applies it and the studio edits every field. The row
+    # stays, because the imported episodes' enclosures hang from it; staff
+    # may clear this in the admin to follow the feed again.
+    detached_at = models.DateTimeField(_("stopped following"), null=True, blank=True)
 
     objects = FeedContentQuerySet["FeedSource"].as_manager()
 

@@ -253,8 +253,9 @@ EPISODE_FIELDS_FROM_FEED = frozenset(
 
 
 def show_is_feed_managed(*, show: Show) -> bool:
-    """Whether the show is refreshed from its publisher's feed."""
-    return FeedSource.objects.filter(show=show).exists()
+    """Whether the show is refreshed from its publisher's feed (imported, and
+    its owner has not stopped following the feed)."""
+    return FeedSource.objects.filter(show=show, detached_at__isnull=True).exists()
 
 
 def show_feed_managed_fields(show: Show) -> frozenset[str]:
@@ -265,6 +266,8 @@ def show_feed_managed_fields(show: Show) -> frozenset[str]:
 def episode_feed_managed_fields(episode: Episode) -> frozenset[str]:
     """The episode's fields its show's next refresh would overwrite: those of
     an episode its feed brought in (a studio-made one has none)."""
-    if RemoteEpisode.objects.filter(episode=episode).exists():
+    if RemoteEpisode.objects.filter(
+        episode=episode, source__detached_at__isnull=True
+    ).exists():
         return EPISODE_FIELDS_FROM_FEED
     return frozenset()

@@ -13,7 +13,7 @@ from ondas.accounts.models import User
 from ondas.catalog.models import Audiobook, Category, Episode, Show, ShowCategory
 from ondas.catalog.visibility import episode_upcoming_q
 from ondas.ingest.models import FeedSource
-from ondas.ingest.selectors import feed_import_allowed
+from ondas.ingest.selectors import feed_import_allowed, show_is_feed_managed
 from ondas.studio.errors import StudioNotFound
 from ondas.studio.models import Invitation, Membership, Role, ShowClaim
 
@@ -144,7 +144,12 @@ def studio_dashboard(*, user: User, now: datetime) -> list[DashboardRow]:
 
 def show_follows_feed(*, show: Show) -> bool:
     """Whether the show is imported, and its refreshes set its feed fields."""
-    return FeedSource.objects.filter(show=show).exists()
+    return show_is_feed_managed(show=show)
+
+
+def show_feed_source(*, show: Show) -> FeedSource | None:
+    """The feed the show was imported from, followed or not (None if made here)."""
+    return FeedSource.objects.filter(show=show).first()
 
 
 def member_list(*, target: Target) -> QuerySet[Membership]:

@@ -74,6 +74,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="show-trailer",
     ),
     path(
+        "shows/<int:show_id>/feed/stop/",
+        views_shows.show_detach_view,
+        name="show-detach",
+    ),
+    path(
         "shows/<int:show_id>/delete/",
         views_shows.show_delete_view,
         name="show-delete",

@@ -29,6 +29,7 @@ from ondas.studio.selectors import (
     member_list,
     membership_get_for_user,
     show_claim_open,
+    show_feed_source,
     show_follows_feed,
     show_primary_category,
     studio_create_allowed,
@@ -118,6 +119,7 @@ def show_edit_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
         "show": show,
         "membership": membership,
         "follows": follows,
+        "feed_source": show_feed_source(show=show),
         "trailer_options": show_trailer_options(show=show),
     }
     return render(request, "studio/show_form.html", context, status=status)

@@ -42,6 +42,7 @@ from ondas.ingest.errors import (
     FeedImportInProgress,
     FeedMassRemovalHeld,
     FeedRefreshNotPending,
+    FeedSourceDetached,
 )
 from ondas.ingest.fetch import FetchResult, fetch_url
 from ondas.ingest.models import FeedRefresh, FeedSource
@@ -246,6 +247,8 @@ def feed_source_refresh(
     """
     started = now or timezone_now()
     attempt = Attempt(started, trigger)
+    if FeedSource.objects.filter(pk=source.pk, detached_at__isnull=False).exists():
+        return _refuse_detached(source, attempt, now=started)
     try:
         fetch = fetch_url(
             source.url, etag=source.etag, last_modified=source.last_modified
@@ -276,6 +279,9 @@ def feed_source_refresh(
             .get(pk=source.pk)
         )
         current = now or timezone_now()
+        if locked.detached_at is not None:
+            # Stopped following while this feed was being fetched.
+            return _refuse_detached(locked, attempt, now=current)
         if feed is None:
             source_schedule(locked, ok=True, now=current)
             locked.save()
@@ -288,6 +294,18 @@ def feed_source_refresh(
     # Committed: what the feed says now may prove things to other apps.
     feed_read_send(source=locked, feed=feed)
     return row
+
+
+def _refuse_detached(
+    source: FeedSource, attempt: Attempt, *, now: datetime
+) -> FeedRefresh:
+    return audit_write(
+        source,
+        attempt,
+        outcome=Outcome.REFUSED,
+        now=now,
+        error=FeedSourceDetached(url=source.url),
+    )
 
 
 def _importing(source: FeedSource) -> bool:

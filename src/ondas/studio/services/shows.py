@@ -20,10 +20,13 @@ from ondas.catalog.models import Access, Category, Episode, Show, ShowCategory
 from ondas.catalog.selectors import show_slug_free
 from ondas.catalog.services import sanitize_html, show_create
 from ondas.catalog.services.shows_authored import show_delete, show_trailer_set
+from ondas.core import clock
+from ondas.ingest.services.detach import feed_source_detach
 from ondas.studio.errors import FieldFollowsFeed, StudioForbidden, StudioNotFound
 from ondas.studio.models import Role
 from ondas.studio.selectors import (
     FEED_OWNED_FIELDS,
+    show_feed_source,
     show_follows_feed,
     studio_create_allowed,
 )
@@ -163,6 +166,18 @@ def show_trailer_choose(
     chosen = show_trailer_set(show=show, episode=episode)
     logger.info("User %s chose the trailer of show %s", acting_user.pk, show.pk)
     return chosen
+
+
+def show_feed_detach(*, show: Show, acting_user: User) -> None:
+    """Stop following the show's feed (an owner's action; the view checks the
+    role): every field becomes the studio's. Raise StudioNotFound for a show
+    made here, FeedSourceDetached if it stopped following already."""
+    if show_feed_source(show=show) is None:
+        raise StudioNotFound
+    feed_source_detach(show=show, acting_user=acting_user, now=clock.now())
+    logger.info(
+        "User %s stopped following the feed of show %s", acting_user.pk, show.pk
+    )
 
 
 def show_delete_in_studio(*, show: Show, acting_user: User) -> None:
