@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from django.db import transaction
 
@@ -34,6 +35,18 @@ from ondas.studio.uploads.selectors import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+class _EpisodeFields(TypedDict):
+    """What the catalog's create and edit of an episode both take."""
+
+    title: str
+    description: str
+    season: int | None
+    number: int | None
+    kind: str
+    access: str
+    audio_id: int | None
 
 
 @dataclass(frozen=True)
@@ -76,32 +89,27 @@ def episode_save_in_studio(
         audio_id = upload_audio_get_for_user(
             user=acting_user, audio_id=data.audio_id, episode=episode
         ).pk
+    # What create and edit both write, as the catalog's services name it.
+    fields: _EpisodeFields = {
+        "title": data.title,
+        "description": data.description,
+        "season": data.season,
+        "number": data.number,
+        "kind": data.kind,
+        "access": data.access,
+        "audio_id": audio_id,
+    }
     if episode is None:
         created = studio_episode_create(
             show=show,
-            title=data.title,
-            description=data.description,
-            season=data.season,
-            number=data.number,
-            kind=data.kind,
-            access=data.access,
-            audio_id=audio_id,
+            **fields,
             when=data.when or PublishWhen.DRAFT,
             at=data.at,
             now=now,
         )
         logger.info("Episode %s created by user %s", created.pk, acting_user.pk)
         return created
-    row = studio_episode_update(
-        episode=episode,
-        title=data.title,
-        description=data.description,
-        season=data.season,
-        number=data.number,
-        kind=data.kind,
-        access=data.access,
-        audio_id=audio_id,
-    )
+    row = studio_episode_update(episode=episode, **fields)
     row = _publication_change(row, when=data.when, at=data.at, now=now)
     logger.info("Episode %s edited by user %s", row.pk, acting_user.pk)
     return row
