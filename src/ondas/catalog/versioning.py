@@ -40,6 +40,7 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Subquery
 
+from ondas.catalog.signals import show_content_changed
 from ondas.catalog.visibility import episode_upcoming_q
 from ondas.core import clock
 
@@ -93,6 +94,7 @@ def show_content_bump(show_ids: Iterable[int | None], *, using: str = "default")
                     next_publication_at=Subquery(upcoming),
                 )
             )
+    show_content_changed.send(sender=show_model, show_ids=ids, using=using)
     return changed
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
         views.episode_detail_view,
         name="episode-detail",
     ),
+    path("search/", views.search_view, name="search"),
     path("books/", views.audiobook_list_view, name="audiobook-list"),
     path(
         "books/<slug:book_slug>/",

@@ -52,6 +52,7 @@ from ondas.library.services import (
     unfollow_show,
 )
 from ondas.playback.access import book_access, episode_ids_locked
+from ondas.search.selectors import search_results
 from ondas.web.forms import FeedImportForm, OPMLImportForm
 from ondas.web.show_page import show_episodes
 
@@ -109,6 +110,17 @@ def episode_detail_view(
             ),
         },
     )
+
+
+@require_safe
+def search_view(request: HttpRequest) -> HttpResponse:
+    results = search_results(
+        query=request.GET.get("q", ""),
+        user=request.user,
+        now=clock.now(),
+        page_number=request.GET.get("page", 1),
+    )
+    return render(request, "ondas/search.html", {"results": results})
 
 
 @require_safe
