@@ -156,3 +156,22 @@ def search_results(
     prefixes = marked_prefixes(words)
     hits = [_hit(doc, prefixes, may_hear=may_hear) for doc in page]
     return SearchResults(query=query, page=page, hits=hits)
+
+
+def search_hits_top(
+    *,
+    query: str,
+    user: AbstractBaseUser | AnonymousUser | None,
+    now: datetime,
+    limit: int = 8,
+) -> list[SearchHit]:
+    """The best ``limit`` hits for ``query``, without counting the rest: what
+    the header box shows while someone types."""
+    query = query.strip()[:200]
+    words = query_words(query)
+    if not words:
+        return []
+    may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
+    documents = search_documents(query=query, may_hear_exclusive=may_hear, now=now)
+    prefixes = marked_prefixes(words)
+    return [_hit(doc, prefixes, may_hear=may_hear) for doc in documents[:limit]]

@@ -14,6 +14,7 @@ urlpatterns = [
         name="episode-detail",
     ),
     path("search/", views.search_view, name="search"),
+    path("search/suggest/", views.search_suggest_view, name="search-suggest"),
     path("books/", views.audiobook_list_view, name="audiobook-list"),
     path(
         "books/<slug:book_slug>/",

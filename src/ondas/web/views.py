@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,7 +53,7 @@ from ondas.library.services import (
     unfollow_show,
 )
 from ondas.playback.access import book_access, episode_ids_locked
-from ondas.search.selectors import search_results
+from ondas.search.selectors import search_hits_top, search_results
 from ondas.web.forms import FeedImportForm, OPMLImportForm
 from ondas.web.show_page import show_episodes
 
@@ -121,6 +122,16 @@ def search_view(request: HttpRequest) -> HttpResponse:
         page_number=request.GET.get("page", 1),
     )
     return render(request, "ondas/search.html", {"results": results})
+
+
+@require_safe
+def search_suggest_view(request: HttpRequest) -> JsonResponse:
+    """The header box's results as you type: titles and context are escaped
+    HTML with the matched words in <mark>."""
+    hits = search_hits_top(
+        query=request.GET.get("q", ""), user=request.user, now=clock.now()
+    )
+    return JsonResponse({"results": [dataclasses.asdict(hit) for hit in hits]})
 
 
 @require_safe
