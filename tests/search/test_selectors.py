@@ -9,6 +9,7 @@ from django.db import connection
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
+from ondas.catalog.models import Show
 from ondas.catalog.services import episode_create
 from ondas.catalog.services.lifecycle import episode_delete, episode_unpublish
 from ondas.search.selectors import search_results
@@ -180,3 +181,12 @@ def test_search_near_spelling_on_postgresql_only(catalog: Catalog) -> None:
 @pytest.mark.parametrize("query", ["", "   ", "-- ' \" * ( )", "NEAR(a b)", "a OR"])
 def test_search_odd_queries_never_fail(catalog: Catalog, query: str) -> None:
     search_results(query=query, user=None, now=NOW)
+
+
+def test_search_skips_a_show_a_feed_import_is_still_writing(
+    catalog: Catalog, committed: Commits
+) -> None:
+    with committed():
+        Show.objects.filter(pk=catalog.show.pk).update(importing=True)
+    assert _titles("analisis") == []
+    assert _titles("planificador") == []

@@ -1,7 +1,7 @@
 """Reads of the search index: the hits a listener may see, with what to show.
 
-Every hit is a document a listener may see now: a show, an audiobook or a
-person always; anything of an episode only while the episode is listed
+Every hit is a document a listener may see now: a show (once no feed import
+is still writing it), an audiobook or a person always; anything of an episode only while the episode is listed
 (``catalog.visibility``: published and its time come), so unpublishing,
 deleting and scheduling need no work on the index. Exclusive episodes show
 for everyone, locked; their transcript cues are matched only for a listener
@@ -50,7 +50,11 @@ def snippet_chars() -> int:
 
 
 def _visible(*, may_hear_exclusive: bool, now: datetime) -> Q:
-    episode_q = Q(episode__isnull=True) | episode_listed_q(now=now, prefix="episode__")
+    # A show a feed import is still writing is found nowhere yet.
+    shown = Q(show__isnull=True) | Q(show__importing=False)
+    episode_q = shown & (
+        Q(episode__isnull=True) | episode_listed_q(now=now, prefix="episode__")
+    )
     if not may_hear_exclusive and snippet_chars() == 0:
         episode_q &= ~Q(kind=Kind.TRANSCRIPT, episode__access=Access.EXCLUSIVE)
     return episode_q
