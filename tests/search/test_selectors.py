@@ -190,3 +190,13 @@ def test_search_skips_a_show_a_feed_import_is_still_writing(
         Show.objects.filter(pk=catalog.show.pk).update(importing=True)
     assert _titles("analisis") == []
     assert _titles("planificador") == []
+
+
+def test_ondas_search_reindex_command(
+    catalog: Catalog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ondas.ops.cli import main
+
+    assert main(["search", "reindex"]) == 0
+    assert "documents indexed." in capsys.readouterr().out
+    assert _titles("planificador")

@@ -26,6 +26,7 @@ from django.views.static import serve
 
 from ondas.accounts.models import User
 from ondas.accounts.types import AuthedHttpRequest
+from ondas.catalog.browse import browse_facets, show_list_browse
 from ondas.catalog.selectors import (
     audiobook_get,
     audiobook_list,
@@ -109,6 +110,24 @@ def episode_detail_view(
             "transcript": episode_transcript_preferred(
                 episode=episode, language=get_language()
             ),
+        },
+    )
+
+
+@require_safe
+def browse_view(request: HttpRequest) -> HttpResponse:
+    category, language = (
+        request.GET.get("category", ""),
+        request.GET.get("language", ""),
+    )
+    return render(
+        request,
+        "ondas/browse.html",
+        {
+            "facets": browse_facets(),
+            "category": category,
+            "language": language,
+            "shows": show_list_browse(category=category, language=language),
         },
     )
 
