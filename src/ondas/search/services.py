@@ -87,33 +87,15 @@ def _people(names: Iterable[str], **fields: object) -> list[SearchDocument]:
     return found
 
 
-@transaction.atomic
-def search_index_show(*, show_id: int) -> int:
-    """Rebuild the documents of one show; return how many it has now."""
-    show = Show.objects.filter(pk=show_id).first()
-    documents = SearchDocument.objects.filter(show_id=show_id)
-    if show is None:
-        documents.delete()
-        return 0
-    config = config_for_language(show.language)
-    episodes = {
-        e.pk: e
-        for e in Episode.objects.filter(show=show).exclude(
-            status=Episode.Status.DELETED
-        )
-    }
+# Episodes rebuilt per transaction: a big show never holds the (SQLite)
+# write lock for long, so writers beside an import or a refresh wait little.
+EPISODES_PER_TRANSACTION = 200
+
+
+def _episode_documents(
+    show: Show, episodes: dict[int, Episode], config: str
+) -> list[SearchDocument]:
     fresh = [
-        _document(
-            kind=Kind.SHOW,
-            show=show,
-            title=show.title,
-            body=plain(show.description),
-            config=config,
-        )
-    ]
-    people = FeedPerson.objects.filter(show=show).values_list("name", flat=True)
-    fresh += _people([show.author, *people], show=show, config=config)
-    fresh += [
         _document(
             kind=Kind.EPISODE,
             show=show,
@@ -141,16 +123,61 @@ def search_index_show(*, show_id: int) -> int:
             file=""
         )
     }
+    documents = SearchDocument.objects.filter(episode_id__in=list(episodes))
     documents.exclude(kind=Kind.TRANSCRIPT).delete()
-    documents.filter(kind=Kind.TRANSCRIPT).exclude(
-        source__in=list(transcripts)
-    ).delete()
+    stale = documents.filter(kind=Kind.TRANSCRIPT).exclude(source__in=list(transcripts))
+    stale.delete()
     kept = set(documents.filter(kind=Kind.TRANSCRIPT).values_list("source", flat=True))
     for source, transcript in transcripts.items():
         if source not in kept:
             episode = episodes[transcript.episode_id]
             fresh += _cue_documents(transcript, episode=episode, config=config)
-    SearchDocument.objects.bulk_create(fresh, batch_size=500)
+    return fresh
+
+
+def search_index_show(*, show_id: int) -> int:
+    """Rebuild the documents of one show; return how many it has now.
+
+    The show's own documents in one transaction, then its episodes' a few
+    hundred episodes per transaction (``EPISODES_PER_TRANSACTION``): while
+    it runs, a search may see some episodes rebuilt and others not yet.
+    """
+    documents = SearchDocument.objects.filter(show_id=show_id)
+    show = Show.objects.filter(pk=show_id).first()
+    if show is None:
+        documents.delete()
+        return 0
+    config = config_for_language(show.language)
+    with transaction.atomic():
+        documents.filter(episode__isnull=True).delete()
+        fresh = [
+            _document(
+                kind=Kind.SHOW,
+                show=show,
+                title=show.title,
+                body=plain(show.description),
+                config=config,
+            )
+        ]
+        people = FeedPerson.objects.filter(show=show).values_list("name", flat=True)
+        fresh += _people([show.author, *people], show=show, config=config)
+        SearchDocument.objects.bulk_create(fresh)
+    episode_ids = list(
+        Episode.objects.filter(show=show)
+        .exclude(status=Episode.Status.DELETED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        documents.filter(episode__isnull=False).exclude(
+            episode_id__in=episode_ids
+        ).delete()
+    for start in range(0, len(episode_ids), EPISODES_PER_TRANSACTION):
+        chunk = episode_ids[start : start + EPISODES_PER_TRANSACTION]
+        with transaction.atomic():
+            episodes = {e.pk: e for e in Episode.objects.filter(pk__in=chunk)}
+            fresh = _episode_documents(show, episodes, config)
+            SearchDocument.objects.bulk_create(fresh, batch_size=500)
     return documents.count()
 
 
