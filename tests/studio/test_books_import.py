@@ -126,6 +126,10 @@ def test_import_adds_only_the_new_files_of_a_known_book(
     assert len(titles) == 5
 
 
+# A real transaction: like every management command run from the command line,
+# the import closes the database connections when it ends (Django's
+# run_from_argv), which on PostgreSQL would end a test's wrapping transaction.
+@pytest.mark.django_db(transaction=True)
 def test_the_ondas_command_reaches_it(
     library: Path, media_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

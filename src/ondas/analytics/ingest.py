@@ -17,7 +17,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from django.db import transaction
 
@@ -31,6 +31,13 @@ from ondas.analytics.models import (
     ListenerDay,
     LogCursor,
 )
+from ondas.analytics.rows import (
+    WINDOW_COLUMNS,
+    Window,
+    insert_many,
+    rollup_add,
+    windows_write,
+)
 from ondas.catalog.models import Episode
 
 logger = logging.getLogger(__name__)
@@ -40,6 +47,7 @@ _READ = 1 << 20
 _DAY = timedelta(days=1)
 MALFORMED_SHOWN = 10
 DIGESTS_KEPT = 200_000
+SOURCES_KEPT = 200_000
 PREFETCH_CHUNK = 900
 
 
@@ -71,7 +79,33 @@ class _Run:
         self.audio: dict[int, _Audio | None] = {}
         self.salts: dict[date, bytes] = {}
         self.digests: dict[tuple[str, date], tuple[str, str, str]] = {}
+        self.sources: dict[tuple[str, str, str], str] = {}
+        self.agents: dict[str, str | None] = {}
         self.rules = iab.agent_rules()
+
+    def excluded(self, user_agent: str) -> str | None:
+        """``iab.AgentRules.excluded``, remembered: a log has few agents."""
+        try:
+            return self.agents[user_agent]
+        except KeyError:
+            if len(self.agents) > SOURCES_KEPT:
+                self.agents.clear()
+            reason = self.agents[user_agent] = self.rules.excluded(user_agent)
+            return reason
+
+    def source(self, delivery: Delivery) -> str:
+        """``iab.listener_source`` of the delivery, remembered per listener."""
+        key = (delivery.addr, delivery.ua, delivery.listener)
+        found = self.sources.get(key)
+        if found is None:
+            if len(self.sources) > SOURCES_KEPT:
+                self.sources.clear()
+            found = self.sources[key] = iab.listener_source(
+                address=delivery.addr,
+                user_agent=delivery.ua,
+                listener_id=delivery.listener,
+            )
+        return found
 
     def audio_of(self, audio_id: int) -> _Audio | None:
         if audio_id not in self.audio:
@@ -110,9 +144,9 @@ class _Batch:
 
     def __init__(self, run: _Run) -> None:
         self.run = run
-        self.windows: dict[tuple[int, str], list[DownloadWindow]] = {}
-        self.new: list[DownloadWindow] = []
-        self.dirty: dict[int, DownloadWindow] = {}
+        self.windows: dict[tuple[int, str], list[Window]] = {}
+        self.new: list[Window] = []
+        self.dirty: dict[int, Window] = {}
         self.episode_days: Counter[tuple[int, date]] = Counter()
         self.show_days: Counter[tuple[int, date]] = Counter()
         self.listener_days: set[tuple[date, int, int | None, str]] = set()
@@ -147,11 +181,12 @@ class _Batch:
         last = max(at for _e, _s, at in wanted) + iab.WINDOW
         digests = sorted({digest for _e, digest in by_digest})
         for i in range(0, len(digests), PREFETCH_CHUNK):
-            for window in DownloadWindow.objects.filter(
+            for row in DownloadWindow.objects.filter(
                 listener__in=digests[i : i + PREFETCH_CHUNK],
                 started_at__gt=first,
                 started_at__lt=last,
-            ):
+            ).values_list("pk", *WINDOW_COLUMNS):
+                window = Window(*row)
                 owner = by_digest.get((window.episode_id, window.listener))
                 if owner is not None:
                     self.windows[owner].append(window)
@@ -170,7 +205,7 @@ class _Batch:
             report.skipped["no audio"] += 1
             return None
         if not delivery.listener:
-            reason = self.run.rules.excluded(delivery.ua)
+            reason = self.run.excluded(delivery.ua)
             if reason is not None:
                 report.skipped[reason] += 1
                 return None
@@ -178,10 +213,7 @@ class _Batch:
         if audio is None:
             report.skipped["not an episode"] += 1
             return None
-        source = iab.listener_source(
-            address=delivery.addr, user_agent=delivery.ua, listener_id=delivery.listener
-        )
-        return delivery, audio, source
+        return delivery, audio, self.run.source(delivery)
 
     def apply(self, delivery: Delivery, audio: _Audio, source: str) -> None:
         at = delivery.time
@@ -190,11 +222,14 @@ class _Batch:
         if near:
             window = min(near, key=lambda w: abs(w.started_at - at))
         else:
-            window = DownloadWindow(
+            window = Window(
+                pk=None,
                 episode_id=audio.episode_id,
                 listener=self._digests(source, at.date())[1],
                 started_at=at,
                 intervals=[],
+                loose_bytes=0,
+                counted_on=None,
             )
             windows.append(window)
             self.new.append(window)
@@ -219,14 +254,7 @@ class _Batch:
             self.listener_days.add((day, audio.show_id, None, digest))
 
     def save(self) -> None:
-        # Changed windows are written again whole: a DELETE and an INSERT
-        # of the batch are two statements, where bulk_update's CASE
-        # expressions cost more than the rest of the ingest.
-        changed = list(self.dirty.values())
-        pks = [window.pk for window in changed]
-        for i in range(0, len(pks), PREFETCH_CHUNK):
-            DownloadWindow.objects.filter(pk__in=pks[i : i + PREFETCH_CHUNK]).delete()
-        DownloadWindow.objects.bulk_create([*changed, *self.new])
+        windows_write(changed=list(self.dirty.values()), new=self.new)
         new_episode: Counter[tuple[int, date]] = Counter()
         new_show: Counter[tuple[int, date]] = Counter()
         if self.listener_days:
@@ -237,50 +265,18 @@ class _Batch:
                 ).values_list("day", "show_id", "episode_id", "listener")
             )
             fresh = self.listener_days - existing
-            ListenerDay.objects.bulk_create(
-                ListenerDay(day=d, show_id=s, episode_id=e, listener=listener)
-                for d, s, e, listener in fresh
+            insert_many(
+                ListenerDay,
+                ("day", "show_id", "episode_id", "listener"),
+                list(fresh),
             )
             for d, s, e, _listener in fresh:
                 if e is None:
                     new_show[(s, d)] += 1
                 else:
                     new_episode[(e, d)] += 1
-        _rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
-        _rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
-
-
-def _rollup_add(
-    model: type[DailyEpisodeDownloads] | type[DailyShowDownloads],
-    key: str,
-    downloads: Counter[tuple[int, date]],
-    listeners: Counter[tuple[int, date]],
-) -> None:
-    """Add a batch's counts to the daily rows: one read, one upsert."""
-    if not downloads:
-        return
-    rows = {
-        (getattr(row, key), row.day): row
-        for row in model.objects.filter(
-            **{f"{key}__in": {k for k, _d in downloads}},
-            day__in={d for _k, d in downloads},
-        )
-    }
-    fresh: list[Any] = []
-    for pair, count in downloads.items():
-        row = rows.get(pair)
-        if row is None:
-            row = model(**{key: pair[0]}, day=pair[1])
-        row.downloads += count
-        row.listeners += listeners[pair]
-        fresh.append(row)
-    field = key.removesuffix("_id")
-    model.objects.bulk_create(
-        fresh,
-        update_conflicts=True,
-        unique_fields=[field, "day"],
-        update_fields=["downloads", "listeners"],
-    )
+        rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
+        rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
 
 
 def _read_first_line(stream: BinaryIO) -> bytes | None:
@@ -368,14 +364,18 @@ def log_ingest(
         if done < cursor.offset:
             return report  # shorter than what was read: nothing new
     run = _Run()
+    ready: list[bytes] = []
     while True:
         chunk = stream.read(_READ)
         if chunk:
             pending += chunk
         parts = pending.split(b"\n")
         pending = parts.pop()  # no newline yet: wait for the rest of it
-        while parts:
-            lines, parts = parts[:batch_lines], parts[batch_lines:]
+        ready.extend(parts)
+        # Whole batches while the log goes on, the rest once it ends: a
+        # batch costs a few queries, so fewer and fuller ones go faster.
+        while len(ready) >= batch_lines or (ready and not chunk):
+            lines, ready = ready[:batch_lines], ready[batch_lines:]
             kept = [line for line in lines if line.strip()]
             consumed = sum(len(line) + 1 for line in lines)
             _batch_commit(

@@ -53,7 +53,11 @@ class DownloadWindow(models.Model):
             models.Index(
                 fields=["episode", "listener", "started_at"],
                 name="analytics_window_lookup",
-            )
+            ),
+            # The ingest looks a batch's listeners up by digest and time.
+            models.Index(
+                fields=["listener", "started_at"], name="analytics_window_listener"
+            ),
         ]
 
     def __str__(self) -> str:

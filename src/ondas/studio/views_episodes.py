@@ -151,22 +151,33 @@ def _rows_with_errors(
 def episode_create_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
     _membership, show = _show(request, show_id)
     form = EpisodeForm(request.POST or None, initial={"access": show.default_access})
-    status = 400 if form.errors else 200
-    if form.is_valid():
-        try:
-            episode = episode_save_in_studio(
-                show=show,
-                episode=None,
-                data=form.episode_input(),
-                acting_user=request.user,
-            )
-        except OndasError as exc:
-            form.add_error(None, exc.message)
-            status = exc.http_status
-        else:
-            messages.success(request, _("The episode is saved."))
-            return _to_edit(episode)
-    return _form_page(request, show, form, status=status)
+    saved, status = _save(request, form, show, None, _("The episode is saved."))
+    return saved or _form_page(request, show, form, status=status)
+
+
+def _save(
+    request: AuthedHttpRequest,
+    form: EpisodeForm,
+    show: Show,
+    episode: Episode | None,
+    done: str,
+) -> tuple[HttpResponse | None, int]:
+    """Save a valid form through the service: the redirect to the episode, or
+    None and the status to show the form again with (the refusal on it)."""
+    if not form.is_valid():
+        return None, 400 if form.errors else 200
+    try:
+        saved = episode_save_in_studio(
+            show=show,
+            episode=episode,
+            data=form.episode_input(),
+            acting_user=request.user,
+        )
+    except OndasError as exc:
+        form.add_error(None, exc.message)
+        return None, exc.http_status
+    messages.success(request, done)
+    return _to_edit(saved), 200
 
 
 @never_cache
@@ -182,22 +193,12 @@ def episode_edit_view(
         initial=EpisodeForm.initial_for(episode, scheduled=state == "scheduled"),
         live=state == "published",
     )
-    status = 400 if form.errors else 200
-    if form.is_valid():
-        try:
-            episode_save_in_studio(
-                show=episode.show,
-                episode=episode,
-                data=form.episode_input(),
-                acting_user=request.user,
-            )
-        except OndasError as exc:
-            form.add_error(None, exc.message)
-            status = exc.http_status
-        else:
-            messages.success(request, _("Your changes are saved."))
-            return _to_edit(episode)
-    return _form_page(request, episode.show, form, episode=episode, status=status)
+    saved, status = _save(
+        request, form, episode.show, episode, _("Your changes are saved.")
+    )
+    return saved or _form_page(
+        request, episode.show, form, episode=episode, status=status
+    )
 
 
 def _edit_form(episode: Episode) -> EpisodeForm:

@@ -1,0 +1,167 @@
+"""The ingest's rows: download windows as plain values, and the writes of a
+batch (windows, listener days, daily roll-ups) without model instances."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from django.db import connection
+from django.db.models import DateField, DateTimeField, Field, JSONField
+
+from ondas.analytics.models import (
+    DailyEpisodeDownloads,
+    DailyShowDownloads,
+    DownloadWindow,
+    ListenerDay,
+)
+
+# Ids per DELETE ... IN (...): under SQLite's old 999-parameter limit.
+DELETE_CHUNK = 900
+
+
+@dataclass(slots=True)
+class Window:
+    """A ``DownloadWindow`` row as the ingest works on it: plain values, no
+    model instance (building and saving those cost most of the ingest)."""
+
+    pk: int | None
+    episode_id: int
+    listener: str
+    started_at: datetime
+    intervals: list[list[int]]
+    loose_bytes: int
+    counted_on: date | None
+
+
+WINDOW_COLUMNS = (
+    "episode_id",
+    "listener",
+    "started_at",
+    "intervals",
+    "loose_bytes",
+    "counted_on",
+)
+
+
+def insert_many(
+    model: type[DownloadWindow] | type[ListenerDay],
+    attnames: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """INSERT plain rows by one executemany: no model instances.
+
+    Dates, times and JSON are adapted by the database's own operations, as
+    the ORM adapts them (``_adapter``), so the rows read back the same on
+    SQLite and PostgreSQL.
+    """
+    if not rows:
+        return
+    fields = [cast(Field[Any, Any], model._meta.get_field(name)) for name in attnames]
+    adapters = [_adapter(field) for field in fields]
+    quote = connection.ops.quote_name
+    # Names from the model's own meta, quoted; every value is a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    if any(adapters):
+        params = [
+            tuple(
+                value if adapt is None or value is None else adapt(value)
+                for adapt, value in zip(adapters, row, strict=True)
+            )
+            for row in rows
+        ]
+    else:
+        params = rows
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _adapter(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How the ORM would adapt a value of ``field`` for the database, or
+    None where it passes the value as it is (text, integers)."""
+    ops = connection.ops
+    if isinstance(field, JSONField):
+        encoder = field.encoder
+        return lambda value: ops.adapt_json_value(value, encoder)
+    if isinstance(field, DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, DateField):
+        return ops.adapt_datefield_value
+    return None
+
+
+def windows_write(*, changed: list[Window], new: list[Window]) -> None:
+    """Write a batch's windows: changed ones are deleted and inserted again
+    under their own ids (two statements, where an UPDATE per row or
+    bulk_update's CASE expressions cost more than the rest of the ingest)."""
+    pks = [window.pk for window in changed]
+    for i in range(0, len(pks), DELETE_CHUNK):
+        DownloadWindow.objects.filter(pk__in=pks[i : i + DELETE_CHUNK]).delete()
+    values = [
+        (
+            w.episode_id,
+            w.listener,
+            w.started_at,
+            w.intervals,
+            w.loose_bytes,
+            w.counted_on,
+        )
+        for w in new
+    ]
+    insert_many(DownloadWindow, WINDOW_COLUMNS, values)
+    insert_many(
+        DownloadWindow,
+        ("id", *WINDOW_COLUMNS),
+        [
+            (
+                w.pk,
+                w.episode_id,
+                w.listener,
+                w.started_at,
+                w.intervals,
+                w.loose_bytes,
+                w.counted_on,
+            )
+            for w in changed
+        ],
+    )
+
+
+def rollup_add(
+    model: type[DailyEpisodeDownloads] | type[DailyShowDownloads],
+    key: str,
+    downloads: Counter[tuple[int, date]],
+    listeners: Counter[tuple[int, date]],
+) -> None:
+    """Add a batch's counts to the daily rows: one read, one upsert."""
+    if not downloads:
+        return
+    rows = {
+        (getattr(row, key), row.day): row
+        for row in model.objects.filter(
+            **{f"{key}__in": {k for k, _d in downloads}},
+            day__in={d for _k, d in downloads},
+        )
+    }
+    fresh: list[Any] = []
+    for pair, count in downloads.items():
+        row = rows.get(pair)
+        if row is None:
+            row = model(**{key: pair[0]}, day=pair[1])
+        row.downloads += count
+        row.listeners += listeners[pair]
+        fresh.append(row)
+    field = key.removesuffix("_id")
+    model.objects.bulk_create(
+        fresh,
+        update_conflicts=True,
+        unique_fields=[field, "day"],
+        update_fields=["downloads", "listeners"],
+    )
