@@ -1,9 +1,10 @@
 """Writes to the search index: a show's or a book's documents rebuilt.
 
-Called after the writes they follow have committed (``search.signals``), and
-by ``ondas search reindex`` for everything. Rebuilding one show re-reads its
-episodes and chapters (a few queries however many there are) but reads a
-transcript file only when it is new: cue documents remember their file
+Called after the writes they follow have committed (``search.signals``): the
+episodes a write changed and their show's own documents, or a whole show when
+the write could not say which; and by ``ondas search reindex`` for
+everything. Rebuilding re-reads episodes and chapters (a few queries however
+many there are) but reads a transcript file only when it is new: cue documents remember their file
 (``SearchDocument.source``). Transcripts held only at the publisher's
 address, and stored files that are neither WebVTT nor SRT, are not indexed.
 """
@@ -11,7 +12,7 @@ address, and stored files that are neither WebVTT nor SRT, are not indexed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -92,27 +93,30 @@ def _people(names: Iterable[str], **fields: object) -> list[SearchDocument]:
 EPISODES_PER_TRANSACTION = 200
 
 
-def _episode_documents(
-    show: Show, episodes: dict[int, Episode], config: str
-) -> list[SearchDocument]:
+def _episode_documents(episodes: dict[int, Episode]) -> list[SearchDocument]:
+    """Fresh documents of these episodes (each with its ``show`` loaded), once
+    their old ones are gone; cues only from transcript files not yet read."""
+    configs = {
+        e.show_id: config_for_language(e.show.language) for e in episodes.values()
+    }
     fresh = [
         _document(
             kind=Kind.EPISODE,
-            show=show,
+            show_id=e.show_id,
             episode=e,
             title=e.title,
             body=plain(e.description),
-            config=config,
+            config=configs[e.show_id],
         )
         for e in episodes.values()
     ]
     fresh += [
         _document(
             kind=Kind.CHAPTER,
-            show=show,
+            show_id=episodes[c.episode_id].show_id,
             episode=episodes[c.episode_id],
             title=c.title,
-            config=config,
+            config=configs[episodes[c.episode_id].show_id],
             start_seconds=c.start_seconds,
         )
         for c in Chapter.objects.filter(episode_id__in=list(episodes))
@@ -131,8 +135,48 @@ def _episode_documents(
     for source, transcript in transcripts.items():
         if source not in kept:
             episode = episodes[transcript.episode_id]
+            config = configs[episode.show_id]
             fresh += _cue_documents(transcript, episode=episode, config=config)
     return fresh
+
+
+def _show_documents(show: Show, config: str) -> list[SearchDocument]:
+    fresh = [
+        _document(
+            kind=Kind.SHOW,
+            show=show,
+            title=show.title,
+            body=plain(show.description),
+            config=config,
+        )
+    ]
+    people = FeedPerson.objects.filter(show=show).values_list("name", flat=True)
+    fresh += _people([show.author, *people], show=show, config=config)
+    return fresh
+
+
+@transaction.atomic
+def search_index_show_head(*, show_id: int) -> bool:
+    """Rebuild a show's own documents (the show and its people); return
+    whether its episodes' documents may stay as they are.
+
+    False when the index has not seen the show whole: never (it was just
+    created, or a feed import has just listed it) or in another language
+    (each document is stemmed in its show's). A show a feed import is still
+    writing is found nowhere: nothing to do until it is listed.
+    """
+    documents = SearchDocument.objects.filter(show_id=show_id, episode__isnull=True)
+    show = Show.objects.filter(pk=show_id).first()
+    if show is None:
+        SearchDocument.objects.filter(show_id=show_id).delete()
+        return True
+    if show.importing:
+        return True
+    config = config_for_language(show.language)
+    seen = documents.filter(kind=Kind.SHOW, config=config).exists()
+    documents.delete()
+    SearchDocument.objects.bulk_create(_show_documents(show, config))
+    return seen
 
 
 def search_index_show(*, show_id: int) -> int:
@@ -150,18 +194,7 @@ def search_index_show(*, show_id: int) -> int:
     config = config_for_language(show.language)
     with transaction.atomic():
         documents.filter(episode__isnull=True).delete()
-        fresh = [
-            _document(
-                kind=Kind.SHOW,
-                show=show,
-                title=show.title,
-                body=plain(show.description),
-                config=config,
-            )
-        ]
-        people = FeedPerson.objects.filter(show=show).values_list("name", flat=True)
-        fresh += _people([show.author, *people], show=show, config=config)
-        SearchDocument.objects.bulk_create(fresh)
+        SearchDocument.objects.bulk_create(_show_documents(show, config))
     episode_ids = list(
         Episode.objects.filter(show=show)
         .exclude(status=Episode.Status.DELETED)
@@ -176,9 +209,45 @@ def search_index_show(*, show_id: int) -> int:
         chunk = episode_ids[start : start + EPISODES_PER_TRANSACTION]
         with transaction.atomic():
             episodes = {e.pk: e for e in Episode.objects.filter(pk__in=chunk)}
-            fresh = _episode_documents(show, episodes, config)
+            for episode in episodes.values():
+                episode.show = show
+            fresh = _episode_documents(episodes)
             SearchDocument.objects.bulk_create(fresh, batch_size=500)
     return documents.count()
+
+
+def search_index_episodes(
+    *, episode_ids: Iterable[int], except_shows: Collection[int] = ()
+) -> int:
+    """Rebuild the documents of these episodes (their chapters and cues too);
+    return how many documents were written.
+
+    An episode that is gone, deleted, or in a show a feed import is still
+    writing has none. Episodes of ``except_shows`` are left alone (their
+    shows are rebuilt whole). A few hundred episodes per transaction.
+    """
+    ids = sorted(set(episode_ids))
+    written = 0
+    for start in range(0, len(ids), EPISODES_PER_TRANSACTION):
+        chunk = ids[start : start + EPISODES_PER_TRANSACTION]
+        with transaction.atomic():
+            rows = list(Episode.objects.filter(pk__in=chunk).select_related("show"))
+            skipped = {e.pk for e in rows if e.show_id in except_shows}
+            live = {
+                e.pk: e
+                for e in rows
+                if e.pk not in skipped
+                and e.status != Episode.Status.DELETED
+                and not e.show.importing
+            }
+            SearchDocument.objects.filter(episode_id__in=chunk).exclude(
+                episode_id__in=skipped | set(live)
+            ).delete()
+            # Rows gone from the catalog took their documents (a cascade).
+            fresh = _episode_documents(live)
+            SearchDocument.objects.bulk_create(fresh, batch_size=500)
+            written += len(fresh)
+    return written
 
 
 @transaction.atomic
