@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ondas.feeds",
     "ondas.studio",
     "ondas.analytics",
+    "ondas.search",
     "ondas.web",
     "ondas.ops",
 ]

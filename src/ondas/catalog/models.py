@@ -212,6 +212,8 @@ class Episode(FeedContent, TimestampedModel):
     (``EpisodeGuidTombstone``, which outlives even a purge of the row).
     """
 
+    feed_is_episode = True
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = PUBLISHED, _("Published")

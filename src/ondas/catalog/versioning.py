@@ -27,6 +27,13 @@ Not covered: raw SQL and data migrations (historical models have no methods);
 those must call ``show_content_bump`` themselves. Deleting a show needs no
 bump: its rows, and so its feeds, are gone.
 
+Each bump says which episodes it stands for where the write knows them
+(``episode_ids``: the episodes written, or whose chapters, transcripts, audio
+or remote record were): a listener that keeps something per episode (the
+search index) redoes those alone. Writes of a show's own rows (the show, its
+people, categories, profile, source) name no episode; a bump from outside
+this module names none either, and then stands for the whole show (None).
+
 Alongside the version, ``next_publication_at`` is the earliest publication
 time still to come when the version was bumped: until then a feed cannot
 change by the clock alone, so a validator is the version alone (O(1)).
@@ -40,6 +47,7 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Subquery
 
+from ondas.catalog.signals import show_content_changed
 from ondas.catalog.visibility import episode_upcoming_q
 from ondas.core import clock
 
@@ -59,12 +67,19 @@ def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
         yield values[start : start + CHUNK]
 
 
-def show_content_bump(show_ids: Iterable[int | None], *, using: str = "default") -> int:
+def show_content_bump(
+    show_ids: Iterable[int | None],
+    *,
+    episode_ids: Iterable[int | None] | None = None,
+    using: str = "default",
+) -> int:
     """Give these shows a new content version; return how many rows changed.
 
     Also records when (``content_changed_at``) and the next publication time
     still to come (``next_publication_at``). Call it inside the transaction of
-    the write it stands for.
+    the write it stands for. ``episode_ids``: the episodes the write changed
+    (none: only the shows' own rows); None, the default, when the caller
+    cannot tell: any of the shows' episodes may have changed.
     """
     ids = sorted({pk for pk in show_ids if pk is not None})
     if not ids:
@@ -93,25 +108,53 @@ def show_content_bump(show_ids: Iterable[int | None], *, using: str = "default")
                     next_publication_at=Subquery(upcoming),
                 )
             )
+    episodes = (
+        None
+        if episode_ids is None
+        else sorted({pk for pk in episode_ids if pk is not None})
+    )
+    show_content_changed.send(
+        sender=show_model, show_ids=ids, episode_ids=episodes, using=using
+    )
     return changed
 
 
-def _show_ids(model: type[FeedContent], values: set[int], using: str) -> set[int]:
-    """The shows that rows of ``model`` linked by ``values`` belong to."""
+Targets = tuple[set[int], set[int]]
+
+
+def _targets(
+    model: type[FeedContent],
+    values: set[int | None],
+    using: str,
+    *,
+    pks: Iterable[int | None] = (),
+) -> Targets:
+    """The shows that rows of ``model`` linked by ``values`` belong to, and
+    the episodes they are or hang from (``pks``: the rows' own ids)."""
     from django.apps import apps
 
-    if not values or model.feed_show_via == "show":
-        return values
+    links = {v for v in values if v is not None}
+    episodes = {pk for pk in pks if pk is not None} if model.feed_is_episode else set()
+    if not links or model.feed_show_via == "show":
+        return links, episodes
     found: set[int] = set()
+    if model.feed_show_via == "episode":
+        episodes |= links
     episode_model = apps.get_model("catalog", "Episode")
     rows: models.QuerySet[Any, Any]
-    for chunk in _chunks(sorted(values)):
+    for chunk in _chunks(sorted(links)):
         if model.feed_show_via == "episode":
             rows = models.QuerySet(episode_model, using=using).filter(pk__in=chunk)
         elif model.feed_show_via == "audio":
-            rows = models.QuerySet(episode_model, using=using).filter(
-                audio_id__in=chunk
+            pairs: models.QuerySet[Any, tuple[int, int]] = (
+                models.QuerySet(episode_model, using=using)
+                .filter(audio_id__in=chunk)
+                .values_list("show_id", "pk")
             )
+            for show_id, episode_id in pairs:
+                found.add(show_id)
+                episodes.add(episode_id)
+            continue
         else:  # a category's name shows in its shows' feeds, and its children's
             link = apps.get_model("catalog", "ShowCategory")
             found.update(
@@ -124,7 +167,12 @@ def _show_ids(model: type[FeedContent], values: set[int], using: str) -> set[int
             )
             continue
         found.update(rows.values_list("show_id", flat=True))
-    return found
+    return found, episodes
+
+
+def _bump(targets: Targets, *, using: str) -> None:
+    shows, episodes = targets
+    show_content_bump(shows, episode_ids=episodes, using=using)
 
 
 def _touches(model: type[FeedContent], names: Iterable[str]) -> bool:
@@ -144,8 +192,13 @@ def _touches(model: type[FeedContent], names: Iterable[str]) -> bool:
 class FeedContentQuerySet(models.QuerySet[M]):
     """Writes in bulk that bump the content version of the shows they touch."""
 
-    def _link_values(self) -> set[int]:
-        return set(self.values_list(self.model.feed_show_link, flat=True))
+    def _links(self, *, with_pks: bool) -> tuple[set[int | None], list[int]]:
+        """The rows' links to their shows, and their ids when asked."""
+        link = self.model.feed_show_link
+        if not with_pks:
+            return set(self.values_list(link, flat=True)), []
+        pairs = list(self.values_list("pk", link))
+        return {value for _pk, value in pairs}, [pk for pk, _value in pairs]
 
     def update(self, **kwargs: Any) -> int:
         if not _touches(self.model, kwargs):
@@ -155,8 +208,7 @@ class FeedContentQuerySet(models.QuerySet[M]):
             {link, self.model._meta.get_field(link).name} & set(kwargs)
         )
         with transaction.atomic(using=self.db, savepoint=False):
-            pks = list(self.values_list("pk", flat=True)) if moves else []
-            before = self._link_values()
+            before, pks = self._links(with_pks=moves or self.model.feed_is_episode)
             rows = super().update(**kwargs)
             after = (
                 set(
@@ -167,18 +219,17 @@ class FeedContentQuerySet(models.QuerySet[M]):
                 if moves
                 else set()
             )
-            show_content_bump(
-                _show_ids(self.model, before | after, self.db), using=self.db
-            )
+            _bump(_targets(self.model, before | after, self.db, pks=pks), using=self.db)
         return rows
 
     update.alters_data = True  # type: ignore[attr-defined]
 
     def delete(self) -> tuple[int, dict[str, int]]:
         with transaction.atomic(using=self.db, savepoint=False):
-            shows = _show_ids(self.model, self._link_values(), self.db)
+            links, pks = self._links(with_pks=self.model.feed_is_episode)
+            targets = _targets(self.model, links, self.db, pks=pks)
             deleted = super().delete()
-            show_content_bump(shows, using=self.db)
+            _bump(targets, using=self.db)
         return deleted
 
     delete.alters_data = True  # type: ignore[attr-defined]
@@ -188,7 +239,7 @@ class FeedContentQuerySet(models.QuerySet[M]):
         objs = list(objs)
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
-            show_content_bump(_instances_show_ids(objs, self.db), using=self.db)
+            _bump(_instances_targets(objs, self.db), using=self.db)
         return created
 
     bulk_create.alters_data = True  # type: ignore[attr-defined]
@@ -207,27 +258,32 @@ class FeedContentQuerySet(models.QuerySet[M]):
                 .values_list(self.model.feed_show_link, flat=True)
             )
             rows = super().bulk_update(objs, fields, batch_size)
-            shows = _show_ids(self.model, before, self.db)
-            show_content_bump(shows | _instances_show_ids(objs, self.db), using=self.db)
+            shows, episodes = _targets(self.model, before, self.db)
+            more_shows, more_episodes = _instances_targets(objs, self.db)
+            _bump((shows | more_shows, episodes | more_episodes), using=self.db)
         return rows
 
     bulk_update.alters_data = True  # type: ignore[attr-defined]
 
 
-def _instances_show_ids(objs: Sequence[FeedContent], using: str) -> set[int]:
-    """The shows of these rows, from the related rows they hold when they can."""
+def _instances_targets(objs: Sequence[FeedContent], using: str) -> Targets:
+    """The shows and episodes of these rows, from the related rows they hold
+    when they can."""
     if not objs:
-        return set()
+        return set(), set()
     model = type(objs[0])
     found: set[int] = set()
-    unresolved: set[int] = set()
+    episodes: set[int] = set()
+    unresolved: set[int | None] = set()
     for obj in objs:
         if model.feed_show_via == "episode" and "episode" in obj._state.fields_cache:
             episode = obj._state.fields_cache["episode"]
             found.add(episode.show_id)
+            episodes.add(episode.pk)
         else:
             unresolved.add(getattr(obj, model.feed_show_link))
-    return found | _show_ids(model, unresolved, using)
+    shows, more = _targets(model, unresolved, using, pks=[obj.pk for obj in objs])
+    return found | shows, episodes | more
 
 
 class FeedContent(models.Model):
@@ -238,6 +294,8 @@ class FeedContent(models.Model):
     feed_show_link: ClassVar[str] = "show_id"
     # The fields a feed shows; None: all of them.
     feed_fields: ClassVar[frozenset[str] | None] = None
+    # Whether a row is an episode (its id is the episode's the bump names).
+    feed_is_episode: ClassVar[bool] = False
 
     class Meta:
         abstract = True
@@ -259,20 +317,16 @@ class FeedContent(models.Model):
         with transaction.atomic(using=using, savepoint=False):
             super().save(*args, **kwargs)
             links = {self._feed_link(), getattr(self, "_feed_loaded_link", None)}
-            show_content_bump(
-                _show_ids(type(self), {v for v in links if v is not None}, using),
-                using=using,
-            )
+            _bump(_targets(type(self), links, using, pks=[self.pk]), using=using)
         self._feed_loaded = self._feed_snapshot()
         self._feed_loaded_link = self._feed_link()
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         using = kwargs.get("using") or self._state.db or "default"
         with transaction.atomic(using=using, savepoint=False):
-            link = self._feed_link()
-            shows = _show_ids(type(self), {link} if link is not None else set(), using)
+            targets = _targets(type(self), {self._feed_link()}, using, pks=[self.pk])
             deleted = super().delete(*args, **kwargs)
-            show_content_bump(shows, using=using)
+            _bump(targets, using=using)
         return deleted
 
     @classmethod

@@ -210,6 +210,15 @@ def _cmd_books(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_search(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    command = {"reindex": "search_reindex"}[args.action]
+    execute_from_command_line(["ondas search", command, *args.rest])
+    return 0
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
@@ -411,6 +420,11 @@ def build_parser() -> argparse.ArgumentParser:
     books.add_argument("action", choices=["import"])
     books.add_argument("rest", nargs=argparse.REMAINDER)
     books.set_defaults(func=_cmd_books)
+
+    search = sub.add_parser("search", help="the search index: reindex (rebuild it)")
+    search.add_argument("action", choices=["reindex"])
+    search.add_argument("rest", nargs=argparse.REMAINDER)
+    search.set_defaults(func=_cmd_search)
 
     analytics = sub.add_parser(
         "analytics",

@@ -13,6 +13,9 @@ urlpatterns = [
         views.episode_detail_view,
         name="episode-detail",
     ),
+    path("browse/", views.browse_view, name="browse"),
+    path("search/", views.search_view, name="search"),
+    path("search/suggest/", views.search_suggest_view, name="search-suggest"),
     path("books/", views.audiobook_list_view, name="audiobook-list"),
     path(
         "books/<slug:book_slug>/",

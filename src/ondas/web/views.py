@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from django.views.static import serve
 
 from ondas.accounts.models import User
 from ondas.accounts.types import AuthedHttpRequest
+from ondas.catalog.browse import browse_facets, show_list_browse
 from ondas.catalog.selectors import (
     audiobook_get,
     audiobook_list,
@@ -52,6 +54,7 @@ from ondas.library.services import (
     unfollow_show,
 )
 from ondas.playback.access import book_access, episode_ids_locked
+from ondas.search.selectors import search_hits_top, search_results
 from ondas.web.forms import FeedImportForm, OPMLImportForm
 from ondas.web.show_page import show_episodes
 
@@ -109,6 +112,45 @@ def episode_detail_view(
             ),
         },
     )
+
+
+@require_safe
+def browse_view(request: HttpRequest) -> HttpResponse:
+    category, language = (
+        request.GET.get("category", ""),
+        request.GET.get("language", ""),
+    )
+    return render(
+        request,
+        "ondas/browse.html",
+        {
+            "facets": browse_facets(),
+            "category": category,
+            "language": language,
+            "shows": show_list_browse(category=category, language=language),
+        },
+    )
+
+
+@require_safe
+def search_view(request: HttpRequest) -> HttpResponse:
+    results = search_results(
+        query=request.GET.get("q", ""),
+        user=request.user,
+        now=clock.now(),
+        page_number=request.GET.get("page", 1),
+    )
+    return render(request, "ondas/search.html", {"results": results})
+
+
+@require_safe
+def search_suggest_view(request: HttpRequest) -> JsonResponse:
+    """The header box's results as you type: titles and context are escaped
+    HTML with the matched words in <mark>."""
+    hits = search_hits_top(
+        query=request.GET.get("q", ""), user=request.user, now=clock.now()
+    )
+    return JsonResponse({"results": [dataclasses.asdict(hit) for hit in hits]})
 
 
 @require_safe
