@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from ondas.analytics.selectors import (
     listening_for_period,
     show_plays_daily,
 )
+from ondas.analytics.signals import episodes_with_listening
 from ondas.catalog.chapters import ChapterInput
 from ondas.catalog.models import Episode, Show
 from ondas.catalog.services import episode_chapters_replace, episode_create
@@ -273,3 +275,42 @@ def test_listening_for_period_is_per_listener_item_and_day_within_the_period(
         (ana.pk, episode.pk, 100, True),
         (beto.pk, episode.pk, 20, False),
     ]
+
+
+def test_an_edit_of_the_chapters_recounts_the_dropoff_once_committed(
+    ana: User,
+    episode: Episode,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    heard(ana, episode, (0, 1000))
+    listening_rollup()
+    before = [(c.title, c.listeners) for c in episode_dropoff(episode=episode)]
+    assert before == [("Entrada", 1), ("Nudo", 1), ("Desenlace", 0)]
+    # The new second chapter starts at 900 s: she heard 100 s of it.
+
+    with django_capture_on_commit_callbacks(execute=True):
+        episode_chapters_replace(
+            episode=episode,
+            chapters=[ChapterInput(0, "Todo"), ChapterInput(900, "Final")],
+        )
+
+    dropoff = episode_dropoff(episode=episode)
+    assert [(c.title, c.listeners) for c in dropoff] == [("Todo", 1), ("Final", 1)]
+
+
+def test_only_episodes_with_listening_are_queued_for_a_recount(
+    ana: User, episode: Episode, show: Show
+) -> None:
+    other = episode_create(
+        show=show, guid="nadie", title="Sin oyentes", published_at=T0 - DAY
+    )
+    heard(ana, episode, (0, 700))
+    listening_rollup()
+
+    named = episodes_with_listening(
+        show_ids=[show.pk], episode_ids=[episode.pk, other.pk]
+    )
+    whole_show = episodes_with_listening(show_ids=[show.pk], episode_ids=None)
+
+    assert named == whole_show == [episode.pk]
+    assert episodes_with_listening(show_ids=[show.pk], episode_ids=[]) == []

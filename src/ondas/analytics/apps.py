@@ -8,3 +8,8 @@ class AnalyticsConfig(AppConfig):
     name = "ondas.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from ondas.analytics import signals
+
+        signals.connect()

@@ -19,9 +19,10 @@ from django.conf import settings
 from django_tasks import task
 
 from ondas.analytics.ingest import IngestReport, analytics_forget, log_ingest
-from ondas.analytics.listening import listening_rollup
+from ondas.analytics.listening import episode_listening_recount, listening_rollup
 from ondas.analytics.models import LogCursor
 from ondas.analytics.servelog import serve_log_directory
+from ondas.catalog.models import Episode
 from ondas.core import clock
 
 logger = logging.getLogger(__name__)
@@ -98,3 +99,13 @@ def listening_rollup_task() -> int:
     if listening_rollup_task.get_backend().supports_defer:
         listening_rollup_task.using(run_after=clock.now() + EVERY).enqueue()
     return report.spans
+
+
+@task()
+def episode_listening_recount_task(*, episode_ids: list[int]) -> int:
+    """Recount completion and chapter reach of these episodes (their chapters
+    or duration changed); return how many were recounted."""
+    episodes = list(Episode.objects.filter(pk__in=episode_ids).only("pk"))
+    for episode in episodes:
+        episode_listening_recount(episode=episode)
+    return len(episodes)
