@@ -13,6 +13,7 @@ urlpatterns = [
         views.episode_detail_view,
         name="episode-detail",
     ),
+    path("privacy/", views.privacy_view, name="privacy"),
     path("books/", views.audiobook_list_view, name="audiobook-list"),
     path(
         "books/<slug:book_slug>/",
