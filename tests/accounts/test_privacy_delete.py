@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db.models import Count, Sum
 from django.test import Client
 from django.urls import reverse
@@ -145,8 +146,12 @@ def test_delete_with_a_wrong_password_is_refused(history: History) -> None:
 def test_delete_by_the_last_owner_of_a_show_is_refused(history: History) -> None:
     membership_grant(target=history.show, user=history.person, role=Role.OWNER)
     client = _signed_in(history.person)
-    page = client.get(reverse("accounts:delete"), HTTP_ACCEPT_LANGUAGE="en")
-    assert "You are the last owner of “Ondas cortas”" in page.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("accounts:delete")).content.decode()
+    assert "You are the last owner of “Ondas cortas”" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    page = client.get(reverse("accounts:delete")).content.decode()
+    assert "Eres la última persona propietaria de «Ondas cortas»" in page
     response = client.post(reverse("accounts:delete"), {"password": PASSWORD})
     assert response.status_code == 409
     history.person.refresh_from_db()
