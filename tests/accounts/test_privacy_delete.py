@@ -152,6 +152,7 @@ def test_delete_by_the_last_owner_of_a_show_is_refused(history: History) -> None
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     page = client.get(reverse("accounts:delete")).content.decode()
     assert "Eres la última persona propietaria de «Ondas cortas»" in page
+    assert 'type="submit" disabled>' in page
     response = client.post(reverse("accounts:delete"), {"password": PASSWORD})
     assert response.status_code == 409
     history.person.refresh_from_db()
