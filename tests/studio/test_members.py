@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.utils.timezone import now as timezone_now
 
+from ondas.accounts.errors import AccountDeletionRefused
 from ondas.accounts.services import user_delete
 from ondas.core.errors import ErrorCode
 from ondas.studio.errors import (
@@ -167,14 +168,16 @@ def test_a_deleted_account_leaves_the_studio_but_no_show_loses_its_owner(
     cast: Cast,
 ) -> None:
     membership_grant(target=cast.other_show, user=cast.owner, role=Role.EDITOR)
+    # The last owner of "Ondas en Vivo" is refused until someone else owns it.
+    with pytest.raises(AccountDeletionRefused) as exc_info:
+        user_delete(user=cast.owner, password=PASSWORD)
+    assert exc_info.value.code == ErrorCode.ACCOUNT_DELETION_REFUSED
+    assert Membership.objects.filter(user=cast.owner).count() == 2
+    membership_grant(target=cast.show, user=cast.editor, role=Role.OWNER)
     user_delete(user=cast.owner, password=PASSWORD)
-    # The last owner of "Ondas en Vivo" stays its owner (staff name a new one);
-    # the editor's seat on the other show is gone.
-    assert list(
-        Membership.objects.filter(user=cast.owner).values_list("show_id", "role")
-    ) == [(cast.show.pk, Role.OWNER)]
-    user_delete(user=cast.editor, password=PASSWORD)
-    assert not Membership.objects.filter(user=cast.editor).exists()
+    # Both seats are gone; the show keeps its new owner.
+    assert not Membership.objects.filter(user=cast.owner).exists()
+    assert Membership.objects.filter(show=cast.show, role=Role.OWNER).count() == 1
 
 
 def test_a_deleted_accounts_open_invitations_are_withdrawn(cast: Cast) -> None:

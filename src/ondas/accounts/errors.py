@@ -191,3 +191,14 @@ class AccountDeleted(OndasError):
 
     def __init__(self) -> None:
         super().__init__(_("This account has been deleted."))
+
+
+class AccountDeletionRefused(AccountFieldError):
+    """Something another context owns must be settled first (``privacy``)."""
+
+    code = ErrorCode.ACCOUNT_DELETION_REFUSED
+    http_status = 409
+
+    def __init__(self, *, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 from django.core import signing
+from django.core.serializers.json import DjangoJSONEncoder
 
 from ondas.accounts.errors import VerificationLinkInvalid
 from ondas.accounts.models import User
+from ondas.accounts.privacy import export_sections_registered
 from ondas.accounts.sections import RenderedSection, account_sections_registered
 from ondas.accounts.tokens import VerificationClaim, verification_token_read
 
@@ -44,3 +49,34 @@ def account_sections_for_user(*, user: User) -> list[RenderedSection]:
         )
         for section in account_sections_registered()
     ]
+
+
+def _account_for_export(user: User) -> dict[str, object]:
+    # Named fields only: the password hash, permissions and flags stay out.
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "role": user.role,
+        "date_joined": user.date_joined.isoformat(),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+        "email_verified_at": (
+            user.email_verified_at.isoformat() if user.email_verified_at else None
+        ),
+    }
+
+
+def user_export_json(*, user: User) -> Iterator[str]:
+    """Yield, piece by piece, one JSON object of what Ondas keeps about this person.
+
+    Each section (the account, then what other contexts registered in
+    ``privacy``) is read and encoded on its own, so a long history is never
+    held twice in memory and the download can start at once.
+    """
+    encoder = DjangoJSONEncoder(ensure_ascii=False, indent=1)
+    yield '{\n"format": "ondas-export-1",\n"account": '
+    yield encoder.encode(_account_for_export(user))
+    for section in export_sections_registered():
+        yield ",\n" + json.dumps(section.key) + ": "
+        yield encoder.encode(section.build(user))
+    yield "\n}\n"

@@ -21,6 +21,7 @@ from ondas.accounts import ratelimit
 from ondas.accounts.emails import account_deleted_email_send, verification_email_task
 from ondas.accounts.errors import (
     AccountDeleted,
+    AccountDeletionRefused,
     EmailAlreadyRegistered,
     EmailInvalid,
     InvalidCredentials,
@@ -33,6 +34,7 @@ from ondas.accounts.errors import (
     VerificationLinkExpired,
 )
 from ondas.accounts.models import User
+from ondas.accounts.privacy import deletion_refusals
 from ondas.accounts.selectors import user_get_by_verification_token
 from ondas.accounts.signals import user_deleting
 
@@ -317,7 +319,8 @@ def user_delete(
 ) -> User:
     """Delete one's own account, once confirmed with the current password.
 
-    Sends ``signals.user_deleting`` first (billing cancels the subscription),
+    Refused while another context has a reason (``privacy.deletion_refusals``:
+    the last owner of a show). Sends ``signals.user_deleting`` first (billing cancels the subscription),
     then removes personal data in one transaction. The row stays, anonymised
     and inactive, because the ledger points at it. Every session ends, since
     the password no longer matches the hash stored in them. Wrong passwords
@@ -333,6 +336,9 @@ def user_delete(
         raise PasswordIncorrect()
     if user.is_staff:
         _refuse_if_last_staff(user=user)
+    refusals = deletion_refusals(user=user)
+    if refusals:  # before any receiver runs, so nothing has changed yet
+        raise AccountDeletionRefused(reasons=refusals)
     # Outside any transaction, so receivers may run their own durable ones; a
     # receiver that raises leaves the account as it was.
     user_deleting.send(sender=User, user=user, now=now)

@@ -2,7 +2,8 @@
 
 ``user_deleting``
     Sent by ``services.user_delete`` once the person has confirmed with their
-    password, **before** any personal data is removed::
+    password and no ``privacy`` check refused (the last owner of a show),
+    **before** any personal data is removed::
 
         user_deleting.send(sender=User, user=user, now=now)
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("sign-out/", views.sign_out_view, name="sign-out"),
     path("verify/resend/", views.verification_resend_view, name="verify-email-resend"),
     path("verify/<str:token>/", views.verify_email_view, name="verify-email"),
+    path("export/", views.account_export_view, name="export"),
     path("delete/", views.account_delete_view, name="delete"),
     path("deleted/", views.account_deleted_view, name="deleted"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),

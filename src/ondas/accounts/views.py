@@ -14,7 +14,8 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,9 +38,10 @@ from ondas.accounts.errors import (
 )
 from ondas.accounts.forms import DeleteAccountForm, SignInForm, SignUpForm
 from ondas.accounts.models import User
+from ondas.accounts.privacy import deletion_refusals
 from ondas.accounts.ratelimit import client_ip
 from ondas.accounts.reset import password_reset_request
-from ondas.accounts.selectors import account_sections_for_user
+from ondas.accounts.selectors import account_sections_for_user, user_export_json
 from ondas.accounts.services import (
     email_normalize,
     user_authenticate,
@@ -233,7 +235,10 @@ def verification_resend_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def account_delete_view(request: AuthedHttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None)
-    context: dict[str, Any] = {"form": form}
+    context: dict[str, Any] = {
+        "form": form,
+        "refusals": deletion_refusals(user=request.user),
+    }
     if request.method != "POST" or not form.is_valid():
         return _form_page(request, "accounts/delete.html", context)
     password, ip = form.cleaned_data["password"], client_ip(request)
@@ -243,6 +248,19 @@ def account_delete_view(request: AuthedHttpRequest) -> HttpResponse:
         return _form_page(request, "accounts/delete.html", context, exc)
     logout(request)
     return redirect("accounts:deleted")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def account_export_view(request: AuthedHttpRequest) -> HttpResponseBase:
+    stamp = timezone_now().strftime("%Y-%m-%d")
+    response = StreamingHttpResponse(
+        user_export_json(user=request.user),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="ondas-data-{stamp}.json"'
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.db.models import Sum
 
+from ondas.accounts.models import User
 from ondas.analytics.models import (
     ChapterReach,
     DailyEpisodeDownloads,
@@ -197,3 +198,24 @@ def listening_for_period(*, start: date, end: date) -> Iterator[ListeningDayRow]
             wall_seconds=wall,
             played=played,
         )
+
+
+def listening_days_for_export(*, user: User) -> list[dict[str, object]]:
+    """What this person heard of each item on each day, for their data export."""
+    rows = (
+        ListeningDay.objects.filter(user=user)
+        .select_related("episode__show", "audiobook")
+        .order_by("day", "pk")
+    )
+    return [
+        {
+            "day": row.day,
+            "kind": "episode" if row.episode_id else "audiobook",
+            "show": row.episode.show.title if row.episode else None,
+            "title": (row.episode or row.audiobook).title,  # type: ignore[union-attr]
+            "audio_seconds": round(row.audio_seconds, 1),
+            "wall_seconds": round(row.wall_seconds, 1),
+            "played": row.played,
+        }
+        for row in rows
+    ]

@@ -15,11 +15,18 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from ondas.accounts.privacy import ExportSection, export_section_register
         from ondas.accounts.sections import AccountSection, account_section_register
         from ondas.accounts.signals import user_deleting
 
         user_deleting.connect(
             _end_subscription, dispatch_uid="billing.end-subscription"
+        )
+        export_section_register(
+            ExportSection(key="subscriptions", build=_subscriptions_export, order=50)
+        )
+        export_section_register(
+            ExportSection(key="ledger", build=_ledger_export, order=60)
         )
         account_section_register(
             AccountSection(
@@ -64,3 +71,15 @@ def _receipts_section(user: User) -> dict[str, object]:
     from ondas.billing.selectors import ledger_list_for_user
 
     return {"receipts": list(ledger_list_for_user(user=user)[:RECEIPTS_SHOWN])}
+
+
+def _subscriptions_export(user: User) -> list[dict[str, object]]:
+    from ondas.billing.selectors import subscription_list_for_export
+
+    return subscription_list_for_export(user=user)
+
+
+def _ledger_export(user: User) -> list[dict[str, object]]:
+    from ondas.billing.selectors import ledger_list_for_export
+
+    return ledger_list_for_export(user=user)

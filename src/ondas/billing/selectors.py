@@ -287,3 +287,41 @@ def ledger_balance_minor(*, currency: str) -> int:
         - int(totals.get(LedgerEntry.Kind.REFUND, 0))
         - int(totals.get(LedgerEntry.Kind.CREDIT, 0))
     )
+
+
+def subscription_list_for_export(*, user: User) -> list[dict[str, object]]:
+    """This person's subscriptions, for their data export (no provider refs)."""
+    rows = Subscription.objects.filter(user=user).select_related("plan")
+    return [
+        {
+            "plan": sub.plan.name,
+            "status": sub.status,
+            "created_at": sub.created_at,
+            "current_period_start": sub.current_period_start,
+            "current_period_end": sub.current_period_end,
+            "trial_end": sub.trial_end,
+            "cancel_at_period_end": sub.cancel_at_period_end,
+            "cancelled_at": sub.cancelled_at,
+            "ended_at": sub.ended_at,
+            "provider": sub.provider,
+            "payment_method": sub.payment_method_label,
+        }
+        for sub in rows.order_by("created_at", "pk")
+    ]
+
+
+def ledger_list_for_export(*, user: User) -> list[dict[str, object]]:
+    """Every charge, refund and credit of this person, for their data export."""
+    rows = LedgerEntry.objects.filter(user=user).order_by("created_at", "pk")
+    return [
+        {
+            "kind": entry.kind,
+            "amount_minor": entry.amount_minor,
+            "currency": entry.currency,
+            "description": entry.description,
+            "period_start": entry.period_start,
+            "period_end": entry.period_end,
+            "created_at": entry.created_at,
+        }
+        for entry in rows
+    ]

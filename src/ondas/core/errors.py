@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     ROLE_CHANGE_FORBIDDEN = "role_change_forbidden"
     LAST_STAFF_MEMBER = "last_staff_member"
     ACCOUNT_DELETED = "account_deleted"
+    ACCOUNT_DELETION_REFUSED = "account_deletion_refused"
     SIGN_UP_RATE_LIMITED = "sign_up_rate_limited"
     SIGN_UP_ALREADY_CONFIRMED = "sign_up_already_confirmed"
     # feeds: importing, refreshing and publishing RSS

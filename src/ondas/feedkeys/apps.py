@@ -9,12 +9,16 @@ class FeedkeysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from ondas.accounts.privacy import ExportSection, export_section_register
         from ondas.accounts.sections import AccountSection, account_section_register
         from ondas.accounts.signals import user_deleting
         from ondas.catalog.services.lifecycle import episode_loss_counter_register
         from ondas.feedkeys.selectors import feed_key_count_live_for_episode
 
         user_deleting.connect(_forget_keys, dispatch_uid="feedkeys.forget-keys")
+        export_section_register(
+            ExportSection(key="private_feeds", build=_keys_export, order=70)
+        )
         # The studio's confirmation of a delete says how many private feeds
         # carry the episode's show.
         episode_loss_counter_register(
@@ -47,3 +51,11 @@ def _private_feeds_section(user: object) -> dict[str, object]:
 
     assert isinstance(user, User)
     return {"overview": private_feed_overview(user=user, now=clock.now())}
+
+
+def _keys_export(user: object) -> list[dict[str, object]]:
+    from ondas.accounts.models import User
+    from ondas.feedkeys.selectors import feed_key_list_for_export
+
+    assert isinstance(user, User)
+    return feed_key_list_for_export(user=user)

@@ -116,3 +116,21 @@ def feed_key_count_live_for_episode(episode: Episode) -> int:
     return PrivateFeedKey.objects.filter(
         show_id=episode.show_id, revoked_at__isnull=True
     ).count()
+
+
+def feed_key_list_for_export(*, user: User) -> list[dict[str, object]]:
+    """When each of this person's private feeds was made, for their data export.
+
+    Never the address, its seed or its hash: the file may be kept anywhere.
+    """
+    rows = PrivateFeedKey.objects.filter(user=user).select_related("show")
+    return [
+        {
+            "show": key.show.title,
+            "origin": key.origin,
+            "created_at": key.created_at,
+            "revoked_at": key.revoked_at,
+            "last_used_at": key.last_used_at,
+        }
+        for key in rows.order_by("created_at", "pk")
+    ]

@@ -67,3 +67,12 @@ def follow_export_opml(
 def follow_count_for_episode(episode: Episode) -> int:
     """How many people follow the episode's show."""
     return Follow.objects.filter(show_id=episode.show_id).count()
+
+
+def follow_list_for_export(*, user: User) -> list[dict[str, object]]:
+    """The shows this person follows, for their data export."""
+    rows = Follow.objects.filter(user=user).select_related("show").order_by("pk")
+    return [
+        {"show": f.show.title, "show_slug": f.show.slug, "followed_since": f.created_at}
+        for f in rows
+    ]

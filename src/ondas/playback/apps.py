@@ -19,7 +19,9 @@ class PlaybackConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from ondas.accounts.models import User
+        from ondas.accounts.privacy import ExportSection, export_section_register
         from ondas.accounts.sections import AccountSection, account_section_register
+        from ondas.accounts.signals import user_deleting
         from ondas.billing.models import Subscription
         from ondas.catalog.models import AudiobookPart, AudioFile, Episode
         from ondas.catalog.services.lifecycle import episode_loss_counter_register
@@ -39,6 +41,14 @@ class PlaybackConfig(AppConfig):
             for model in (Episode, AudiobookPart, AudioFile):
                 signal.connect(rights_cache.on_catalog_changed, sender=model)
 
+        # A deleted account keeps no positions, bookmarks or metering.
+        user_deleting.connect(_forget, dispatch_uid="playback.forget")
+        export_section_register(
+            ExportSection(key="progress", build=_progress_export, order=30)
+        )
+        export_section_register(
+            ExportSection(key="bookmarks", build=_bookmarks_export, order=31)
+        )
         account_section_register(
             AccountSection(
                 key="playback.allowance",
@@ -55,3 +65,23 @@ def _allowance_section(user: User) -> dict[str, object]:
     from ondas.playback.selectors import allowance_get
 
     return {"allowance": allowance_get(user=user, now=clock.now())}
+
+
+def _forget(*, user: object, **kwargs: object) -> None:
+    from ondas.accounts.models import User
+    from ondas.playback.services import playback_forget_user
+
+    assert isinstance(user, User)
+    playback_forget_user(user=user)
+
+
+def _progress_export(user: User) -> list[dict[str, object]]:
+    from ondas.playback.selectors import progress_list_for_export
+
+    return progress_list_for_export(user=user)
+
+
+def _bookmarks_export(user: User) -> list[dict[str, object]]:
+    from ondas.playback.selectors import bookmark_list_for_export
+
+    return bookmark_list_for_export(user=user)

@@ -83,3 +83,49 @@ def episode_history_for_user(
         episode_ids=[p.item_id for p in progress], now=now
     )
     return [HistoryRow(progress=p, episode=episodes[p.item_id]) for p in progress]
+
+
+def progress_list_for_export(*, user: User) -> list[dict[str, object]]:
+    """Where this person is in each episode and book, for their data export."""
+    rows = list(ListeningProgress.objects.filter(user=user).order_by("pk"))
+    episodes = dict(
+        Episode.objects.filter(
+            pk__in=[r.item_id for r in rows if r.kind == ListeningProgress.Kind.EPISODE]
+        ).values_list("pk", "title")
+    )
+    books = dict(
+        Audiobook.objects.filter(
+            pk__in=[
+                r.item_id for r in rows if r.kind == ListeningProgress.Kind.AUDIOBOOK
+            ]
+        ).values_list("pk", "title")
+    )
+    titles: dict[str, dict[int, str]] = {
+        ListeningProgress.Kind.EPISODE: episodes,
+        ListeningProgress.Kind.AUDIOBOOK: books,
+    }
+    return [
+        {
+            "kind": r.kind,
+            "item_id": r.item_id,
+            "title": titles.get(r.kind, {}).get(r.item_id),
+            "position_seconds": r.position_seconds,
+            "played_at": r.played_at,
+            "device": r.device,
+        }
+        for r in rows
+    ]
+
+
+def bookmark_list_for_export(*, user: User) -> list[dict[str, object]]:
+    """This person's audiobook bookmarks, for their data export."""
+    rows = Bookmark.objects.filter(user=user).select_related("audiobook")
+    return [
+        {
+            "audiobook": b.audiobook.title,
+            "position_seconds": b.position_seconds,
+            "note": b.note,
+            "created_at": b.created_at,
+        }
+        for b in rows.order_by("created_at", "pk")
+    ]

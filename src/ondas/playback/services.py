@@ -35,6 +35,7 @@ from ondas.playback.errors import AllowanceRequired, ReportRefused, SessionSuper
 from ondas.playback.models import (
     AllowanceUsage,
     Bookmark,
+    EpisodeReport,
     HeardSpan,
     ListenedSpan,
     ListeningProgress,
@@ -274,3 +275,24 @@ def listening_report_apply(
     session.last_report_at = now
     session.save(update_fields=["last_seq", "last_report_at"])
     return answer
+
+
+@transaction.atomic(durable=True)
+def playback_forget_user(*, user: User) -> int:
+    """Remove a deleted account's positions, bookmarks, streams and metering.
+
+    Its heard spans are analytics' to remove, once rolled up (see
+    ``analytics.services.listening_forget_user``). Returns how many rows went.
+    """
+    removed = 0
+    for model in (
+        ListeningProgress,
+        Bookmark,
+        ListeningSession,  # its reports go with it
+        ListenedSpan,
+        AllowanceUsage,
+        EpisodeReport,
+    ):
+        count, _by_model = model.objects.filter(user=user).delete()
+        removed += count
+    return removed

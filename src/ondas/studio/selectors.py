@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Audiobook, Category, Episode, Show, ShowCategory
@@ -237,3 +238,44 @@ def studio_target_by_slug(*, slug: str, book: bool = False) -> Target | None:
     if book:
         return Audiobook.objects.filter(slug=slug).first()
     return Show.objects.filter(slug=slug).first()
+
+
+def membership_list_for_export(*, user: User) -> list[dict[str, object]]:
+    """The shows and books this person helps make, for their data export."""
+    rows = Membership.objects.filter(user=user).select_related("show", "audiobook")
+    return [
+        {
+            "kind": "show" if m.show_id else "audiobook",
+            "title": m.target.title,
+            "role": m.role,
+        }
+        for m in rows.order_by("pk")
+    ]
+
+
+def membership_deletion_refusals(*, user: User) -> list[str]:
+    """Why this person may not delete their account: shows and books they
+    are the last owner of, which would be left with nobody to run them."""
+    owned = Membership.objects.filter(user=user, role=Role.OWNER).select_related(
+        "show", "audiobook"
+    )
+    reasons: list[str] = []
+    for membership in owned.order_by("pk"):
+        others = (
+            Membership.objects.filter(role=Role.OWNER)
+            .filter(
+                Q(show_id=membership.show_id)
+                if membership.show_id
+                else Q(audiobook_id=membership.audiobook_id)
+            )
+            .exclude(user=user)
+        )
+        if not others.exists():
+            reasons.append(
+                _(
+                    "You are the last owner of “%(title)s”: make someone else "
+                    "its owner in the studio, or delete it, first."
+                )
+                % {"title": membership.target.title}
+            )
+    return reasons

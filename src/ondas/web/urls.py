@@ -16,6 +16,7 @@ urlpatterns = [
     path("browse/", views.browse_view, name="browse"),
     path("search/", views.search_view, name="search"),
     path("search/suggest/", views.search_suggest_view, name="search-suggest"),
+    path("privacy/", views.privacy_view, name="privacy"),
     path("books/", views.audiobook_list_view, name="audiobook-list"),
     path(
         "books/<slug:book_slug>/",

@@ -307,3 +307,8 @@ def feed_import_detail_view(request: AuthedHttpRequest, import_id: int) -> HttpR
 
 def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "ondas/error.html", {"status": 404}, status=404)
+
+
+@require_safe
+def privacy_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "ondas/privacy.html")

@@ -254,10 +254,11 @@ def invitation_accept(
 def memberships_forget_user(*, user: User, now: datetime | None = None) -> int:
     """Take a person who deletes their account off every show and book.
 
-    Where they are the last owner the membership stays (pointing at the
-    anonymised account, which cannot sign in) so the object keeps its owner
-    rule, and a warning asks staff to name a new one (``ondas studio grant``);
-    deleting an account is never refused for it. Their open invitations and
+    A last owner is refused before this runs (``membership_deletion_refusals``,
+    registered as an ``accounts.privacy`` check). Should one get here all the
+    same (a co-owner left meanwhile), the membership stays, pointing at the
+    anonymised account, which cannot sign in, so the object keeps its owner
+    rule, and a warning asks staff to name a new one (``ondas studio grant``). Their open invitations and
     claims are withdrawn. Returns how many memberships were removed.
     """
     current = now or clock.now()
