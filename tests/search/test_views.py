@@ -122,15 +122,27 @@ def test_search_page_queries_do_not_grow_with_hits(
 
 
 def test_search_suggest_answers_json(client: Client, catalog: Catalog) -> None:
-    response = client.get("/search/suggest/?q=copy-on")
+    response = client.get("/search/suggest/?q=fallos de pag")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     [hit] = response.json()["results"]
-    assert hit["kind"] == "chapter"
-    assert hit["url"] == "/shows/analisis-de-sistemas/fallos-de-pagina/?t=2070"
-    assert hit["title"] == "<mark>Copy</mark>-<mark>on</mark>-write en detalle"
-    assert hit["start_seconds"] == 2070
+    assert hit["kind"] == "episode"
+    assert hit["url"] == "/shows/analisis-de-sistemas/fallos-de-pagina/"
+    assert hit["title"] == "<mark>Fallos</mark> <mark>de</mark> <mark>página</mark>"
+    assert hit["start_seconds"] is None
     assert hit["locked"] is False
+
+
+def test_search_suggest_titles_only(client: Client, catalog: Catalog) -> None:
+    """Shows, episodes and books by their titles: no chapter, cue, person or
+    description, all of which the results page finds."""
+    for query in ["copy-on", "planificador", "Ana Pérez", "servidores"]:
+        assert client.get(f"/search/suggest/?q={query}").json() == {"results": []}
+        assert "<mark>" in _get(client, f"/search/?q={query}")
+    [hit] = client.get("/search/suggest/?q=analis").json()["results"]
+    assert hit["kind"] == "show"
+    [hit] = client.get("/search/suggest/?q=suscriptores").json()["results"]
+    assert hit["locked"] is True
 
 
 def test_search_suggest_empty_query_and_exclusive_cues(

@@ -13,12 +13,17 @@ above the body, under a GIN index; a query is stemmed in all three
 configurations and matched as prefixes, ranked by ``ts_rank``. When that
 finds nothing, ``pg_trgm``'s word similarity over the folded text (a GIN
 trigram index) finds near spellings ("kernal" → "kernel").
+
+Both rank and cut inside the engine (``ids_ranked``: ``ORDER BY … LIMIT``
+over the FTS5 table or the indexed column alone) and return ids; which of
+those a listener may see is asked afterwards, of those rows only
+(``search.selectors``), so a common word costs its ranking, not a join of
+every match.
 """
 
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
 
 from ondas.search.models import SearchDocument
 from ondas.search.text import QueryWord, stem
@@ -26,6 +31,13 @@ from ondas.search.text import QueryWord, stem
 TABLE = SearchDocument._meta.db_table
 # Smallest pg_trgm word similarity a near spelling needs.
 TRIGRAM_THRESHOLD = 0.5
+# What ``titles=True`` searches: things with a page of their own (SQLite's
+# ``search_titles`` table holds these titles only; see its migration).
+Kind = SearchDocument.Kind
+TITLE_KINDS = (Kind.SHOW, Kind.EPISODE, Kind.AUDIOBOOK)
+# Parameters of the SQL built here: the words and fixed numbers.
+Params = list[str | float | int]
+_TITLE_KINDS_SQL = "(" + ", ".join(f"'{kind.value}'" for kind in TITLE_KINDS) + ")"
 
 
 def _fts5_expression(words: list[QueryWord]) -> str:
@@ -50,35 +62,92 @@ def _postgres_query() -> str:
     return "(" + " || ".join(f"to_tsquery('{c}', %s)" for c in configs) + ")"
 
 
-def documents_matching(
-    documents: QuerySet[SearchDocument], words: list[QueryWord], *, near: bool
-) -> QuerySet[SearchDocument]:
-    """``documents`` that match every word, best first, with ``rank`` (lower
-    is better); ``near``: by similar spelling instead (PostgreSQL only,
-    none elsewhere)."""
+def _pg_titles(text: str) -> str:
+    # A tsquery lexeme "word:*A" matches only the title's (weight A) words.
+    return text.replace(":*", ":*A")
+
+
+def _match_sql(
+    words: list[QueryWord], *, near: bool, titles: bool
+) -> tuple[str, Params, str, Params] | None:
+    """The SELECT of the ids that match with its parameters, and the ORDER BY
+    that ranks them with its own, over the engine's structure alone (no
+    join); None when the engine has no such search (``near`` on SQLite).
+    ``near`` compares the whole folded text, ``titles`` or not."""
     if connection.vendor == "postgresql":
         if near:
             folded = " ".join(" ".join(w.parts) for w in words)
             similarity = f"word_similarity(%s, {TABLE}.folded)"
-            return documents.extra(  # noqa: S610 - fixed SQL, words as parameters
-                select={"rank": f"-{similarity}"},
-                select_params=[folded],
-                where=[f"{similarity} >= %s"],
-                params=[folded, TRIGRAM_THRESHOLD],
-            ).order_by("rank", "pk")
+            return (
+                f"SELECT id FROM {TABLE} WHERE {similarity} >= %s",  # noqa: S608 - fixed SQL
+                [folded, TRIGRAM_THRESHOLD],
+                f"{similarity} DESC, id",
+                [folded],
+            )
         text = _tsquery_text(words)
+        where = f"vector @@ {_postgres_query()}"
+        if titles:
+            text = _pg_titles(text)
+            where += f" AND kind IN {_TITLE_KINDS_SQL}"
         query = _postgres_query()
-        return documents.extra(  # noqa: S610 - fixed SQL, words as parameters
-            select={"rank": f"-ts_rank({TABLE}.vector, {query})"},
-            select_params=[text, text, text],
-            where=[f"{TABLE}.vector @@ {query}"],
-            params=[text, text, text],
-        ).order_by("rank", "pk")
+        return (
+            f"SELECT id FROM {TABLE} WHERE {where}",  # noqa: S608 - fixed SQL
+            [text, text, text],
+            f"ts_rank(vector, {query}) DESC, id",
+            [text, text, text],
+        )
     if near:
-        return documents.none()
-    return documents.extra(  # noqa: S610 - fixed SQL, words as parameters
-        select={"rank": "bm25(search_fts, 8.0, 1.0)"},
-        tables=["search_fts"],
-        where=[f"search_fts.rowid = {TABLE}.id", "search_fts MATCH %s"],
-        params=[_fts5_expression(words)],
-    ).order_by("rank", "pk")
+        return None
+    expression = _fts5_expression(words)
+    if titles:
+        # The titles of TITLE_KINDS alone, in a table of their own.
+        return (
+            "SELECT rowid FROM search_titles WHERE search_titles MATCH %s",
+            [expression],
+            "bm25(search_titles), rowid",
+            [],
+        )
+    # The title counts eight times the body.
+    return (
+        "SELECT rowid FROM search_fts WHERE search_fts MATCH %s",
+        [expression],
+        "bm25(search_fts, 8.0, 1.0), rowid",
+        [],
+    )
+
+
+def ids_ranked(
+    words: list[QueryWord], *, near: bool, titles: bool = False, limit: int | None
+) -> list[int]:
+    """The ids of at most ``limit`` (None: all) documents that match every
+    word, best first, ties by id (so that a longer window begins with a
+    shorter one); ``near``: by similar spelling instead (PostgreSQL only,
+    none elsewhere); ``titles``: in the titles of ``TITLE_KINDS`` only
+    (exact matches; ``near`` ignores it).
+
+    Ranked and cut inside the engine, before any join: which of these rows a
+    listener may see is for the caller to ask, of these rows only."""
+    match = _match_sql(words, near=near, titles=titles)
+    if match is None:
+        return []
+    select, params, order, order_params = match
+    sql = f"{select} ORDER BY {order}"
+    params = [*params, *order_params]
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def ids_matching_sql(
+    words: list[QueryWord], *, near: bool, titles: bool = False
+) -> tuple[str, Params] | None:
+    """The SELECT of the ids of every document that matches, unranked (what
+    a count is taken over), or None as in ``ids_ranked``."""
+    match = _match_sql(words, near=near, titles=titles)
+    if match is None:
+        return None
+    select, params, _, _ = match
+    return select, params

@@ -7,6 +7,13 @@ deleting and scheduling need no work on the index. Exclusive episodes show
 for everyone, locked; their transcript cues are matched only for a listener
 who may hear them, or, for others, when ``ONDAS_SEARCH_SNIPPET_CHARS`` (0, the
 default, means not at all) lets them see that many characters of a cue.
+
+The engine ranks and cuts first (``engines.ids_ranked``: a window of ids a
+few times the hits wanted); visibility is asked of that window only, which
+grows while hidden documents leave it short. A page knows there is a next
+one by asking for one hit more; the count it shows stops past
+``COUNT_CAP`` ("100+ results"). The header box (``search_hits_top``)
+searches titles of shows, episodes and audiobooks only, eight at most.
 """
 
 from __future__ import annotations
@@ -16,17 +23,17 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Access
 from ondas.catalog.visibility import episode_listed_q
-from ondas.search.engines import documents_matching
+from ondas.search.engines import ids_matching_sql, ids_ranked
 from ondas.search.models import SearchDocument
-from ondas.search.text import highlight, marked_prefixes, query_words
+from ondas.search.text import QueryWord, highlight, marked_prefixes, query_words
 
 Kind = SearchDocument.Kind
 PER_PAGE = 20
@@ -118,28 +125,164 @@ def _hit(
     )
 
 
-def search_documents(
-    *, query: str, may_hear_exclusive: bool, now: datetime
-) -> QuerySet[SearchDocument]:
-    """The documents matching ``query`` that a listener who may (or may not)
-    hear exclusive episodes may see at ``now``, best first."""
-    words = query_words(query)
-    if not words:
-        return SearchDocument.objects.none()
-    documents = SearchDocument.objects.filter(
+# What one hit needs of a document and of what it belongs to; the rest of
+# those rows (descriptions, feed fields) is not read.
+_HIT_FIELDS = (
+    "kind",
+    "title",
+    "body",
+    "start_seconds",
+    "show__slug",
+    "show__title",
+    "episode__slug",
+    "episode__title",
+    "episode__access",
+    "episode__show__slug",
+    "episode__show__title",
+    "audiobook__slug",
+    "audiobook__title",
+)
+# Matches counted, at most: past it the page says "100+ results" (counting
+# is a join per match; past a hundred nobody reads the number).
+COUNT_CAP = 100
+# Pages offered, at most (the thousandth hit); each knows whether a next
+# page exists by asking for one hit more, not by the count.
+MAX_PAGE = 50
+# Ranked ids first asked of the engine, per visible hit wanted; and how many
+# times the window grows fourfold when hidden documents leave it short,
+# before the whole ranking is read.
+WINDOW_FACTOR = 4
+WINDOW_MIN = 32
+WIDENINGS = 3
+# Ids per visibility query (below SQLite's limit on parameters).
+VISIBLE_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    ids: list[int]  # visible, best first: the beginning of the whole order
+    complete: bool  # every visible match is in ``ids``
+    near: bool  # found by similar spelling
+
+
+def _visible_among(documents: QuerySet[SearchDocument], ids: list[int]) -> set[int]:
+    visible: set[int] = set()
+    for start in range(0, len(ids), VISIBLE_BATCH):
+        batch = ids[start : start + VISIBLE_BATCH]
+        visible.update(documents.filter(pk__in=batch).values_list("pk", flat=True))
+    return visible
+
+
+def _ranked_visible(
+    documents: QuerySet[SearchDocument],
+    words: list[QueryWord],
+    *,
+    wanted: int,
+    near: bool,
+    titles: bool,
+) -> _Ranked:
+    """The first ``wanted`` visible matches (fewer when there are no more),
+    in the engine's order: the engine ranks and cuts a window a few times
+    larger than ``wanted``; visibility is asked of that window only, and
+    the window grows while hidden documents leave it short."""
+    window: int | None = max(WINDOW_MIN, wanted * WINDOW_FACTOR)
+    for attempt in range(WIDENINGS + 2):
+        if attempt > WIDENINGS:
+            window = None  # the whole ranking: a bounded number of tries
+        ids = ids_ranked(words, near=near, titles=titles, limit=window)
+        complete = window is None or len(ids) < window
+        visible = _visible_among(documents, ids)
+        ranked = [pk for pk in ids if pk in visible]
+        if complete or len(ranked) >= wanted:
+            return _Ranked(ids=ranked, complete=complete, near=near)
+        assert window is not None
+        window *= WINDOW_FACTOR
+    raise AssertionError("unreachable: the last try reads the whole ranking")
+
+
+def _documents(*, may_hear_exclusive: bool, now: datetime) -> QuerySet[SearchDocument]:
+    return SearchDocument.objects.filter(
         _visible(may_hear_exclusive=may_hear_exclusive, now=now)
-    ).select_related("show", "episode", "episode__show", "audiobook")
-    exact = documents_matching(documents, words, near=False)
-    if exact.exists():
+    )
+
+
+def _search(
+    documents: QuerySet[SearchDocument],
+    words: list[QueryWord],
+    *,
+    wanted: int,
+    titles: bool = False,
+) -> _Ranked:
+    """Exact matches; when none may be seen, near spellings (PostgreSQL),
+    but not for ``titles``: the trigrams are over the whole text."""
+    exact = _ranked_visible(documents, words, wanted=wanted, near=False, titles=titles)
+    if exact.ids or titles:
         return exact
-    return documents_matching(documents, words, near=True)
+    return _ranked_visible(documents, words, wanted=wanted, near=True, titles=titles)
+
+
+def _load(ids: list[int]) -> list[SearchDocument]:
+    """The documents ``ids``, in that order, with what their hits show."""
+    rows = SearchDocument.objects.filter(pk__in=ids).select_related(
+        "show", "episode", "episode__show", "audiobook"
+    )
+    by_id = {doc.pk: doc for doc in rows.only(*_HIT_FIELDS)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _count(
+    documents: QuerySet[SearchDocument], words: list[QueryWord], *, near: bool
+) -> int:
+    """Visible matches, counted to ``COUNT_CAP + 1`` at most."""
+    matching = ids_matching_sql(words, near=near)
+    if matching is None:
+        return 0
+    sql, params = matching
+    # The engine's own SELECT, words as parameters.
+    matching_ids = RawSQL(sql, params)  # noqa: S611
+    capped = documents.filter(pk__in=matching_ids).values("pk")
+    return capped[: COUNT_CAP + 1].count()
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results; the count stops at ``COUNT_CAP``."""
+
+    number: int
+    count: int  # visible matches, COUNT_CAP at most
+    count_capped: bool  # there are more than ``count``
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
 
 
 @dataclass(frozen=True)
 class SearchResults:
     query: str
-    page: Page[SearchDocument] | None
+    page: SearchPage | None
     hits: list[SearchHit]
+
+
+def _page_number(value: str | int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
 
 
 def search_results(
@@ -149,16 +292,34 @@ def search_results(
     now: datetime,
     page_number: str | int = 1,
 ) -> SearchResults:
-    """One page of hits for ``query``, ranked, ready to show."""
+    """One page of hits for ``query``, ranked, ready to show: the page's
+    hits and one more (is there a next page?), and a count that stops past
+    ``COUNT_CAP``. A page past the last shows the last; pages stop at
+    ``MAX_PAGE``."""
     query = query.strip()[:200]
     words = query_words(query)
     if not words:
         return SearchResults(query=query, page=None, hits=[])
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
-    documents = search_documents(query=query, may_hear_exclusive=may_hear, now=now)
-    page = Paginator(documents, PER_PAGE).get_page(page_number)
+    documents = _documents(may_hear_exclusive=may_hear, now=now)
+    number = _page_number(page_number)
+    ranked = _search(documents, words, wanted=number * PER_PAGE + 1)
+    if ranked.complete:
+        count = len(ranked.ids)
+        last = max(1, -(-count // PER_PAGE))
+        number = min(number, last)
+    else:
+        count = _count(documents, words, near=ranked.near)
+    start = (number - 1) * PER_PAGE
+    shown = ranked.ids[start : start + PER_PAGE]
+    page = SearchPage(
+        number=number,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+        has_next=len(ranked.ids) > start + PER_PAGE and number < MAX_PAGE,
+    )
     prefixes = marked_prefixes(words)
-    hits = [_hit(doc, prefixes, may_hear=may_hear) for doc in page]
+    hits = [_hit(doc, prefixes, may_hear=may_hear) for doc in _load(shown)]
     return SearchResults(query=query, page=page, hits=hits)
 
 
@@ -169,13 +330,17 @@ def search_hits_top(
     now: datetime,
     limit: int = 8,
 ) -> list[SearchHit]:
-    """The best ``limit`` hits for ``query``, without counting the rest: what
-    the header box shows while someone types."""
+    """The best ``limit`` of ``engines.TITLE_KINDS`` (shows, episodes, books)
+    whose title has
+    every word of ``query`` (the last one as a prefix, as all are), without
+    counting the rest: what the header box shows while someone types."""
     query = query.strip()[:200]
     words = query_words(query)
     if not words:
         return []
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
-    documents = search_documents(query=query, may_hear_exclusive=may_hear, now=now)
+    documents = _documents(may_hear_exclusive=may_hear, now=now)
+    ranked = _search(documents, words, wanted=limit, titles=True)
     prefixes = marked_prefixes(words)
-    return [_hit(doc, prefixes, may_hear=may_hear) for doc in documents[:limit]]
+    docs = _load(ranked.ids[:limit])
+    return [_hit(doc, prefixes, may_hear=may_hear) for doc in docs]
