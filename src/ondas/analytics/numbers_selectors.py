@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from ondas.analytics.models import (
     DailyEpisodeDownloads,
@@ -83,7 +84,7 @@ def show_episode_numbers(
         EpisodeNumbers(
             episode_id=pk,
             title=title,
-            published_on=published_at.date(),
+            published_on=timezone.localdate(published_at),
             downloads=downloads.get(pk) or 0,
             plays=plays.get(pk) or 0,
             completion=Completion(*listening.get(pk, (0, 0))),
