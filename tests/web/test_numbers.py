@@ -312,3 +312,21 @@ def test_studio_pages_link_to_the_numbers(numbers_cast: NumbersCast) -> None:
 
     assert numbers in dashboard.content.decode()
     assert numbers in show_page.content.decode()
+
+
+def test_an_analyst_of_one_show_sees_nothing_of_another(
+    numbers_cast: NumbersCast,
+) -> None:
+    client = _client(numbers_cast.analyst)
+    theirs = numbers_cast.other_show.pk
+
+    assert client.get(reverse("web:numbers-show", args=[theirs])).status_code == 404
+    csv_url = reverse("web:numbers-show-csv", args=[theirs, "episodes"])
+    assert client.get(csv_url).status_code == 404
+
+
+def test_numbers_pages_only_read(numbers_cast: NumbersCast) -> None:
+    client = _client(numbers_cast.owner)
+
+    for url in _urls(numbers_cast):
+        assert client.post(url).status_code == 405, url
