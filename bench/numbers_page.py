@@ -17,7 +17,7 @@ Then `ondas serve --workers 2` runs on that database and wrk measures, at
 
 - ``/healthz``: the baseline of the same run (the stack with no page);
 - the show's numbers page over 30 days, and over 365 (365 bars in each of
-  its two charts, a 365-row table, a page of 50 episodes with their sums);
+  its two charts, a 365-row table, a page of 25 episodes with their sums);
 - one episode's numbers page (its days, completion and chapter drop-off).
 
 Each page must answer 200 with the show's numbers before wrk starts, and

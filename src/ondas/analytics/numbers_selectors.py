@@ -132,3 +132,11 @@ def episode_plays_daily(
         DayPlays(day, rows.get(day, 0), rows.get(day, 0))
         for day in _each_day(since, until)
     ]
+
+
+def episode_downloads_total(*, episode: Episode) -> int:
+    """All the episode's downloads, every day counted; one query."""
+    found = DailyEpisodeDownloads.objects.filter(episode=episode).aggregate(
+        total=Sum("downloads")
+    )
+    return int(found["total"] or 0)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from ondas.analytics.numbers_selectors import (
     EpisodeNumbers,
     episode_downloads_daily,
+    episode_downloads_total,
     episode_plays_daily,
     show_episode_count,
     show_episode_numbers,
@@ -38,7 +39,6 @@ from ondas.analytics.selectors import (
     DayDownloads,
     DayPlays,
     episode_completion,
-    episode_downloads,
     episode_dropoff,
     show_downloads_daily,
     show_plays_daily,
@@ -48,7 +48,7 @@ from ondas.web.charts import Bar, bar_chart
 
 RANGES = (30, 90, 365)
 DEFAULT_RANGE = 30
-EPISODES_PER_PAGE = 50
+EPISODES_PER_PAGE = 25  # as the studio's episode list
 
 DAY_COLUMNS: tuple[Promise, ...] = (
     gettext_lazy("Day"),
@@ -329,7 +329,7 @@ def episode_numbers(*, episode: Episode, days: int, today: date) -> EpisodeNumbe
         until=until,
         day_rows=rows,
         charts=_day_charts(rows, days),
-        all_time_downloads=episode_downloads(episode=episode).downloads,
+        all_time_downloads=episode_downloads_total(episode=episode),
         completion=episode_completion(episode=episode),
         chapter_rows=[ChapterRow(c) for c in chapters],
         dropoff_chart=_dropoff_chart(chapters),
