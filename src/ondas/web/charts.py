@@ -57,11 +57,14 @@ def bar_chart(
         f'preserveAspectRatio="xMinYMin meet"><title>{name}</title>',
         f'<line class="chart__axis" x1="{LEFT}" y1="{bottom}" '
         f'x2="{_number(width - 5)}" y2="{bottom}"/>',
-        f'<text class="chart__value" x="{LEFT - 4}" y="{TOP + 4}" '
-        f'text-anchor="end">{top_value}</text>',
         f'<text class="chart__value" x="{LEFT - 4}" y="{bottom}" '
         f'text-anchor="end">0</text>',
     ]
+    if top_value:
+        parts.append(
+            f'<text class="chart__value" x="{LEFT - 4}" y="{TOP + 4}" '
+            f'text-anchor="end">{top_value}</text>'
+        )
     bar_width = max(step * 0.8, 1)
     for n, bar in enumerate(bars):
         x = LEFT + n * step + (step - bar_width) / 2

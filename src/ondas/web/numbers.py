@@ -166,6 +166,8 @@ class DayCharts:
     downloads: SafeString
     plays: SafeString
     table: SafeString  # the rows of the table beside them, latest day first
+    downloads_title: str
+    plays_title: str
 
 
 def _day_charts(rows: list[DayRow], days: int) -> DayCharts:
@@ -178,15 +180,17 @@ def _day_charts(rows: list[DayRow], days: int) -> DayCharts:
     language = get_language()
     labels = [_day_label(row.day, language) for row in rows]
     step = max(2.0, 720 / len(rows))
+    downloads_title = _("Downloads per day, the last %(days)d days") % {"days": days}
+    plays_title = _("Plays per day, the last %(days)d days") % {"days": days}
     downloads = bar_chart(
-        title=_("Downloads per day, the last %(days)d days") % {"days": days},
+        title=downloads_title,
         bars=[
             Bar(label, row.downloads) for label, row in zip(labels, rows, strict=True)
         ],
         step=step,
     )
     plays = bar_chart(
-        title=_("Plays per day, the last %(days)d days") % {"days": days},
+        title=plays_title,
         bars=[Bar(label, row.plays) for label, row in zip(labels, rows, strict=True)],
         step=step,
     )
@@ -198,7 +202,8 @@ def _day_charts(rows: list[DayRow], days: int) -> DayCharts:
         for label, row in reversed(list(zip(labels, rows, strict=True)))
     )
     # Integers, an ISO date and an escaped label only.
-    return DayCharts(downloads, plays, mark_safe(table))  # noqa: S308
+    safe_table = mark_safe(table)  # noqa: S308
+    return DayCharts(downloads, plays, safe_table, downloads_title, plays_title)
 
 
 @dataclass(frozen=True)
