@@ -1,6 +1,30 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from ondas.web import views
+from ondas.web import views, views_numbers
+
+
+class _Tables:
+    """The names of a numbers page's tables, as their CSV addresses spell them."""
+
+    regex = ""
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class ShowTables(_Tables):
+    regex = "days|episodes"
+
+
+class EpisodeTables(_Tables):
+    regex = "days|chapters"
+
+
+register_converter(ShowTables, "show_table")
+register_converter(EpisodeTables, "episode_table")
 
 app_name = "web"
 
@@ -43,5 +67,28 @@ urlpatterns = [
         "studio/import/<int:import_id>/",
         views.feed_import_detail_view,
         name="feed-import-detail",
+    ),
+    # The creator's numbers: studio pages, in the web face because they read
+    # both studio (who may see them) and analytics (web.views_numbers).
+    path(
+        "studio/shows/<int:show_id>/numbers/",
+        views_numbers.show_numbers_view,
+        name="numbers-show",
+    ),
+    path(
+        "studio/shows/<int:show_id>/numbers/<show_table:table>.csv",
+        views_numbers.show_numbers_csv_view,
+        name="numbers-show-csv",
+    ),
+    path(
+        "studio/shows/<int:show_id>/numbers/episodes/<int:episode_id>/",
+        views_numbers.episode_numbers_view,
+        name="numbers-episode",
+    ),
+    path(
+        "studio/shows/<int:show_id>/numbers/episodes/<int:episode_id>/"
+        "<episode_table:table>.csv",
+        views_numbers.episode_numbers_csv_view,
+        name="numbers-episode-csv",
     ),
 ]
