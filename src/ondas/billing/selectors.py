@@ -342,15 +342,19 @@ def paid_spans_for_period(
     """Per user, the periods their charges paid for that overlap [start, end).
 
     Time outside these (a free trial, days after a cancellation took effect)
-    was not paid for.
+    was not paid for: a period is cut short where its subscription ended.
     """
     spans: dict[int, list[tuple[datetime, datetime]]] = {}
     rows = LedgerEntry.objects.filter(
         kind=LedgerEntry.Kind.CHARGE,
         period_start__lt=end,
         period_end__gt=start,
-    ).values_list("user_id", "period_start", "period_end")
-    for user_id, span_start, span_end in rows:
-        if span_start is not None and span_end is not None:
+    ).values_list("user_id", "period_start", "period_end", "subscription__ended_at")
+    for user_id, span_start, span_end, ended_at in rows:
+        if span_start is None or span_end is None:
+            continue
+        if ended_at is not None:
+            span_end = min(span_end, ended_at)
+        if span_end > span_start:
             spans.setdefault(user_id, []).append((span_start, span_end))
     return spans
