@@ -55,7 +55,9 @@ def quick_subscriber(
     ended_at: datetime | None = None,
 ) -> tuple[User, LedgerEntry]:
     """A subscriber whose one charge paid [paid_from, paid_until)."""
-    user = User.objects.create(email=f"s{n}@example.com", is_active=True)
+    user = User.objects.create(
+        username=f"s{n}@example.com", email=f"s{n}@example.com", is_active=True
+    )
     sub = Subscription.objects.create(
         user=user,
         plan=plan,
