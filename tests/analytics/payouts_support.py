@@ -9,14 +9,21 @@ through ``ledger_record_charge`` for the money.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta
 
 from ondas.accounts.models import User
 from ondas.analytics.models import ListeningDay
 from ondas.billing.models import LedgerEntry, Plan, Subscription
 from ondas.billing.services import ledger_record_charge, plan_create
-from ondas.catalog.models import Episode, Show
-from ondas.catalog.services import episode_create, show_create
+from ondas.catalog.models import Audiobook, Episode, Show
+from ondas.catalog.services import (
+    AudiobookPartInput,
+    audio_file_create,
+    audiobook_create,
+    episode_create,
+    show_create,
+)
 
 
 def monthly_plan(*, trial_days: int = 0, price_minor: int = 9900) -> Plan:
@@ -43,6 +50,23 @@ def show_with_episodes(title: str, count: int, *, at: datetime) -> list[Episode]
         )
         for n in range(count)
     ]
+
+
+def book_make(title: str, *, at: datetime) -> Audiobook:
+    """A one-part, ten-hour book, through the catalog's services."""
+    audio = audio_file_create(
+        name=f"{title}.mp3",
+        content=io.BytesIO(b"ID3" + bytes(1024)),
+        mime_type="audio/mpeg",
+        duration_seconds=36_000,
+    )
+    return audiobook_create(
+        title=title,
+        authors="Ana Pérez",
+        language="es",
+        published_at=at - timedelta(days=40),
+        parts=[AudiobookPartInput(audio=audio)],
+    )
 
 
 def quick_subscriber(
@@ -79,7 +103,7 @@ def quick_subscriber(
 
 def listened(
     user: User,
-    episode: Episode,
+    item: Episode | Audiobook,
     day: date,
     *,
     seconds: float,
@@ -87,7 +111,8 @@ def listened(
     """A roll-up row as ``listening_rollup`` leaves it (played past 60 s)."""
     return ListeningDay.objects.create(
         user=user,
-        episode=episode,
+        episode=item if isinstance(item, Episode) else None,
+        audiobook=item if isinstance(item, Audiobook) else None,
         day=day,
         audio_seconds=seconds,
         wall_seconds=seconds,
