@@ -259,3 +259,11 @@ def test_ledger_keeps_no_fee_so_the_pool_says_so(month: Month) -> None:
     period = payout_period_close(month=NOV.date(), now=DEC + DAY)
     assert period.pool["MXN"]["fee_known"] is False
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CHARGE).count() == 2
+
+
+def test_refusals_are_translated(db: None) -> None:
+    with translation.override("es"), pytest.raises(PayoutMonthInvalid) as exc_info:
+        payout_month_parse("2026-13")
+    assert exc_info.value.message == (
+        "«2026-13» no es un mes: escríbelo como AAAA-MM, por ejemplo 2026-11."
+    )
