@@ -23,7 +23,12 @@ from ondas.catalog.models import Episode
 from ondas.playback.heard import heard_spans_keep
 from ondas.playback.services import PlayedInterval
 from tests.accounts.factories import user_make
-from tests.analytics.payouts_support import monthly_plan, show_with_episodes
+from tests.analytics.payouts_support import (
+    book_make,
+    listened,
+    monthly_plan,
+    show_with_episodes,
+)
 from tests.support.billing import subscribe
 
 NOV = datetime(2026, 11, 1, tzinfo=UTC)
@@ -251,3 +256,45 @@ def test_a_month_is_a_month_in_the_operators_time_zone(
 
     assert result.pools["MXN"].charges_minor == 9900
     assert [line.amount_minor for line in result.lines] == [4950]
+
+
+def test_audiobook_listening_pays_the_book_by_the_same_rule(
+    plan: Plan, shows: tuple[list[Episode], list[Episode]]
+) -> None:
+    (a1, _a2), _b = shows
+    book = book_make("Libro largo", at=NOV)
+    alice = user_make(email="alice@example.com")
+    subscribe(alice, plan, now=NOV + DAY)
+    listened(alice, a1, (NOV + 2 * DAY).date(), seconds=1800)
+    listened(alice, book, (NOV + 3 * DAY).date(), seconds=1800)
+    listened(alice, book, (NOV + 4 * DAY).date(), seconds=1800)
+
+    result = payouts_compute(month=MONTH)
+
+    # 1,800 s : 3,600 s of 4,950 → 1,650 and 3,300; the book has two streams.
+    lines = {line.payee: line for line in result.lines}
+    assert lines[("show", a1.show_id)].amount_minor == 1650
+    assert lines[("book", book.pk)].amount_minor == 3300
+    assert lines[("book", book.pk)].streams == 2
+
+
+def test_audiobook_hours_have_their_own_rate(
+    plan: Plan, shows: tuple[list[Episode], list[Episode]], settings: Settings
+) -> None:
+    (a1, _a2), _b = shows
+    settings.ONDAS_PAYOUT_STREAM_RATE_MINOR = 1000
+    settings.ONDAS_PAYOUT_BOOK_HOUR_RATE_MINOR = 600
+    book = book_make("Libro largo", at=NOV)
+    alice = user_make(email="alice@example.com")
+    subscribe(alice, plan, now=NOV + DAY)
+    listened(alice, a1, (NOV + 2 * DAY).date(), seconds=1800)
+    listened(alice, book, (NOV + 3 * DAY).date(), seconds=5400)
+
+    result = payouts_compute(month=MONTH)
+
+    # One stream: 1,000; an hour and a half of the book at 600: 900. Under the
+    # cap of 4,950, so both are paid as owed.
+    assert result.contributions[(alice.pk, "MXN")] == {
+        ("show", a1.show_id): 1000,
+        ("book", book.pk): 900,
+    }
