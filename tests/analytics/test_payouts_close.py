@@ -31,6 +31,7 @@ from ondas.analytics.payouts.services import (
 from ondas.billing.models import LedgerEntry, PayableEntry
 from ondas.billing.services import ledger_record_charge, ledger_record_refund
 from ondas.core.errors import ErrorCode
+from ondas.ops.cli import main
 from tests.analytics.payouts_support import (
     listened,
     monthly_plan,
@@ -267,3 +268,13 @@ def test_refusals_are_translated(db: None) -> None:
     assert exc_info.value.message == (
         "«2026-13» no es un mes: escríbelo como AAAA-MM, por ejemplo 2026-11."
     )
+
+
+def test_ondas_cli_has_payouts_close(
+    month: Month, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("ondas.core.clock.timezone_now", lambda: DEC + DAY)
+        assert main(["payouts", "close", "2026-11"]) == 0
+    assert capsys.readouterr().out.startswith("2026-11: closed, 2 statement(s)")
+    assert PayoutPeriod.objects.get().status == PayoutPeriod.Status.CLOSED
