@@ -187,6 +187,24 @@ ONDAS_CLIENT_IP_HEADER = env_str("ONDAS_CLIENT_IP_HEADER", "")
 # With X-Forwarded-For: how many proxies you run in front of Ondas (the client
 # is that many entries from the right).
 ONDAS_TRUSTED_PROXY_COUNT = _env_int("ONDAS_TRUSTED_PROXY_COUNT", 1)
+# Payouts (analytics/README.md): the share of each subscriber's net payment that
+# goes to what they heard ("0.5" is half, read exactly as a decimal); whether
+# listening in a free trial (or after a paid period ended) pays; and, to pay a
+# fixed amount per premium stream instead (capped at that share), the rate in
+# minor units, with audiobooks at their own rate per hour heard (unset: per
+# day a book was played, at the stream rate).
+ONDAS_PAYOUT_CREATOR_SHARE = env_str("ONDAS_PAYOUT_CREATOR_SHARE", "0.5")
+ONDAS_PAYOUT_TRIAL_LISTENING_PAYS = env_bool("ONDAS_PAYOUT_TRIAL_LISTENING_PAYS", False)
+ONDAS_PAYOUT_STREAM_RATE_MINOR: int | None = (
+    _env_int("ONDAS_PAYOUT_STREAM_RATE_MINOR", 0)
+    if env_str("ONDAS_PAYOUT_STREAM_RATE_MINOR", "")
+    else None
+)
+ONDAS_PAYOUT_BOOK_HOUR_RATE_MINOR: int | None = (
+    _env_int("ONDAS_PAYOUT_BOOK_HOUR_RATE_MINOR", 0)
+    if env_str("ONDAS_PAYOUT_BOOK_HOUR_RATE_MINOR", "")
+    else None
+)
 # How long an email verification link works, and how many a person may ask
 # for per hour.
 ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS = _env_int(

@@ -303,3 +303,100 @@ class DailyShowPlays(models.Model):
 
     def __str__(self) -> str:
         return f"{self.show_id} {self.day}: {self.plays}"
+
+
+# Payouts (issue 14, item 4): see analytics/payouts/ and the README ----------------
+
+
+class PayoutPeriod(models.Model):
+    """A calendar month of payouts (the operator's time zone) and its close."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    month = models.DateField(_("month"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    # How many times the period was reopened: the close's payables carry it.
+    generation = models.PositiveSmallIntegerField(default=0)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # What the close read, per currency: {"MXN": {"charges": ..., "refunds": ...,
+    # "net": ..., "share": ..., "distributed": ..., "fee_known": false}}.
+    pool = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("payout period")
+        verbose_name_plural = _("payout periods")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.status})"
+
+
+class Statement(models.Model):
+    """What one payee earned in one closed period: counts, never who."""
+
+    period = models.ForeignKey(
+        PayoutPeriod, on_delete=models.PROTECT, related_name="statements"
+    )
+    # A deleted show or book leaves its statements (and billing's payables,
+    # keyed "show:12"), without the link.
+    show = models.ForeignKey(
+        Show, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    audiobook = models.ForeignKey(
+        Audiobook, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
+    streams = models.PositiveIntegerField(_("premium streams"))
+    audio_seconds = models.PositiveBigIntegerField(_("audio seconds"))
+    subscribers = models.PositiveIntegerField(_("subscribers"))
+    ledger_key = models.CharField(max_length=160, unique=True)
+
+    class Meta:
+        ordering = ["-period__month", "pk"]
+        constraints = [
+            # Once per payee and currency: ``ledger_key`` is unique.
+            models.CheckConstraint(
+                condition=Q(show__isnull=True) | Q(audiobook__isnull=True),
+                name="analytics_statement_one_payee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.ledger_key
+
+    @property
+    def minutes(self) -> int:
+        return self.audio_seconds // 60
+
+
+class PayoutAudit(models.Model):
+    """Who closed or reopened a period, when, and what it held then."""
+
+    class Action(models.TextChoices):
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+
+    period = models.ForeignKey(
+        PayoutPeriod, on_delete=models.PROTECT, related_name="audit"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.action} {self.at:%Y-%m-%d %H:%M}"

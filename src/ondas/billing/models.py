@@ -295,3 +295,43 @@ class ProcessedWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id}"
+
+
+class PayableEntry(models.Model):
+    """Money owed to a payee (a show or a book) for one closed payout period.
+
+    Append-only like ``LedgerEntry``: a closed period's payables are never
+    changed; reopening a period writes a ``REVERSAL`` of each instead. The row
+    carries what its statement shows (streams, audio seconds, subscribers'
+    count), so a statement can be rebuilt from this ledger alone. Billing
+    knows a payee only by its key (``show:12``, ``book:3``), not as audio.
+    """
+
+    class Kind(models.TextChoices):
+        PAYABLE = "payable", _("Payable")
+        REVERSAL = "reversal", _("Reversal")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    month = models.DateField(help_text=_("The first day of the payout period."))
+    payee = models.CharField(max_length=40)
+    amount_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    streams = models.PositiveIntegerField(default=0)
+    audio_seconds = models.PositiveBigIntegerField(default=0)
+    subscribers = models.PositiveIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=160, unique=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month", "payee", "pk"]
+        verbose_name_plural = _("payable entries")
+        indexes = [
+            models.Index(fields=["payee", "month"], name="billing_payable_payee"),
+            models.Index(fields=["month", "kind"], name="billing_payable_month"),
+        ]
+
+    def __str__(self) -> str:
+        return self.idempotency_key

@@ -325,3 +325,74 @@ def ledger_list_for_export(*, user: User) -> list[dict[str, object]]:
         }
         for entry in rows
     ]
+
+
+# Payouts read what subscribers paid (analytics.payouts) ------------------------
+
+
+@dataclass(frozen=True)
+class PeriodPayments:
+    """What the ledger says one subscriber paid in one period, in one currency."""
+
+    user_id: int
+    currency: str
+    charges_minor: int
+    refunds_minor: int
+
+    @property
+    def net_minor(self) -> int:
+        return self.charges_minor - self.refunds_minor
+
+
+def payments_for_period(*, start: datetime, end: datetime) -> list[PeriodPayments]:
+    """Charges and refunds written from ``start`` up to, not including, ``end``,
+    per subscriber and currency, by user.
+
+    A refund counts in the period it was written in, whatever period its
+    charge was in: a closed period is never revisited. Credits are not
+    payments and are left out. The ledger keeps no provider fee.
+    """
+    totals: dict[tuple[int, str], list[int]] = {}
+    rows = (
+        LedgerEntry.objects.filter(
+            created_at__gte=start,
+            created_at__lt=end,
+            kind__in=[LedgerEntry.Kind.CHARGE, LedgerEntry.Kind.REFUND],
+        )
+        .values_list("user_id", "currency", "kind")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    for user_id, currency, kind, total in rows:
+        pair = totals.setdefault((user_id, currency), [0, 0])
+        pair[0 if kind == LedgerEntry.Kind.CHARGE else 1] += total
+    return [
+        PeriodPayments(
+            user_id=user_id, currency=currency, charges_minor=c, refunds_minor=r
+        )
+        for (user_id, currency), (c, r) in sorted(totals.items())
+    ]
+
+
+def paid_spans_for_period(
+    *, start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Per user, the periods their charges paid for that overlap [start, end).
+
+    Time outside these (a free trial, days after a cancellation took effect)
+    was not paid for: a period is cut short where its subscription ended.
+    """
+    spans: dict[int, list[tuple[datetime, datetime]]] = {}
+    rows = LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.CHARGE,
+        period_start__lt=end,
+        period_end__gt=start,
+    ).values_list("user_id", "period_start", "period_end", "subscription__ended_at")
+    for user_id, span_start, span_end, ended_at in rows:
+        if span_start is None or span_end is None:
+            continue
+        if ended_at is not None:
+            span_end = min(span_end, ended_at)
+        if span_end > span_start:
+            spans.setdefault(user_id, []).append((span_start, span_end))
+    return spans

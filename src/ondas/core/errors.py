@@ -134,6 +134,10 @@ class ErrorCode(StrEnum):
     # studio and catalog: audiobooks, show deletion
     BOOK_LAST_PART = "book_last_part"
     STUDIO_AUDIO_NOT_YOURS = "studio_audio_not_yours"
+    # payouts
+    PAYOUT_MONTH_INVALID = "payout_month_invalid"
+    PAYOUT_PERIOD_NOT_OVER = "payout_period_not_over"
+    PAYOUT_PERIOD_NOT_CLOSED = "payout_period_not_closed"
 
 
 class OndasError(Exception):

@@ -134,6 +134,15 @@ def _cmd_analytics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_payouts(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    command = {"close": "payouts_close"}[args.action]
+    execute_from_command_line(["ondas payouts", command, *args.rest])
+    return 0
+
+
 # `ondas worker`'s options, each passed to django-tasks-db's ``db_worker`` under
 # the same name; one that is not given keeps db_worker's own default.
 _WORKER_VALUE_OPTIONS = (
@@ -433,6 +442,14 @@ def build_parser() -> argparse.ArgumentParser:
     analytics.add_argument("action", choices=["ingest"])
     analytics.add_argument("rest", nargs=argparse.REMAINDER)
     analytics.set_defaults(func=_cmd_analytics)
+
+    payouts = sub.add_parser(
+        "payouts",
+        help="creators' money: close YYYY-MM (statements and payables of a month)",
+    )
+    payouts.add_argument("action", choices=["close"])
+    payouts.add_argument("rest", nargs=argparse.REMAINDER)
+    payouts.set_defaults(func=_cmd_payouts)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
