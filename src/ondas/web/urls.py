@@ -16,7 +16,7 @@ class _Tables:
 
 
 class ShowTables(_Tables):
-    regex = "days|episodes"
+    regex = "days|episodes|statements"
 
 
 class EpisodeTables(_Tables):

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from ondas.accounts.types import AuthedHttpRequest
+from ondas.analytics.payouts.selectors import statements_csv, statements_for_show
 from ondas.catalog.models import Show
 from ondas.core import clock
 from ondas.studio.episode_selectors import episode_get_for_studio
@@ -70,7 +71,13 @@ def show_numbers_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
     days, page = NumbersForm(request.GET).values()
     today = timezone.localdate(clock.now())
     numbers = show_numbers(show=show, days=days, page=page, today=today)
-    context = {"numbers": numbers, "show": show, "ranges": RANGES}
+    context = {
+        "numbers": numbers,
+        "show": show,
+        "ranges": RANGES,
+        # Closed months only (``ondas payouts close``), newest first.
+        "statements": statements_for_show(show=show),
+    }
     return render(request, "ondas/numbers/show.html", context)
 
 
@@ -81,6 +88,9 @@ def show_numbers_csv_view(
     request: AuthedHttpRequest, show_id: int, table: str
 ) -> HttpResponse:
     show = _show(request, show_id)
+    if table == "statements":
+        text = statements_csv(statements_for_show(show=show))
+        return _csv(text, f"{show.slug}-statements.csv")
     days, _page = NumbersForm(request.GET).values()
     today = timezone.localdate(clock.now())
     columns, rows = show_numbers_table(show=show, table=table, days=days, today=today)
