@@ -191,3 +191,13 @@ class AccountDeleted(OndasError):
 
     def __init__(self) -> None:
         super().__init__(_("This account has been deleted."))
+
+
+class AccessTokenInvalid(OndasError):
+    """A bearer token that is unknown, revoked, or of an account that is gone."""
+
+    code = ErrorCode.ACCESS_TOKEN_INVALID
+    http_status = 401
+
+    def __init__(self) -> None:
+        super().__init__(_("This access token is not valid (unknown or revoked)."))
