@@ -118,6 +118,7 @@ def _book(book: Audiobook) -> AudiobookOut:
 @decorate_view(conditional_page)
 def show_list_api(request: HttpRequest, page: Query[PageQuery]) -> ShowPage:
     """Every listed show, by title."""
+    caller(request)  # a token sent is checked, even for a public read
     shows, next_cursor = cursor_page(
         show_list(), order=("title", "pk"), cursor=page.cursor, limit=page.limit
     )
@@ -129,6 +130,7 @@ def show_get_api(
     request: HttpRequest, slug: str, response: HttpResponse
 ) -> ShowOut | HttpResponse:
     """One show."""
+    caller(request)  # a token sent is checked, even for a public read
     etag = show_etag(request, slug=slug, rights="-")
     if (answer := not_modified(request, etag)) is not None:
         return answer
@@ -208,6 +210,7 @@ def episode_get_api(
 @decorate_view(conditional_page)
 def audiobook_list_api(request: HttpRequest, page: Query[PageQuery]) -> AudiobookPage:
     """Every audiobook, by title."""
+    caller(request)  # a token sent is checked, even for a public read
     books, next_cursor = cursor_page(
         audiobook_list(), order=("title", "pk"), cursor=page.cursor, limit=page.limit
     )
@@ -218,6 +221,7 @@ def audiobook_list_api(request: HttpRequest, page: Query[PageQuery]) -> Audioboo
 @decorate_view(conditional_page)
 def audiobook_get_api(request: HttpRequest, slug: str) -> AudiobookOut:
     """One audiobook."""
+    caller(request)  # a token sent is checked, even for a public read
     return _book(audiobook_get(slug=slug))
 
 
@@ -229,6 +233,7 @@ def audiobook_chapters_api(
     request: HttpRequest, slug: str, page: Query[PageQuery]
 ) -> BookChapterPage:
     """The book's chapters, in order, on the book's whole timeline."""
+    caller(request)  # a token sent is checked, even for a public read
     book = audiobook_get(slug=slug)
     chapters, next_cursor = cursor_page(
         book.chapters.all(),

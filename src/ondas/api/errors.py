@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import pydantic
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -91,6 +92,19 @@ def _validation(request: HttpRequest, exc: object) -> HttpResponse:
     )
 
 
+def _pydantic(request: HttpRequest, exc: object) -> HttpResponse:
+    """A schema checked again in the operation (with the item's length)."""
+    assert isinstance(exc, pydantic.ValidationError)
+    refusal = refusal_from_errors(exc.errors())
+    field = refusal.data.get("field")
+    return error_response(
+        422,
+        str(refusal.code),
+        refusal.message,
+        field if isinstance(field, str) else None,
+    )
+
+
 def _http(request: HttpRequest, exc: object) -> HttpResponse:
     assert isinstance(exc, HttpError)
     code, message = status_message(exc.status_code)
@@ -124,3 +138,4 @@ def error_handlers_install(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, _http)
     api.add_exception_handler(ValidationError, _validation)
     api.add_exception_handler(OndasError, _ondas)
+    api.add_exception_handler(pydantic.ValidationError, _pydantic)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import conditional_page
 from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
+from ninja.responses import Status
 
 from ondas.api.auth import SiteSessionAuth, TokenAuth, signed_in
 from ondas.api.catalog import PageQuery, _show
@@ -58,18 +59,18 @@ def follow_list_api(request: HttpRequest, page: Query[PageQuery]) -> ShowPage:
 
 
 @router.post("/follows", response={201: ShowOut, **ERROR_RESPONSES})
-def follow_api(request: HttpRequest, body: FollowIn) -> tuple[int, ShowOut]:
+def follow_api(request: HttpRequest, body: FollowIn) -> Status[ShowOut]:
     """Follow a show (by its slug); following it again changes nothing."""
     show = show_get(slug=body.show)
     follow_show(user=signed_in(request), show=show, now=clock.now())
-    return 201, _show(show)
+    return Status(201, _show(show))
 
 
 @router.delete("/follows/{slug}", response={204: None, **ERROR_RESPONSES})
-def unfollow_api(request: HttpRequest, slug: str) -> tuple[int, None]:
+def unfollow_api(request: HttpRequest, slug: str) -> Status[None]:
     """Stop following a show."""
     unfollow_show(user=signed_in(request), show=show_get(slug=slug))
-    return 204, None
+    return Status(204, None)
 
 
 Kind = Literal["episode", "audiobook"]
@@ -147,7 +148,7 @@ def bookmark_list_api(
 )
 def bookmark_create_api(
     request: HttpRequest, audiobook_id: int, body: BookmarkIn
-) -> tuple[int, BookmarkOutItem]:
+) -> Status[BookmarkOutItem]:
     """Add a bookmark (``{position_seconds, note}``)."""
     book = audiobook_get_by_id(audiobook_id=audiobook_id)
     data = BookmarkIn.model_validate(
@@ -160,14 +161,14 @@ def bookmark_create_api(
         note=data.note,
         now=clock.now(),
     )
-    return 201, _bookmark(bookmark)
+    return Status(201, _bookmark(bookmark))
 
 
 @router.delete("/bookmarks/{bookmark_id}", response={204: None, **ERROR_RESPONSES})
-def bookmark_delete_api(request: HttpRequest, bookmark_id: int) -> tuple[int, None]:
+def bookmark_delete_api(request: HttpRequest, bookmark_id: int) -> Status[None]:
     """Delete one of the caller's bookmarks; anyone else's stays."""
     bookmark_delete(user=signed_in(request), bookmark_id=bookmark_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/subscription", response={200: SubscriptionOut, **ERROR_RESPONSES})
@@ -193,8 +194,10 @@ def _feeds(request: HttpRequest) -> PrivateFeedPage:
     overview = private_feed_overview(user=signed_in(request), now=clock.now())
     items = []
     for row in overview.rows:
-        path = reverse("feeds:private-feed", args=[row.token, row.show.slug])
-        url = request.build_absolute_uri(path) if row.token else None
+        url = None
+        if row.token:  # none yet, or made under another SECRET_KEY
+            path = reverse("feeds:private-feed", args=[row.token, row.show.slug])
+            url = request.build_absolute_uri(path)
         items.append(PrivateFeedOut(show=row.show.slug, title=row.show.title, url=url))
     return PrivateFeedPage(entitled=overview.entitled, items=items, next=None)
 
@@ -209,12 +212,10 @@ def private_feed_list_api(request: HttpRequest) -> PrivateFeedPage:
 @router.post(
     "/private-feeds/{slug}", response={201: PrivateFeedPage, **ERROR_RESPONSES}
 )
-def private_feed_create_api(
-    request: HttpRequest, slug: str
-) -> tuple[int, PrivateFeedPage]:
+def private_feed_create_api(request: HttpRequest, slug: str) -> Status[PrivateFeedPage]:
     """Make the caller's private feed of a show (the plan must include it)."""
     feed_key_create(user=signed_in(request), show=show_get(slug=slug), now=clock.now())
-    return 201, _feeds(request)
+    return Status(201, _feeds(request))
 
 
 @router.post(
