@@ -36,8 +36,10 @@ def test_episode_list_walks_without_repeats(api: Client, catalog: Show) -> None:
 
 
 def test_a_forged_cursor_is_400_in_the_error_shape(api: Client, catalog: Show) -> None:
-    response = api.get("/api/v1/shows?cursor=bm9wZQ")
+    response = api.get("/api/v1/shows?cursor=bm9wZQ", HTTP_ACCEPT_LANGUAGE="en")
+    spanish = api.get("/api/v1/shows?cursor=bm9wZQ", HTTP_ACCEPT_LANGUAGE="es")
 
+    assert spanish.json()["error"]["message"] == "Este cursor no es válido."
     assert response.status_code == 400
     assert response.json() == {
         "error": {
