@@ -1,12 +1,15 @@
-"""Errors Django answers under /api/ itself, put in the API's one shape."""
+"""Under /api/: errors Django answers itself put in the API's one shape, and
+messages in the language the app asks for."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from ondas.api.errors import error_response, status_message
@@ -23,10 +26,16 @@ class ApiErrorShapeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.get_response(request)
         if not request.path.startswith(PREFIX):
-            return response
-        patch_vary_headers(response, ("Authorization", "Cookie"))
+            return self.get_response(request)
+        # Apps have no language cookie: the API's messages follow
+        # Accept-Language (the storefront's language when it names none we have).
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            language = translation.get_language_from_request(request)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Authorization", "Cookie", "Accept-Language"))
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and not content_type.startswith(
             "application/json"
