@@ -53,7 +53,10 @@ INSTALLED_APPS = [
     "ondas.analytics",
     "ondas.search",
     "ondas.web",
+    "ondas.api",
     "ondas.ops",
+    # django-ninja's own Swagger UI files, so the API docs need no CDN
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ondas.web.middleware.OndasErrorMiddleware",
+    # Inside the web one: under /api/ every error is JSON in the API's shape.
+    "ondas.api.middleware.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "ondas.urls"
@@ -412,3 +417,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ONDAS_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# The JSON API (ondas.api): requests per token (or per client address, without
+# one) in each window of ONDAS_API_RATE_WINDOW seconds; 0 turns the limit off.
+# Counted in the default cache: give several nodes a shared cache to share it.
+ONDAS_API_RATE_LIMIT = _env_int("ONDAS_API_RATE_LIMIT", 600)
+ONDAS_API_RATE_WINDOW = _env_int("ONDAS_API_RATE_WINDOW", 60)
+ONDAS_API_PAGE_SIZE = 50

@@ -172,3 +172,24 @@ def test_delete_page_needs_a_signed_in_person(db: None) -> None:
     response = Client().get(reverse("accounts:delete"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def test_delete_removes_the_apps_access_tokens_and_the_export_lists_them(
+    history: History,
+) -> None:
+    from ondas.accounts.access_tokens import access_token_create
+    from ondas.accounts.models import AccessToken
+
+    person = history.person
+    made = access_token_create(
+        user=person, name="Coche", scope="read", now=timezone_now()
+    )
+    export = b"".join(
+        _signed_in(person).get(reverse("accounts:export")).streaming_content  # type: ignore[attr-defined]
+    ).decode()
+    assert '"name": "Coche"' in export
+    assert made.secret not in export
+
+    _delete(person)
+
+    assert not AccessToken.objects.filter(user=person).exists()

@@ -202,3 +202,13 @@ class AccountDeletionRefused(AccountFieldError):
     def __init__(self, *, reasons: list[str]) -> None:
         super().__init__(" ".join(reasons))
         self.reasons = reasons
+
+
+class AccessTokenInvalid(OndasError):
+    """A bearer token that is unknown, revoked, or of an account that is gone."""
+
+    code = ErrorCode.ACCESS_TOKEN_INVALID
+    http_status = 401
+
+    def __init__(self) -> None:
+        super().__init__(_("This access token is not valid (unknown or revoked)."))

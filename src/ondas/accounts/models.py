@@ -139,3 +139,43 @@ class RateLimitEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AccessToken(models.Model):
+    """A personal access token an app signs in with (``Authorization: Bearer``).
+
+    Only the SHA-256 of the secret is stored: the secret is shown once, when it
+    is made (``access_tokens.access_token_create``). ``prefix`` (the secret's
+    first characters) lets the person tell their tokens apart.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=Scope.choices, default=Scope.READ
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects: ClassVar[models.Manager[AccessToken]] = models.Manager()
+
+    class Meta:
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

@@ -9,7 +9,7 @@ from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
 
 from ondas.accounts.errors import VerificationLinkInvalid
-from ondas.accounts.models import User
+from ondas.accounts.models import AccessToken, User
 from ondas.accounts.privacy import export_sections_registered
 from ondas.accounts.sections import RenderedSection, account_sections_registered
 from ondas.accounts.tokens import VerificationClaim, verification_token_read
@@ -63,6 +63,18 @@ def _account_for_export(user: User) -> dict[str, object]:
         "email_verified_at": (
             user.email_verified_at.isoformat() if user.email_verified_at else None
         ),
+        # The apps given access (personal access tokens) by name and dates;
+        # never their digest.
+        "app_access": [
+            {
+                "name": token.name,
+                "scope": token.scope,
+                "created_at": token.created_at,
+                "last_used_at": token.last_used_at,
+                "revoked_at": token.revoked_at,
+            }
+            for token in AccessToken.objects.filter(user=user).order_by("pk")
+        ],
     }
 
 

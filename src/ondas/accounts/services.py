@@ -33,7 +33,7 @@ from ondas.accounts.errors import (
     VerificationEmailRateLimited,
     VerificationLinkExpired,
 )
-from ondas.accounts.models import User
+from ondas.accounts.models import AccessToken, User
 from ondas.accounts.privacy import deletion_refusals
 from ondas.accounts.selectors import user_get_by_verification_token
 from ondas.accounts.signals import user_deleting
@@ -378,6 +378,9 @@ def _user_anonymise(*, user: User, now: datetime) -> User:
     )
     user.groups.clear()
     user.user_permissions.clear()
+    # Apps signed in with a token lose it with the person (the token's name
+    # is theirs too).
+    AccessToken.objects.filter(user=user).delete()
     ratelimit.clear(scope=Scope.SIGN_IN_EMAIL, key=ratelimit.email_key(former_email))
     ratelimit.clear(
         scope=Scope.VERIFICATION_EMAIL, key=ratelimit.ratelimit_key(f"user:{user.pk}")

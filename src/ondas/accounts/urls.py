@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ondas.accounts import views
+from ondas.accounts import token_views, views
 
 app_name = "accounts"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     path("verify/resend/", views.verification_resend_view, name="verify-email-resend"),
     path("verify/<str:token>/", views.verify_email_view, name="verify-email"),
     path("export/", views.account_export_view, name="export"),
+    path("tokens/", token_views.token_create_view, name="token-create"),
+    path(
+        "tokens/<int:token_id>/revoke/",
+        token_views.token_revoke_view,
+        name="token-revoke",
+    ),
     path("delete/", views.account_delete_view, name="delete"),
     path("deleted/", views.account_deleted_view, name="deleted"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),

@@ -197,6 +197,24 @@ def _episodes_with_chapters(qs: QuerySet[Episode]) -> QuerySet[Episode]:
     )
 
 
+def episode_order_for_show(show: Show) -> list[str]:
+    """Newest first, or oldest first if the show is serial; ids break ties."""
+    if show.kind == Show.Kind.SERIAL:
+        return ["published_at", "pk"]
+    return ["-published_at", "-pk"]
+
+
+def episode_list_for_show(
+    *, show: Show, now: datetime | None = None
+) -> QuerySet[Episode]:
+    """The show's listed episodes with audio and chapters, in the show's order."""
+    return _episodes_with_chapters(
+        Episode.objects.listed(now=now or clock.now())
+        .filter(show=show)
+        .order_by(*episode_order_for_show(show))
+    )
+
+
 def episode_page_for_show(
     *, show: Show, page_number: str | int | None, now: datetime | None = None
 ) -> Page[Episode]:
@@ -206,16 +224,7 @@ def episode_page_for_show(
     A page out of range gives the last page, a malformed number the first,
     so a shared link never breaks.
     """
-    order = (
-        ["published_at", "pk"]
-        if show.kind == Show.Kind.SERIAL
-        else ["-published_at", "-pk"]
-    )
-    episodes = _episodes_with_chapters(
-        Episode.objects.listed(now=now or clock.now())
-        .filter(show=show)
-        .order_by(*order)
-    )
+    episodes = episode_list_for_show(show=show, now=now)
     paginator = Paginator(episodes, settings.ONDAS_EPISODES_PER_PAGE)
     return paginator.get_page(page_number)
 

@@ -138,6 +138,13 @@ class ErrorCode(StrEnum):
     PAYOUT_MONTH_INVALID = "payout_month_invalid"
     PAYOUT_PERIOD_NOT_OVER = "payout_period_not_over"
     PAYOUT_PERIOD_NOT_CLOSED = "payout_period_not_closed"
+    # api: tokens, scopes, limits, and what ninja or Django refuse themselves
+    ACCESS_TOKEN_INVALID = "access_token_invalid"  # noqa: S105 - an error code
+    SCOPE_INSUFFICIENT = "scope_insufficient"
+    CSRF_FAILED = "csrf_failed"
+    RATE_LIMITED = "rate_limited"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    SERVER_ERROR = "server_error"
 
 
 class OndasError(Exception):
@@ -162,8 +169,11 @@ class InvalidRequest(OndasError):
     code = ErrorCode.INVALID_REQUEST
     http_status = 400
 
-    def __init__(self, *, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, *, reason: str, field: str | None = None) -> None:
+        if field is None:
+            super().__init__(reason)
+        else:
+            super().__init__(reason, field=field)
 
 
 class UnsupportedMediaType(OndasError):

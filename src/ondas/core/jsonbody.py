@@ -12,8 +12,10 @@ database can store) used to raise deep inside and answer 500.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
+import pydantic
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from ondas.core.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 JSON_TYPE = "application/json"
+M = TypeVar("M", bound=pydantic.BaseModel)
 
 
 def _refuse_constant(name: str) -> object:
@@ -95,3 +98,65 @@ def _storable(value: object) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return True
+
+
+def _field_name(loc: tuple[object, ...] | list[object]) -> str:
+    """``("intervals", 0, "start")`` as ``intervals.0.start``."""
+    return ".".join(str(part) for part in loc)
+
+
+def refusal_from_errors(errors: list[Any], *, skip: int = 0) -> InvalidRequest:
+    """The first of pydantic's errors as an InvalidRequest, in our own words.
+
+    ``skip`` drops leading parts of each location (ninja puts ``body`` and the
+    parameter's name first).
+    """
+    first = errors[0] if errors else {}
+    loc = list(first.get("loc", ()))[skip:]
+    field = _field_name(loc) or None
+    kind = str(first.get("type", ""))
+    ctx = first.get("ctx") or {}
+    name = field or _("the body")
+    if kind == "missing":
+        reason = _("“%(field)s” is missing.") % {"field": name}
+    elif kind == "value_error" and "error" in ctx:
+        reason = str(ctx["error"])
+    elif kind in ("greater_than_equal", "greater_than"):
+        reason = _("“%(field)s” must be at least %(limit)s.") % {
+            "field": name,
+            "limit": ctx.get("ge", ctx.get("gt")),
+        }
+    elif kind in ("less_than_equal", "less_than"):
+        reason = _("“%(field)s” must be at most %(limit)s.") % {
+            "field": name,
+            "limit": ctx.get("le", ctx.get("lt")),
+        }
+    elif kind == "string_too_long":
+        reason = _("“%(field)s” must be text of at most %(max)s characters.") % {
+            "field": name,
+            "max": ctx.get("max_length"),
+        }
+    elif kind == "too_long":
+        reason = _("“%(field)s” holds more than %(max)s items.") % {
+            "field": name,
+            "max": ctx.get("max_length"),
+        }
+    else:
+        reason = _("“%(field)s” is not valid here.") % {"field": name}
+    return InvalidRequest(reason=reason, field=field)
+
+
+def json_model(
+    request: HttpRequest, model: type[M], *, context: Mapping[str, object] | None = None
+) -> M:
+    """The body read by ``json_object`` and checked by the pydantic ``model``.
+
+    The same schemas serve the JSON API (``ondas.api``), so there is one way
+    to read JSON; a body that does not fit is an InvalidRequest (400) naming
+    the field.
+    """
+    data = json_object(request)
+    try:
+        return model.model_validate(data, context=dict(context or {}))
+    except pydantic.ValidationError as error:
+        raise refusal_from_errors(error.errors()) from None

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 
@@ -28,8 +28,8 @@ from ondas.catalog.selectors import (
 from ondas.core import clock
 from ondas.core.answers import answers_json
 from ondas.core.delivery import AUDIO_HEADER, LISTENER_HEADER, LISTENER_KEY
-from ondas.core.errors import InvalidRequest, OndasError, SignInRequired
-from ondas.core.jsonbody import json_object
+from ondas.core.errors import OndasError, SignInRequired
+from ondas.core.jsonbody import json_model
 from ondas.playback.access import (
     book_access,
     episode_get_to_hear,
@@ -48,13 +48,17 @@ from ondas.playback.errors import (
     AudioNotFound,
     SubscriptionRequired,
 )
-from ondas.playback.heard import HEARD_MAX_RATE, episode_report_apply
+from ondas.playback.heard import episode_report_apply
 from ondas.playback.models import Bookmark, ListeningProgress
+from ondas.playback.schemas import (
+    BookmarkIn,
+    EpisodeReportIn,
+    ProgressIn,
+    ReportIn,
+    SessionOpenIn,
+)
 from ondas.playback.selectors import bookmark_list, progress_get
 from ondas.playback.services import (
-    MAX_INTERVALS,
-    MAX_RATE,
-    MIN_RATE,
     PlayedInterval,
     bookmark_create,
     bookmark_delete,
@@ -149,9 +153,6 @@ def _refused(request: HttpRequest, error: SubscriptionRequired) -> HttpResponse:
 # in X-CSRFToken), never cached. Bad input is an InvalidRequest (400) with a
 # sentence saying what is wrong; nothing is charged or stored.
 
-MAX_SEQ = 2**31 - 1
-MAX_SECONDS = 10.0**7
-
 
 def json_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Answer visitors with 401 and OndasErrors as ``{code, message, data}``."""
@@ -175,79 +176,6 @@ def json_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return answers_json(wrapper)
 
 
-def _number(
-    data: Mapping[str, object], key: str, *, low: float = 0.0, high: float = MAX_SECONDS
-) -> float:
-    value = data.get(key)
-    # The range check also refuses NaN and infinities, and compares integers of
-    # any size without converting them to float first.
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not low <= value <= high
-    ):
-        raise InvalidRequest(
-            reason=_("“%(field)s” must be a number from %(low)s to %(high)s.")
-            % {"field": key, "low": _plain(low), "high": _plain(high)}
-        )
-    return float(value)
-
-
-def _plain(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else f"{number:.3f}"
-
-
-def _text(data: Mapping[str, object], key: str, *, max_length: int) -> str:
-    value = data.get(key, "")
-    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
-        raise InvalidRequest(
-            reason=_("“%(field)s” must be text of at most %(max)s characters.")
-            % {"field": key, "max": max_length}
-        )
-    return value
-
-
-def _moment(data: Mapping[str, object], key: str, *, default: datetime) -> datetime:
-    value = data.get(key)
-    if value is None:
-        return default
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidRequest(
-            reason=_("“%(field)s” must be a date and time with its time zone.")
-            % {"field": key}
-        )
-    return moment
-
-
-def _intervals(
-    data: Mapping[str, object], *, high_rate: float = MAX_RATE
-) -> list[PlayedInterval]:
-    items = data.get("intervals")
-    if not isinstance(items, list) or len(items) > MAX_INTERVALS:
-        raise InvalidRequest(
-            reason=_("“intervals” must be a list of at most %(max)s played stretches.")
-            % {"max": MAX_INTERVALS}
-        )
-    intervals = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise InvalidRequest(
-                reason=_("Each interval must be an object with start, end and rate.")
-            )
-        intervals.append(
-            PlayedInterval(
-                start=_number(item, "start"),
-                end=_number(item, "end"),
-                rate=_number(item, "rate", low=MIN_RATE, high=high_rate),
-            )
-        )
-    return intervals
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -258,7 +186,7 @@ def listening_session_open_view(
     request: AuthedHttpRequest, audiobook_id: int
 ) -> HttpResponse:
     """Start this device's stream of a book: the one the account meters now."""
-    device = _text(json_object(request), "device", max_length=64)
+    device = json_model(request, SessionOpenIn).device
     book = audiobook_get_by_id(audiobook_id=audiobook_id)
     now = clock.now()
     access = book_access(user=request.user, now=now)
@@ -284,46 +212,36 @@ def listening_report_view(
     request: AuthedHttpRequest, session_token: uuid.UUID
 ) -> HttpResponse:
     """Charge what the player says it played (``{seq, intervals}``)."""
-    data = json_object(request)
+    report = json_model(request, ReportIn)
     answer = listening_report_apply(
         user=request.user,
         session_token=str(session_token),
-        seq=_seq(data),
-        intervals=_intervals(data),
+        seq=report.seq,
+        intervals=[
+            PlayedInterval(start=i.start, end=i.end, rate=i.rate)
+            for i in report.intervals
+        ],
         now=clock.now(),
     )
     return JsonResponse(answer)
-
-
-def _seq(data: Mapping[str, object]) -> int:
-    seq = _number(data, "seq", low=1, high=MAX_SEQ)
-    if not seq.is_integer():
-        raise InvalidRequest(reason=_("“seq” must be a whole number."))
-    return int(seq)
-
-
-def _stream(data: Mapping[str, object]) -> uuid.UUID:
-    try:
-        return uuid.UUID(_text(data, "stream", max_length=36))
-    except ValueError:
-        raise InvalidRequest(
-            reason=_("“stream” must be the id the player made for this episode.")
-        ) from None
 
 
 @require_POST
 @json_endpoint
 def episode_report_view(request: AuthedHttpRequest, episode_id: int) -> HttpResponse:
     """Keep what the episode player says it played (``{stream, seq, intervals}``)."""
-    data = json_object(request)
+    report = json_model(request, EpisodeReportIn)
     now = clock.now()
     episode = episode_get_to_hear(user=request.user, episode_id=episode_id, now=now)
     answer = episode_report_apply(
         user=request.user,
         episode=episode,
-        stream=_stream(data),
-        seq=_seq(data),
-        intervals=_intervals(data, high_rate=HEARD_MAX_RATE),
+        stream=report.stream,
+        seq=report.seq,
+        intervals=[
+            PlayedInterval(start=i.start, end=i.end, rate=i.rate)
+            for i in report.intervals
+        ],
         now=now,
     )
     return JsonResponse(answer)
@@ -348,14 +266,14 @@ def progress_view(request: AuthedHttpRequest, kind: str, item_id: int) -> HttpRe
     if request.method == "GET":
         found = progress_get(user=request.user, kind=kind, item_id=item_id)
         return JsonResponse(_progress_dict(found))
-    data = json_object(request)
+    data = json_model(request, ProgressIn, context={"max_position": length + 1})
     progress, applied = progress_save(
         user=request.user,
         kind=kind,
         item_id=item_id,
-        position_seconds=_number(data, "position_seconds", high=length + 1),
-        played_at=_moment(data, "played_at", default=now),
-        device=_text(data, "device", max_length=64),
+        position_seconds=data.position_seconds,
+        played_at=data.played_at or now,
+        device=data.device,
         now=now,
     )
     return JsonResponse({**_progress_dict(progress), "applied": applied})
@@ -378,12 +296,13 @@ def bookmarks_view(request: AuthedHttpRequest, audiobook_id: int) -> HttpRespons
     if request.method == "GET":
         bookmarks = bookmark_list(user=request.user, audiobook=book)
         return JsonResponse({"bookmarks": [_bookmark_dict(b) for b in bookmarks]})
-    data = json_object(request)
+    context = {"max_position": book.duration_seconds}
+    data = json_model(request, BookmarkIn, context=context)
     bookmark = bookmark_create(
         user=request.user,
         audiobook=book,
-        position_seconds=_number(data, "position_seconds", high=book.duration_seconds),
-        note=_text(data, "note", max_length=500),
+        position_seconds=data.position_seconds,
+        note=data.note,
         now=clock.now(),
     )
     return JsonResponse(_bookmark_dict(bookmark), status=201)
