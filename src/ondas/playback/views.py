@@ -230,9 +230,10 @@ def listening_report_view(
 @json_endpoint
 def episode_report_view(request: AuthedHttpRequest, episode_id: int) -> HttpResponse:
     """Keep what the episode player says it played (``{stream, seq, intervals}``)."""
-    report = json_model(request, EpisodeReportIn)
     now = clock.now()
+    # Who may report comes before what the body says (404, 403, then 400).
     episode = episode_get_to_hear(user=request.user, episode_id=episode_id, now=now)
+    report = json_model(request, EpisodeReportIn)
     answer = episode_report_apply(
         user=request.user,
         episode=episode,
