@@ -1,19 +1,13 @@
-"""The `ondas` command: serve, deploy, demo, doctor, and Django's own commands."""
+"""The `ondas` command: serve, deploy, demo, doctor, backup, and Django's commands."""
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Sequence
 
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    import django
-
-    django.setup()
+from ondas.ops.cli_worker import _cmd_worker, _setup_django, _worker_arguments
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -89,6 +83,35 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if all(c.ok or c.advisory for c in checks) else 1
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    _setup_django()
+    from pathlib import Path
+
+    from ondas.ops.backup import BackupError, backup_create
+    from ondas.ops.restore import backup_restore
+
+    try:
+        if args.command == "backup":
+            made = backup_create(target=Path(args.dir))
+            print(
+                f"Backup written to {args.dir}: {made['database']['vendor']} database, "
+                f"{sum(made['tables'].values())} rows in {len(made['tables'])} "
+                f"tables, {made['media']['files']} media files copied."
+            )
+        else:
+            done = backup_restore(source=Path(args.dir))
+            print(
+                f"Restored {done.rows} rows in {done.tables} tables and "
+                f"{done.media_files} media files; the counts match the backup."
+            )
+            if done.migrations_to_apply:
+                print("This Ondas is newer: run `ondas manage migrate` next.")
+    except BackupError as exc:
+        print(f"ondas {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
     from django.core.management import execute_from_command_line
@@ -143,52 +166,6 @@ def _cmd_payouts(args: argparse.Namespace) -> int:
     return 0
 
 
-# `ondas worker`'s options, each passed to django-tasks-db's ``db_worker`` under
-# the same name; one that is not given keeps db_worker's own default.
-_WORKER_VALUE_OPTIONS = (
-    "queue_name",
-    "exclude_queues",
-    "interval",
-    "max_tasks",
-    "worker_id",
-    "verbosity",
-)
-
-
-def _worker_argv(args: argparse.Namespace) -> list[str]:
-    """db_worker's command line for the options given to `ondas worker`."""
-    argv: list[str] = []
-    for dest in _WORKER_VALUE_OPTIONS:
-        value = getattr(args, dest)
-        if value is not None:
-            argv += [f"--{dest.replace('_', '-')}", str(value)]
-    if args.batch:
-        argv.append("--batch")
-    if not args.startup_delay:
-        argv.append("--no-startup-delay")
-    if args.reload is not None:
-        argv.append("--reload" if args.reload else "--no-reload")
-    return argv
-
-
-def _cmd_worker(args: argparse.Namespace) -> int:
-    _setup_django()
-    from django.core.management import execute_from_command_line
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-    from django_tasks_db.backend import DatabaseBackend
-
-    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
-        print(
-            "ondas worker: the task backend runs tasks inline "
-            "(ONDAS_TASKS_BACKEND=immediate), so there is no queue to work; "
-            "unset it to queue tasks in the database.",
-            file=sys.stderr,
-        )
-        return 2
-    execute_from_command_line(["ondas worker", "db_worker", *_worker_argv(args)])
-    return 0
-
-
 def _cmd_feeds(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
     from django.core.management import execute_from_command_line
@@ -226,90 +203,6 @@ def _cmd_search(args: argparse.Namespace) -> int:
     command = {"reindex": "search_reindex"}[args.action]
     execute_from_command_line(["ondas search", command, *args.rest])
     return 0
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise argparse.ArgumentTypeError(f"{value!r}: must be 0 or more seconds")
-    return seconds
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r}: must be 1 or more")
-    return number
-
-
-def _worker_id(value: str) -> str:
-    if not 0 < len(value) <= 64:
-        raise argparse.ArgumentTypeError("a worker id has 1 to 64 characters")
-    return value
-
-
-def _worker_arguments(worker: argparse.ArgumentParser) -> None:
-    """django-tasks-db's ``db_worker`` options (tests/ops keeps them in step)."""
-    worker.add_argument(
-        "--batch",
-        action="store_true",
-        help="run every task waiting now, then exit (0) instead of waiting for more",
-    )
-    worker.add_argument(
-        "--interval",
-        type=_seconds,
-        metavar="SECONDS",
-        help="how long to wait before looking again when the queue is empty "
-        "(default: 1)",
-    )
-    worker.add_argument(
-        "--queue-name",
-        metavar="NAMES",
-        help="queues to run, separated by commas; '*' for all (default: default)",
-    )
-    worker.add_argument(
-        "--exclude-queues",
-        metavar="NAMES",
-        help="with --queue-name '*': queues to leave alone, separated by commas",
-    )
-    worker.add_argument(
-        "--max-tasks",
-        type=_positive_int,
-        metavar="N",
-        help="exit (0) after running this many tasks, e.g. to recycle the process",
-    )
-    worker.add_argument(
-        "--worker-id",
-        type=_worker_id,
-        metavar="ID",
-        help="this worker's name in task results, unique among workers "
-        "(default: random)",
-    )
-    worker.add_argument(
-        "--no-startup-delay",
-        action="store_false",
-        dest="startup_delay",
-        help="start at once, without the random delay of up to 1 s that keeps "
-        "many workers from starting together",
-    )
-    worker.add_argument(
-        "--reload",
-        action=argparse.BooleanOptionalAction,
-        help="restart when the code changes (default: on only with ONDAS_DEBUG)",
-    )
-    worker.add_argument(
-        "-v",
-        "--verbosity",
-        type=int,
-        choices=[0, 1, 2, 3],
-        help="0 quiet, 1 a line per task (default), 2 and 3 debug",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -450,6 +343,14 @@ def build_parser() -> argparse.ArgumentParser:
     payouts.add_argument("action", choices=["close"])
     payouts.add_argument("rest", nargs=argparse.REMAINDER)
     payouts.set_defaults(func=_cmd_payouts)
+
+    for name, text in (
+        ("backup", "copy the database and media to a new directory DIR"),
+        ("restore", "put a backup DIR into this empty instance"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("dir", metavar="DIR")
+        command.set_defaults(func=_cmd_backup)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
