@@ -19,6 +19,9 @@ def _setup_django() -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ondas.ops.serve import serve
 
+    # The settings size the PostgreSQL pool from the request threads
+    # (ondas.core.database); they are read after this, by the preloaded app.
+    os.environ["ONDAS_THREADS"] = str(args.threads)
     serve(
         host=args.host,
         port=args.port,
