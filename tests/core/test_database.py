@@ -49,7 +49,7 @@ def test_postgres_settings_size_the_pool_from_the_request_threads() -> None:
         pool_max=None,
         pgbouncer=False,
     )
-    assert built["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 10, "timeout": 10.0}
+    assert built["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 10, "timeout": 5.0}
     # Django refuses a pool beside persistent connections.
     assert built["CONN_MAX_AGE"] == 0
     assert "DISABLE_SERVER_SIDE_CURSORS" not in built

@@ -26,8 +26,10 @@ from django.core.exceptions import ImproperlyConfigured
 # Connections beyond the request threads: the worker's own threads that may
 # touch the database (the serve log's flusher, a task run inline).
 POOL_HEADROOM = 2
-# How long a request waits for a free connection before failing.
-POOL_TIMEOUT_SECONDS = 10.0
+# How long a request waits for a free connection before it is answered 503
+# with Retry-After (core.faults): all of them busy, or the server down (the
+# pool waits for it rather than failing at once, so keep this short).
+POOL_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
