@@ -119,20 +119,24 @@ def _hit(
 
 
 def search_documents(
-    *, query: str, may_hear_exclusive: bool, now: datetime
+    *, query: str, may_hear_exclusive: bool, now: datetime, near: bool = False
 ) -> QuerySet[SearchDocument]:
     """The documents matching ``query`` that a listener who may (or may not)
-    hear exclusive episodes may see at ``now``, best first."""
+    hear exclusive episodes may see at ``now``, best first; ``near``: those
+    spelled nearly like it instead (the callers ask for them when the exact
+    words find nothing).
+
+    The callers find out from the page or the hits they read anyway, not from
+    a query of its own: ``exists()`` (a LIMIT 1) was planned by PostgreSQL as
+    a sequential scan of the documents, which reads all of them when nothing
+    matches (tests/scale/test_explain.py)."""
     words = query_words(query)
     if not words:
         return SearchDocument.objects.none()
     documents = SearchDocument.objects.filter(
         _visible(may_hear_exclusive=may_hear_exclusive, now=now)
     ).select_related("show", "episode", "episode__show", "audiobook")
-    exact = documents_matching(documents, words, near=False)
-    if exact.exists():
-        return exact
-    return documents_matching(documents, words, near=True)
+    return documents_matching(documents, words, near=near)
 
 
 @dataclass(frozen=True)
@@ -155,8 +159,13 @@ def search_results(
     if not words:
         return SearchResults(query=query, page=None, hits=[])
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
-    documents = search_documents(query=query, may_hear_exclusive=may_hear, now=now)
-    page = Paginator(documents, PER_PAGE).get_page(page_number)
+    for near in (False, True):
+        documents = search_documents(
+            query=query, may_hear_exclusive=may_hear, now=now, near=near
+        )
+        page = Paginator(documents, PER_PAGE).get_page(page_number)
+        if page.paginator.count:
+            break
     prefixes = marked_prefixes(words)
     hits = [_hit(doc, prefixes, may_hear=may_hear) for doc in page]
     return SearchResults(query=query, page=page, hits=hits)
@@ -176,6 +185,13 @@ def search_hits_top(
     if not words:
         return []
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
-    documents = search_documents(query=query, may_hear_exclusive=may_hear, now=now)
+    found: list[SearchDocument] = []
+    for near in (False, True):
+        documents = search_documents(
+            query=query, may_hear_exclusive=may_hear, now=now, near=near
+        )
+        found = list(documents[:limit])
+        if found:
+            break
     prefixes = marked_prefixes(words)
-    return [_hit(doc, prefixes, may_hear=may_hear) for doc in documents[:limit]]
+    return [_hit(doc, prefixes, may_hear=may_hear) for doc in found]
