@@ -47,8 +47,12 @@ def _uses_test_database(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """On the PostgreSQL pass, a slow test that never opens the test database
-    is not run again.
+    """Tests marked ``postgresql`` run on the PostgreSQL pass only; on that
+    pass, a slow test that never opens the test database is not run again.
+
+    The ``postgresql`` ones ask PostgreSQL itself (``EXPLAIN``, its pool,
+    ``pg_stat_activity``): on SQLite they are deselected, and pytest says how
+    many, rather than passing without checking anything.
 
     Those tests start ``ondas serve`` or nginx on a site of their own
     (``tests.support.servers.temporary_site``), which always runs on SQLite
@@ -56,6 +60,11 @@ def pytest_collection_modifyitems(
     themselves: the SQLite pass has run them already, the same way. Slow tests
     that use the test database run on both.
     """
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        elsewhere = [item for item in items if item.get_closest_marker("postgresql")]
+        if elsewhere:
+            config.hook.pytest_deselected(items=elsewhere)
+            items[:] = [item for item in items if item not in elsewhere]
     if not os.environ.get("DATABASE_URL"):
         return
     again = [

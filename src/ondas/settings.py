@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from ondas.core.database import postgres_settings
 from ondas.core.env import env_bool, env_list, env_str, secret_key
 
 # Lets runtime code subscript generic Django classes (admin.ModelAdmin[Show]).
@@ -109,25 +111,38 @@ def _env_int(name: str, default: int) -> int:
 
 
 _sqlite_path = DATA_DIR / "ondas.sqlite3"
-DATABASES = {
-    "default": dj_database_url.config(
+_database: dict[str, Any] = dict(
+    dj_database_url.config(
         default=f"sqlite:///{_sqlite_path}", conn_max_age=600, conn_health_checks=True
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+)
+if _database["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
     # at BEGIN so two writers queue instead of failing with "database is locked".
     # Connections persist per worker thread: opening one (with its PRAGMAs) cost
     # about 800 µs, the largest part of an audio request (bench/audio_ranges.py).
     # A write that waits longer than ONDAS_SQLITE_BUSY_TIMEOUT_MS for the lock
     # is answered 503 with Retry-After (core.faults), never 500.
-    DATABASES["default"]["OPTIONS"] = {
+    _database["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
             f"PRAGMA busy_timeout={_env_int('ONDAS_SQLITE_BUSY_TIMEOUT_MS', 5000)};"
         ),
         "transaction_mode": "IMMEDIATE",
     }
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL: a psycopg pool per process, sized from the request threads of
+    # `ondas serve` (ONDAS_THREADS), unless pgbouncer pools instead
+    # (ondas.core.database; deploy/README.md has the pgbouncer recipe).
+    _pool_max = env_str("ONDAS_DB_POOL_MAX")
+    _database = postgres_settings(
+        _database,
+        threads=_env_int("ONDAS_THREADS", 8),
+        pool=env_bool("ONDAS_DB_POOL", True),
+        pool_max=_env_int("ONDAS_DB_POOL_MAX", 0) if _pool_max else None,
+        pgbouncer=env_bool("ONDAS_DB_PGBOUNCER", False),
+    )
+DATABASES = {"default": _database}
 
 # Background work: Django's task API (the django-tasks backport) with its
 # database backend, so one box needs no broker; `ondas worker` runs the queue.

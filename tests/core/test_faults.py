@@ -7,6 +7,7 @@ import sqlite3
 
 import psycopg
 import psycopg.errors
+import psycopg_pool
 import pytest
 from django.db import DatabaseError, IntegrityError, OperationalError
 
@@ -73,6 +74,10 @@ def _sqlite_error(message: str, code: int | None = None) -> sqlite3.Error:
         ),
         (
             _wrapped(psycopg.OperationalError("connection refused")),
+            FaultKind.UNAVAILABLE,
+        ),
+        (
+            _wrapped(psycopg_pool.PoolTimeout("couldn't get a connection")),
             FaultKind.UNAVAILABLE,
         ),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import re
+import runpy
 import shutil
 import subprocess
 import tempfile
@@ -281,3 +282,31 @@ def test_postgresql_accepts_ondas_conf_and_older_servers_refuse_io_method(
     else:
         assert pg18.returncode != 0
         assert "io_method" in pg18.stderr
+
+
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "src" / "ondas" / "settings.py"
+
+
+def test_pgbouncer_recipe_pools_by_transaction_and_ondas_settings_follow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """deploy/pgbouncer/pgbouncer.ini is transaction mode without a reset
+    query, and the settings it asks for turn off what that mode breaks."""
+    ini = configparser.ConfigParser()
+    ini.read(DEPLOY / "pgbouncer" / "pgbouncer.ini")
+    assert ini["pgbouncer"]["pool_mode"] == "transaction"
+    assert ini["pgbouncer"]["server_reset_query"] == ""
+    assert ini["databases"]["ondas"].startswith("host=")
+    readme = (DEPLOY / "pgbouncer" / "README.md").read_text()
+    assert "ONDAS_DB_PGBOUNCER=on" in readme
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://ondas@127.0.0.1:6432/ondas")
+    monkeypatch.setenv("ONDAS_DB_PGBOUNCER", "on")
+    monkeypatch.setenv("ONDAS_SECRET_KEY", "test-only-not-secret")
+    # The settings file read afresh, as a process started with that
+    # environment reads it (not the module the suite is running on).
+    database = runpy.run_path(str(SETTINGS_FILE))["DATABASES"]["default"]
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert database["OPTIONS"]["prepare_threshold"] is None
+    assert "pool" not in database["OPTIONS"]
+    assert database["PORT"] == 6432

@@ -161,14 +161,19 @@ def _message_kind(message: str) -> FaultKind | None:
     return None
 
 
+_PSYCOPG_MODULES = ("psycopg", "psycopg2", "psycopg_pool")
+
+
 def _psycopg_kind(exc: BaseException) -> FaultKind | None:
     # psycopg 3 names it sqlstate, psycopg2 pgcode.
     state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     if isinstance(state, str):
         return _SQLSTATES.get(state)
-    if type(exc).__name__ == "OperationalError":
+    if type(exc).__name__ in ("OperationalError", "PoolTimeout"):
         # psycopg raises its OperationalError without a state when it cannot
-        # reach the server or lost it.
+        # reach the server or lost it; psycopg_pool its PoolTimeout when no
+        # connection came free in time (the server is down, or every one of
+        # the pool's connections is busy): try again shortly, either way.
         return FaultKind.UNAVAILABLE
     return None
 
@@ -179,7 +184,7 @@ def fault_kind(exc: BaseException) -> FaultKind | None:
         kind: FaultKind | None = None
         if isinstance(item, sqlite3.Error):
             kind = _sqlite_kind(item)
-        elif type(item).__module__.split(".")[0] in ("psycopg", "psycopg2"):
+        elif type(item).__module__.split(".")[0] in _PSYCOPG_MODULES:
             kind = _psycopg_kind(item)
         elif isinstance(item, OSError) and item.errno is not None:
             kind = _ERRNOS.get(item.errno)

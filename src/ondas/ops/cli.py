@@ -13,6 +13,9 @@ from ondas.ops.cli_worker import _cmd_worker, _setup_django, _worker_arguments
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ondas.ops.serve import serve
 
+    # The settings size the PostgreSQL pool from the request threads
+    # (ondas.core.database); they are read after this, by the preloaded app.
+    os.environ["ONDAS_THREADS"] = str(args.threads)
     serve(
         host=args.host,
         port=args.port,

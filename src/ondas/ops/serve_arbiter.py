@@ -279,6 +279,11 @@ class OndasServer(BaseApplication):  # type: ignore[misc]
         # its first request.
         get_resolver().url_patterns  # noqa: B018 - loading is the point
         # A database connection must never cross fork() (SQLite says so
-        # outright); if an import ever opened one, drop it here.
+        # outright); if an import ever opened one, drop it here. A psycopg
+        # pool (PostgreSQL) holds connections and threads of its own: close
+        # it too, and each worker opens its own on its first query.
         connections.close_all()
+        for conn in connections.all(initialized_only=True):
+            if conn.vendor == "postgresql":
+                conn.close_pool()  # type: ignore[attr-defined]
         return application
