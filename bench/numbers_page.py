@@ -40,13 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from audio_ranges import (  # noqa: E402 - the harness this builds on
     ONDAS,
-    WRK,
     _free_port,
-    _ondas_env,
-    _parse_wrk,
     _running,
 )
-from big_show import _get, _ms  # noqa: E402
+from big_show import _get  # noqa: E402
+from page_runs import measure_signed_in, page_env, setup_run  # noqa: E402
 
 TARGET_P50_MS = 100.0
 
@@ -143,24 +141,6 @@ print("EPISODE=%d" % first)
 """
 
 
-def _measure(
-    url: str, seconds: int, connections: int, cookie: str
-) -> tuple[float, float, float, int]:
-    """Requests/s, p50 and p99 in ms, and answers that were not 2xx/3xx."""
-    argv = [WRK, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s"]
-    argv += ["--latency", "--timeout", "10s", "-H", f"Cookie: {cookie}", url]
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=seconds + 60, check=True
-    )
-    result = _parse_wrk(done.stdout)
-    return (
-        result.requests_per_second,
-        _ms(result.latency_p50),
-        _ms(result.latency_p99),
-        result.non_2xx,
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--episodes", type=int, default=1000)
@@ -170,29 +150,15 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="ondas-bench-numbers-"))
-    env = _ondas_env(tmp) | {
-        "ONDAS_TASKS_BACKEND": "immediate",
-        "ONDAS_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "ondas.settings",
-    }
-    (tmp / "ondas-data").mkdir(exist_ok=True)
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SETUP.format(episodes=args.episodes, days=args.days),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
+    env = page_env(tmp)
+    printed = setup_run(
+        SETUP.format(episodes=args.episodes, days=args.days), env, timeout=1800
     )
-    if made.returncode:
-        print(made.stderr, file=sys.stderr)
+    if printed is None:
         return 2
-    cookie = made.stdout.split("COOKIE=")[1].split()[0]
-    show_id = int(made.stdout.split("SHOW=")[1].split()[0])
-    episode_id = int(made.stdout.split("EPISODE=")[1].split()[0])
+    cookie = printed["COOKIE"]
+    show_id = int(printed["SHOW"])
+    episode_id = int(printed["EPISODE"])
     print(
         f"1 show × {args.episodes} episodes × {args.days} days of roll-ups,"
         f" {args.connections} connections"
@@ -219,13 +185,15 @@ def main() -> int:
                 )
                 return 2
         s, c = args.seconds, args.connections
-        health, health_p50, health_p99, _ = _measure(base + "/healthz", s, c, cookie)
+        health, health_p50, health_p99, _ = measure_signed_in(
+            base + "/healthz", s, c, cookie
+        )
         print(
             f"  /healthz        {health:7.0f} req/s  p50 {health_p50:6.2f} ms"
             f"  p99 {health_p99:6.2f} ms"
         )
         for name, path in pages.items():
-            rate, p50, p99, bad = _measure(base + path, s, c, cookie)
+            rate, p50, p99, bad = measure_signed_in(base + path, s, c, cookie)
             ok = p50 < TARGET_P50_MS and not bad
             failed |= not ok
             print(

@@ -45,11 +45,11 @@ from audio_ranges import (  # noqa: E402 - the harness this builds on
     ONDAS,
     WRK,
     _free_port,
-    _ondas_env,
     _parse_wrk,
     _running,
 )
 from big_show import _get, _ms  # noqa: E402
+from page_runs import page_env, setup_run  # noqa: E402
 
 TARGET_P50_MS = 20.0
 TARGET_P99_MS = 100.0
@@ -195,24 +195,13 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="ondas-bench-search-"))
-    env = _ondas_env(tmp) | {
-        "ONDAS_TASKS_BACKEND": "immediate",
-        "ONDAS_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "ondas.settings",
-    }
-    (tmp / "ondas-data").mkdir(exist_ok=True)
+    env = page_env(tmp)
     began = time.monotonic()
-    made = subprocess.run(
-        [sys.executable, "-c", SETUP.format(shows=args.shows, episodes=args.episodes)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if made.returncode:
-        print(made.stderr, file=sys.stderr)
+    code = SETUP.format(shows=args.shows, episodes=args.episodes)
+    printed = setup_run(code, env, timeout=1800)
+    if printed is None:
         return 2
-    documents = int(made.stdout.split("DOCUMENTS=")[1].split()[0])
+    documents = int(printed["DOCUMENTS"])
     print(
         f"{args.shows} shows × {args.episodes} episodes: {documents} documents"
         f" (setup {time.monotonic() - began:.0f} s), {args.connections} connections"

@@ -34,9 +34,9 @@ QUERIES = {
     "episode report": 9,
     "studio dashboard": 5,
     "studio episode list": 5,
-    "search results": 2,
-    "search results signed in": 5,
-    "search suggest": 1,
+    "search results": 3,
+    "search results signed in": 6,
+    "search suggest": 3,
 }
 POSTGRESQL_QUERIES: dict[str, int] = {}
 
