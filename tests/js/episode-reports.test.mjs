@@ -1,11 +1,16 @@
 // What the episode player reports it played (episode-reports.js).
 import test from "node:test";
 import assert from "node:assert/strict";
+import { webcrypto } from "node:crypto";
 import {
   episodeReports,
   reportUrl,
   streamId,
 } from "../../src/ondas/web/static/ondas/episode-reports.js";
+
+// Browsers (and Node 19+) have crypto on the global object; Debian 12's
+// Node 18 keeps it in node:crypto.
+globalThis.crypto ??= webcrypto;
 
 function fakeRequest(answers) {
   const sent = [];
