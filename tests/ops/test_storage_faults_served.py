@@ -287,21 +287,71 @@ def test_a_read_only_database_file_is_a_503_and_recovers_without_a_restart(
         assert _ask(port, "GET", "/readyz", ready).status == 200
 
 
-def _in_own_mount_namespace() -> tuple[str, ...]:
-    """Run the server in a mount namespace of its own (as root, or as the
-    root of a user namespace), where its data directory can be a tiny tmpfs."""
-    unshare = ["unshare", "--mount", "--propagation", "private"]
+def _unshare() -> list[str]:
+    unshare = ["unshare", "--mount"]
     if os.geteuid() != 0:
         unshare.insert(1, "--map-root-user")
-    return (*unshare, "--")
+    return unshare
 
 
+def _private_namespace_works() -> bool:
+    """Whether ``unshare`` can make every mount private in a new namespace.
+
+    It cannot inside a chroot whose root is not a mount point (as
+    ``../shared/tools/fresh-debian`` builds): the kernel refuses to change the
+    propagation of a "/" that is only a directory (EINVAL)."""
+    probe = subprocess.run(
+        [*_unshare(), "--propagation", "private", "--", "true"],
+        capture_output=True,
+        timeout=10,
+    )
+    return probe.returncode == 0
+
+
+# The tiny tmpfs goes on the server's data directory, in a mount namespace of
+# its own whose mounts are all private, so nothing is seen outside it.
 FULL_DISK_BOOT = """
 set -e
 mount -t tmpfs -o size=4m,mode=0755 tmpfs "$DATA"
 cp "$SAVED"/ondas.sqlite3 "$DATA"/
 exec "$@"
 """
+# Where "/" cannot be made private (a chroot), a mount on the data directory
+# would propagate to the machine's own namespace. /dev/shm is a mount point
+# of its own there too: made private in the server's namespace only, a tmpfs
+# mounted below it stays inside that namespace, and the server's data
+# directory moves there.
+FULL_DISK_BOOT_IN_CHROOT = """
+set -e
+mount --make-private /dev/shm
+mount -t tmpfs -o size=4m,mode=0755 tmpfs "$DATA"
+cp "$SAVED"/ondas.sqlite3 "$DATA"/
+exec "$@"
+"""
+
+
+@contextmanager
+def _full_disk_boot(ready: Ready) -> Iterator[tuple[tuple[str, ...], Path]]:
+    """The command prefix that starts the server on a 4 MiB tmpfs, and the
+    server's data directory (as the server sees it)."""
+    if _private_namespace_works():
+        prefix = (*_unshare(), "--propagation", "private", "--")
+        yield (*prefix, "sh", "-c", FULL_DISK_BOOT, "sh"), ready.database.parent
+        return
+    shm = Path("/dev/shm")
+    assert os.path.ismount(shm), (
+        "cannot make a private mount namespace here (a chroot whose root is "
+        "not a mount point) and /dev/shm is not a mount point either: the "
+        "full-disk test has nowhere to mount its tmpfs without it showing "
+        "outside the server's namespace"
+    )
+    data = shm / f"ondas-full-disk-{os.getpid()}"
+    data.mkdir(mode=0o755)
+    try:
+        prefix = (*_unshare(), "--propagation", "unchanged", "--")
+        yield (*prefix, "sh", "-c", FULL_DISK_BOOT_IN_CHROOT, "sh"), data
+    finally:
+        data.rmdir()  # the tmpfs went with the server's namespace
 
 
 def _fill(directory: Path) -> Path:
@@ -327,13 +377,22 @@ def _fill(directory: Path) -> Path:
 def test_a_full_disk_is_a_503_and_the_write_goes_in_once_there_is_room(
     ready: Ready,
 ) -> None:
-    data = ready.database.parent
     saved = ready.site.root / "saved"
     saved.mkdir(exist_ok=True)
     shutil.copy2(ready.database, saved / "ondas.sqlite3")
-    boot = (*_in_own_mount_namespace(), "sh", "-c", FULL_DISK_BOOT, "sh")
-    env = {"DATA": str(data), "SAVED": str(saved), "ONDAS_MIN_FREE_MB": "1"}
-    with serving(ready, env=env, prefix=boot) as server:
+    with (
+        _full_disk_boot(ready) as (boot, data),
+        serving(
+            ready,
+            env={
+                "DATA": str(data),
+                "SAVED": str(saved),
+                "ONDAS_DATA_DIR": str(data),
+                "ONDAS_MIN_FREE_MB": "1",
+            },
+            prefix=boot,
+        ) as server,
+    ):
         port = server.port
         # The server's data directory, as the server sees it (its tmpfs).
         served = Path(f"/proc/{server.pid}/root") / str(data).lstrip("/")
