@@ -59,7 +59,7 @@ def test_exactly_one_minute_counts_one_byte_less_does_not(
 def test_five_ranges_that_together_pass_a_minute_are_one_download(
     episode: Episode,
 ) -> None:
-    chunk = 60_000
+    chunk = MINUTE // 5 + 1  # four are short of a minute, five pass it
     data = b"".join(
         line(
             episode,
@@ -97,17 +97,18 @@ def test_suffix_and_open_ranges_join_the_sum(episode: Episode) -> None:
     data = line(
         episode,
         status=206,
-        range_header=f"bytes=-{SIZE - 200_000}",
-        sent=SIZE - 200_000,
+        range_header="bytes=-200000",
+        sent=200_000,
     ) + line(
         episode,
         at=T0 + timedelta(seconds=5),
         status=206,
         range_header="bytes=150000-",
-        sent=60_000,
+        sent=140_000,
     )
     _ingest(data)
-    # 150,000..480,000: 330,000 bytes, past the minute.
+    # 280,000..480,000 alone is short of the minute (240,000 bytes); with
+    # 150,000..290,000 it is 150,000..480,000: 330,000 bytes, past it.
     assert DownloadWindow.objects.get().intervals == [[150_000, SIZE]]
     assert _downloads(episode) == 1
 
@@ -386,3 +387,75 @@ def test_a_listener_is_stored_once_per_day_for_the_show_and_for_each_episode(
             )
     ListenerDay.objects.create(day=day, show=episode.show, episode=None, listener="b")
     assert ListenerDay.objects.filter(episode=None).count() == 2
+
+
+def test_a_window_kept_across_batches_is_written_again_not_twice(
+    episode: Episode,
+) -> None:
+    """One range per batch: the run keeps the window between its batches and
+    writes it back under the id its first batch was given."""
+    chunk = MINUTE // 5 + 1  # four are short of a minute, five pass it
+    data = b"".join(
+        line(
+            episode,
+            at=T0 + timedelta(seconds=10 * i),
+            status=206,
+            range_header=f"bytes={i * chunk}-{(i + 1) * chunk - 1}",
+            sent=chunk,
+        )
+        for i in range(5)
+    )
+    report = log_ingest(stream=io.BytesIO(data), name="log", batch_lines=1)
+    assert report.downloads == 1
+    window = DownloadWindow.objects.get()
+    assert window.intervals == [[0, 5 * chunk]]
+
+
+def test_another_run_between_two_batches_is_seen_by_the_next_one(
+    episode: Episode,
+) -> None:
+    """Two logs of one listener read at once (two nodes' logs, say): a run's
+    next batch reads again the windows another run wrote since its last, so
+    the download the other run counted is not counted twice."""
+    half = MINUTE // 2 + 1
+
+    def part(n: int, at: int) -> bytes:
+        return line(
+            episode,
+            at=T0 + timedelta(seconds=at),
+            status=206,
+            range_header=f"bytes={n * half}-{(n + 1) * half - 1}",
+            sent=half,
+        )
+
+    first_log = part(0, 0) + part(1, 20)
+    other_log = part(2, 10)
+    real = ingest._batch_commit
+    calls = 0
+
+    def other_run_after_the_first_batch(**kwargs: object) -> None:
+        nonlocal calls
+        real(**kwargs)  # type: ignore[arg-type]
+        calls += 1
+        if calls == 1:
+            assert log_ingest(stream=io.BytesIO(other_log), name="b").downloads == 1
+
+    with mock.patch.object(ingest, "_batch_commit", other_run_after_the_first_batch):
+        report = log_ingest(stream=io.BytesIO(first_log), name="a", batch_lines=1)
+    assert report.downloads == 0  # the other run counted it
+    assert _downloads(episode) == 1
+    assert DownloadWindow.objects.count() == 1
+
+
+def test_forgetting_old_windows_makes_a_run_read_its_windows_again(
+    episode: Episode,
+) -> None:
+    run = ingest._Run()
+    with transaction.atomic():
+        version = ingest._windows_version_take()
+    run.version = version + 1
+    run.windows[(episode.pk, "a:198.51.100.7")] = []
+    analytics_forget(now=T0)
+    with transaction.atomic():
+        run.windows_check(ingest._windows_version_take())
+    assert run.windows == {}

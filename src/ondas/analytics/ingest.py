@@ -30,6 +30,7 @@ from ondas.analytics.models import (
     DownloadWindow,
     ListenerDay,
     LogCursor,
+    WindowsVersion,
 )
 from ondas.analytics.rows import (
     WINDOW_COLUMNS,
@@ -48,6 +49,10 @@ _DAY = timedelta(days=1)
 MALFORMED_SHOWN = 10
 DIGESTS_KEPT = 200_000
 SOURCES_KEPT = 200_000
+# Listeners' episodes whose windows a run keeps between batches, and the
+# listener days it knows are written: past these, forgotten (and read again).
+WINDOWS_KEPT = 300_000
+LISTENER_DAYS_KEPT = 500_000
 PREFETCH_CHUNK = 900
 
 
@@ -73,15 +78,29 @@ class _Audio:
 
 
 class _Run:
-    """State kept across the batches of one run: audio and salts."""
+    """State kept across the batches of one run: audio, salts, and the
+    download windows it read or wrote, so that the next batch asks the
+    database only about listeners it has not met yet."""
 
     def __init__(self) -> None:
+        self.windows: dict[tuple[int, str], list[Window]] = {}
+        # The windows' version (``WindowsVersion``) this run's last batch left.
+        self.version: int | None = None
+        self.listener_days: set[tuple[date, int, int | None, str]] = set()
         self.audio: dict[int, _Audio | None] = {}
         self.salts: dict[date, bytes] = {}
         self.digests: dict[tuple[str, date], tuple[str, str, str]] = {}
         self.sources: dict[tuple[str, str, str], str] = {}
         self.agents: dict[str, str | None] = {}
         self.rules = iab.agent_rules()
+
+    def windows_check(self, version: int) -> None:
+        """Forget the windows held when another writer wrote since this run's
+        last batch (or when too many are held): they are read again."""
+        if version != self.version or len(self.windows) > WINDOWS_KEPT:
+            self.windows.clear()
+        if len(self.listener_days) > LISTENER_DAYS_KEPT:
+            self.listener_days.clear()
 
     def excluded(self, user_agent: str) -> str | None:
         """``iab.AgentRules.excluded``, remembered: a log has few agents."""
@@ -144,7 +163,7 @@ class _Batch:
 
     def __init__(self, run: _Run) -> None:
         self.run = run
-        self.windows: dict[tuple[int, str], list[Window]] = {}
+        self.windows = run.windows
         self.new: list[Window] = []
         self.dirty: dict[int, Window] = {}
         self.episode_days: Counter[tuple[int, date]] = Counter()
@@ -171,14 +190,18 @@ class _Batch:
     def prefetch(self, wanted: list[tuple[int, str, datetime]]) -> None:
         """Load, in a few queries, the windows the batch's deliveries may join."""
         by_digest: dict[tuple[int, str], tuple[int, str]] = {}
+        times: list[datetime] = []
         for episode_id, source, at in wanted:
-            self.windows.setdefault((episode_id, source), [])
+            if (episode_id, source) in self.windows:
+                continue  # read or written by this run already
+            self.windows[(episode_id, source)] = []
+            times.append(at)
             for digest in self._digests(source, at.date()):
                 by_digest[(episode_id, digest)] = (episode_id, source)
         if not by_digest:
             return
-        first = min(at for _e, _s, at in wanted) - iab.WINDOW
-        last = max(at for _e, _s, at in wanted) + iab.WINDOW
+        first = min(times) - iab.WINDOW
+        last = max(times) + iab.WINDOW
         digests = sorted({digest for _e, digest in by_digest})
         for i in range(0, len(digests), PREFETCH_CHUNK):
             for row in DownloadWindow.objects.filter(
@@ -233,6 +256,14 @@ class _Batch:
             )
             windows.append(window)
             self.new.append(window)
+        if window.counted_on is not None:
+            # Counted: what else it is sent within its 24 hours changes no
+            # count, so only an earlier start is written (a line out of order).
+            if at < window.started_at:
+                window.started_at = at
+                if window.pk is not None:
+                    self.dirty[window.pk] = window
+            return
         coverage = iab.Coverage(intervals=window.intervals, loose=window.loose_bytes)
         start = iab.range_start(
             range_header=delivery.range, status=delivery.status, size=audio.size
@@ -257,19 +288,22 @@ class _Batch:
         windows_write(changed=list(self.dirty.values()), new=self.new)
         new_episode: Counter[tuple[int, date]] = Counter()
         new_show: Counter[tuple[int, date]] = Counter()
-        if self.listener_days:
+        # Listener days this run wrote or found are never asked about again.
+        unknown = self.listener_days - self.run.listener_days
+        if unknown:
             existing = set(
                 ListenerDay.objects.filter(
-                    day__in={k[0] for k in self.listener_days},
-                    listener__in={k[3] for k in self.listener_days},
+                    day__in={k[0] for k in unknown},
+                    listener__in={k[3] for k in unknown},
                 ).values_list("day", "show_id", "episode_id", "listener")
             )
-            fresh = self.listener_days - existing
+            fresh = unknown - existing
             insert_many(
                 ListenerDay,
                 ("day", "show_id", "episode_id", "listener"),
                 list(fresh),
             )
+            self.run.listener_days |= unknown
             for d, s, e, _listener in fresh:
                 if e is None:
                     new_show[(s, d)] += 1
@@ -277,6 +311,17 @@ class _Batch:
                     new_episode[(e, d)] += 1
         rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
         rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
+
+
+def _windows_version_take() -> int:
+    """Lock the windows' version (the batches of every run, and the
+    forgetting, take their turns on it), bump it, and return it as it was."""
+    state = WindowsVersion.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        WindowsVersion.objects.get_or_create(pk=1)
+        state = WindowsVersion.objects.select_for_update().get(pk=1)
+    WindowsVersion.objects.filter(pk=1).update(version=state.version + 1)
+    return state.version
 
 
 def _read_first_line(stream: BinaryIO) -> bytes | None:
@@ -317,6 +362,8 @@ def _batch_commit(
     report: IngestReport,
 ) -> None:
     cursor = LogCursor.objects.select_for_update().get(pk=cursor_pk)
+    version = _windows_version_take()
+    run.windows_check(version)
     batch = _Batch(run)
     malformed = 0
     accepted: list[tuple[Delivery, _Audio, str]] = []
@@ -334,6 +381,7 @@ def _batch_commit(
     for delivery, audio, source in accepted:
         batch.apply(delivery, audio, source)
     batch.save()
+    run.version = version + 1
     cursor.offset += consumed
     cursor.lines += len(lines)
     cursor.malformed += malformed
@@ -405,6 +453,7 @@ def analytics_forget(*, now: datetime) -> int:
     salts went.
     """
     today = now.date()
+    _windows_version_take()  # a run holding windows reads them again
     DownloadWindow.objects.filter(started_at__lt=now - 3 * iab.WINDOW).delete()
     deleted, _ = DaySalt.objects.filter(day__lt=today - _DAY).delete()
     return deleted

@@ -38,16 +38,18 @@ class Delivery:
 
 def _text(record: dict[str, object], key: str) -> str:
     value = record.get(key)
-    if value is None:
-        return ""
-    text = str(value)
-    return "" if text == "-" else text
+    if type(value) is not str:
+        if value is None:
+            return ""
+        value = str(value)
+    return "" if value == "-" else value
 
 
 def delivery_parse(raw: bytes) -> Delivery:
     """Read one line; raise MalformedLine when it is not a delivery record."""
     try:
-        record = json.loads(raw)
+        # UTF-8 as both writers write it (json.loads would first guess it).
+        record = json.loads(raw.decode())
         if not isinstance(record, dict):
             raise MalformedLine("not an object")
         time = datetime.fromisoformat(str(record["time"]))

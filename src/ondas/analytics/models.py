@@ -40,6 +40,18 @@ class LogCursor(models.Model):
         return f"{self.name}@{self.offset}"
 
 
+class WindowsVersion(models.Model):
+    """One row, bumped by every write to the download windows (a batch of the
+    ingest, the forgetting of old ones): a run of the ingest keeps the
+    windows it has read or written in memory from one batch to the next
+    only while the version is the one its own last batch left."""
+
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
 class DownloadWindow(models.Model):
     """One listener's fetches of one episode within 24 hours of its start."""
 

@@ -21,6 +21,9 @@ from ondas.analytics.models import (
 
 # Ids per DELETE ... IN (...): under SQLite's old 999-parameter limit.
 DELETE_CHUNK = 900
+# Rows per INSERT ... RETURNING: six parameters a row, under the 32,766 of
+# SQLite's current builds and PostgreSQL's 65,535.
+RETURNING_CHUNK = 1000
 
 
 @dataclass(slots=True)
@@ -51,15 +54,19 @@ def insert_many(
     model: type[DownloadWindow] | type[ListenerDay],
     attnames: tuple[str, ...],
     rows: list[tuple[Any, ...]],
-) -> None:
+    *,
+    returning: bool = False,
+) -> list[int]:
     """INSERT plain rows by one executemany: no model instances.
 
     Dates, times and JSON are adapted by the database's own operations, as
     the ORM adapts them (``_adapter``), so the rows read back the same on
-    SQLite and PostgreSQL.
+    SQLite and PostgreSQL. With ``returning``, one multi-row INSERT that
+    answers the new ids in the order of ``rows`` (what Django's bulk_create
+    relies on, on both databases); else no ids.
     """
     if not rows:
-        return
+        return []
     fields = [cast(Field[Any, Any], model._meta.get_field(name)) for name in attnames]
     adapters = [_adapter(field) for field in fields]
     quote = connection.ops.quote_name
@@ -80,7 +87,17 @@ def insert_many(
     else:
         params = rows
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if not returning:
+            cursor.executemany(sql, params)
+            return []
+        one = "({})".format(", ".join(["%s"] * len(fields)))
+        head = sql[: sql.index(" VALUES ")]
+        cursor.execute(
+            f"{head} VALUES {', '.join([one] * len(params))} "
+            f"RETURNING {quote(model._meta.pk.column)}",
+            [value for row in params for value in row],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _adapter(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
@@ -115,7 +132,17 @@ def windows_write(*, changed: list[Window], new: list[Window]) -> None:
         )
         for w in new
     ]
-    insert_many(DownloadWindow, WINDOW_COLUMNS, values)
+    # The new windows learn their ids, so a run that keeps them for its next
+    # batches (``ingest._Run``) can write them again as changed ones.
+    for i in range(0, len(new), RETURNING_CHUNK):
+        ids = insert_many(
+            DownloadWindow,
+            WINDOW_COLUMNS,
+            values[i : i + RETURNING_CHUNK],
+            returning=True,
+        )
+        for window, pk in zip(new[i : i + RETURNING_CHUNK], ids, strict=True):
+            window.pk = pk
     insert_many(
         DownloadWindow,
         ("id", *WINDOW_COLUMNS),
