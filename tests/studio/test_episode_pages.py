@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now as timezone_now
 from pytest_django.fixtures import Settings
 
@@ -680,3 +682,31 @@ def test_the_episode_pages_speak_spanish(
     for name, page in pages.items():
         for text in english:
             assert text not in page, (name, text)
+
+
+def _dashboard_counts(client: Client) -> list[str]:
+    row = client.get("/studio/").content.decode().split("Ondas en Vivo")[1]
+    return re.findall(r"<td>(\d+)</td>", row.split("</tr>")[0])
+
+
+def test_the_dashboard_counts_follow_every_write_and_the_clock(
+    client: Client, cast: Cast, settings: Settings
+) -> None:
+    """The counts are kept in the cache under the show's content stamp: a new
+    draft, a deletion and a scheduled episode coming out by the clock alone
+    each show at once, and a second look reads no episode."""
+    signed_in(client, cast.owner)
+    at = timezone_now() + timedelta(hours=2)
+    episode = draft(cast.show, "Programado")
+    assert _dashboard_counts(client) == ["1", "1", "0"]  # episodes, drafts, scheduled
+    with CaptureQueriesContext(connection) as again:
+        assert _dashboard_counts(client) == ["1", "1", "0"]
+    assert not [q for q in again.captured_queries if "catalog_episode" in q["sql"]]
+    draft(cast.show, "Otro")
+    assert _dashboard_counts(client) == ["2", "2", "0"]
+    episode.status = Episode.Status.PUBLISHED
+    episode.published_at = at
+    episode.save()
+    assert _dashboard_counts(client) == ["2", "1", "1"]
+    settings.ONDAS_CLOCK_SHIFT = timedelta(hours=3)
+    assert _dashboard_counts(client) == ["2", "1", "0"]

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Audiobook, Category, Episode, Show, ShowCategory
+from ondas.catalog.selectors import show_content_stamp
 from ondas.catalog.visibility import episode_upcoming_q
 from ondas.ingest.models import FeedSource
 from ondas.ingest.selectors import feed_import_allowed, show_is_feed_managed
@@ -23,6 +25,9 @@ Target = Show | Audiobook
 # The fields of an imported show that each refresh sets from its feed
 # (catalog.services.show_update_from_feed): the studio shows them read-only.
 FEED_OWNED_FIELDS = ("title", "author", "description", "language", "explicit")
+# How long a show's episode counts stay in the cache (under its content
+# version, so a write makes them unreachable at once): memory, not freshness.
+COUNTS_SECONDS = 3600
 
 
 def target_filter(target: Target) -> Q:
@@ -81,8 +86,48 @@ class DashboardRow:
         return "shows" if self.kind == "show" else "books"
 
 
+def _episode_counts(*, shows: list[Show], now: datetime) -> dict[int, dict[str, int]]:
+    """Each show's episodes, scheduled ones and drafts, by show id.
+
+    Kept in the cache under the show's content stamp (``catalog.selectors``):
+    every write of an episode bumps the show's version, and a scheduled
+    episode going live changes the stamp too, so a kept count is the one a
+    fresh read would give, without reading the episodes again.
+    """
+    keep = {
+        show.pk: "studio.counts:" + show_content_stamp(show=show, now=now).key
+        for show in shows
+    }
+    kept = cache.get_many(keep.values())
+    counts: dict[int, dict[str, int]] = {
+        pk: kept[key] for pk, key in keep.items() if key in kept
+    }
+    missing = [show.pk for show in shows if show.pk not in counts]
+    if not missing:
+        return counts
+    fresh: dict[int, dict[str, int]] = {pk: {} for pk in missing}
+    for row in (
+        Episode.objects.filter(show_id__in=missing)
+        .order_by()
+        .values("show_id")
+        .annotate(
+            items=Count("pk", filter=~Q(status=Episode.Status.DELETED)),
+            scheduled=Count("pk", filter=episode_upcoming_q(now=now)),
+            drafts=Count("pk", filter=Q(status=Episode.Status.DRAFT)),
+        )
+    ):
+        show_id = row.pop("show_id")
+        fresh[show_id] = row
+    cache.set_many(
+        {keep[pk]: row for pk, row in fresh.items()},
+        COUNTS_SECONDS,
+    )
+    return counts | fresh
+
+
 def studio_dashboard(*, user: User, now: datetime) -> list[DashboardRow]:
-    """The shows and books this person has a role on, with counts; four queries.
+    """The shows and books this person has a role on, with counts; three
+    queries, four when a show's counts are not in the cache.
 
     The episode counts come from one grouped read of the episodes table (the
     ``catalog_ep_show_state`` index covers it), not from joins on every show:
@@ -96,17 +141,9 @@ def studio_dashboard(*, user: User, now: datetime) -> list[DashboardRow]:
     )
     show_ids = [m.show_id for m in memberships if m.show_id is not None]
     book_ids = [m.audiobook_id for m in memberships if m.audiobook_id is not None]
-    counts = {
-        row["show_id"]: row
-        for row in Episode.objects.filter(show_id__in=show_ids)
-        .order_by()
-        .values("show_id")
-        .annotate(
-            items=Count("pk", filter=~Q(status=Episode.Status.DELETED)),
-            scheduled=Count("pk", filter=episode_upcoming_q(now=now)),
-            drafts=Count("pk", filter=Q(status=Episode.Status.DRAFT)),
-        )
-    }
+    counts = _episode_counts(
+        shows=[m.show for m in memberships if m.show is not None], now=now
+    )
     followed = set(
         FeedSource.objects.filter(show_id__in=show_ids).values_list(
             "show_id", flat=True
