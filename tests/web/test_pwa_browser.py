@@ -5,10 +5,12 @@ across pages (player-handoff.js)."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page
+from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from ondas.accounts.models import User
@@ -39,6 +41,13 @@ session.setPositionState = (state) => {
   setPosition(state);
 };
 """
+
+
+def watched(page: Page) -> list[str]:
+    """The page's script errors, to assert none at the end."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
 
 
 def wait_playing_from(page: Page, seconds: float) -> None:
@@ -82,6 +91,7 @@ def test_manifest_and_service_worker_register(
     page_faults_episode: Episode,
 ) -> None:
     page = new_page(browser, contexts)
+    errors = watched(page)
     page.goto(serial_server.url + "/")
 
     href = page.locator('link[rel="manifest"]').get_attribute("href")
@@ -117,6 +127,42 @@ def test_manifest_and_service_worker_register(
         }"""
     )
     assert all(u.startswith("/static/") or u == "/offline/" for u in urls), urls
+    assert errors == [], errors
+
+
+CACHE_NAMES = (
+    "caches.keys().then((names) => names.filter((n) => n.startsWith('ondas-')))"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_updates_when_a_static_file_changes(
+    browser: Browser,
+    contexts: list[BrowserContext],  # noqa: F811
+    serial_server: LiveServer,  # noqa: F811
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    extra = tmp_path / "static"
+    extra.mkdir()
+    (extra / "ondas-extra.css").write_text("body { color: red }")
+    settings.STATICFILES_DIRS = [str(extra)]
+    settings.DEBUG = True  # the version is worked out again on every request
+    page = new_page(browser, contexts)
+    errors = watched(page)
+    page.goto(serial_server.url + "/")
+    wait_for_worker(page)
+    first = page.evaluate(CACHE_NAMES)
+    assert first == [f"ondas-{pwa.static_version()}"]
+
+    (extra / "ondas-extra.css").write_text("body { color: blue }")  # a deploy
+    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+
+    second = f"ondas-{pwa.static_version()}"
+    assert second != first[0]
+    page.wait_for_function(f"() => {CACHE_NAMES}.then((n) => n.join() === '{second}')")
+    assert page.evaluate("navigator.serviceWorker.controller !== null") is True
+    assert errors == [], errors
 
 
 @pytest.mark.django_db(transaction=True)
@@ -127,6 +173,7 @@ def test_offline_page_in_the_visitor_s_language(
     demo_catalog: Show,
 ) -> None:
     page = new_page(browser, contexts)
+    errors = watched(page)
     page.goto(serial_server.url + "/")
     wait_for_worker(page)
     page.context.set_offline(True)
@@ -150,6 +197,7 @@ def test_offline_page_in_the_visitor_s_language(
     page.get_by_role("button", name="Try again").click()
     page.wait_for_selector("#site-search-q")  # the real page, back online
     assert page.url.endswith(reverse("web:audiobook-list"))
+    assert errors == [], errors
 
 
 @pytest.mark.django_db(transaction=True)
@@ -160,6 +208,7 @@ def test_media_session_follows_chapters_and_next_track_moves_on(
     page_faults_episode: Episode,
 ) -> None:
     page = new_page(browser, contexts)
+    errors = watched(page)
     page.add_init_script(RECORD_MEDIA_SESSION)
     page.goto(show_url(serial_server, page_faults_episode))
     page.locator(
@@ -214,6 +263,7 @@ def test_media_session_follows_chapters_and_next_track_moves_on(
     )
     page.evaluate("window.__media.handlers.pause()")
     page.wait_for_function("() => navigator.mediaSession.playbackState === 'paused'")
+    assert errors == [], errors
 
 
 @pytest.mark.django_db(transaction=True)
@@ -224,6 +274,7 @@ def test_listening_goes_on_across_pages_at_the_same_second(
     page_faults_episode: Episode,
 ) -> None:
     page = new_page(browser, contexts)
+    errors = watched(page)
     page.goto(show_url(serial_server, page_faults_episode))
     page.locator(
         '#episode-cpu-and-kernel-page-faults a.chapter-link[data-start="720"]'
@@ -269,6 +320,7 @@ def test_listening_goes_on_across_pages_at_the_same_second(
     page.wait_for_selector("#player:not([hidden])")
     page.wait_for_timeout(800)
     assert page.evaluate("document.getElementById('player-audio').paused") is True
+    assert errors == [], errors
 
 
 @pytest.mark.django_db(transaction=True)
@@ -282,6 +334,7 @@ def test_an_exclusive_episode_goes_on_for_its_subscriber_and_not_after_sign_out(
     audio_path = reverse("playback:audio", args=[episode.audio_id])
     show_path = reverse("web:show-detail", args=[episode.show.slug])
     page = new_page(browser, contexts)
+    errors = watched(page)
     audio_requests: list[str] = []
     page.on(
         "request",
@@ -318,3 +371,4 @@ def test_an_exclusive_episode_goes_on_for_its_subscriber_and_not_after_sign_out(
     assert page.locator("#player").is_hidden()
     assert audio_requests == []
     assert audio_path not in stored_text()
+    assert errors == [], errors
