@@ -82,7 +82,7 @@ async function page(request) {
     return await fetch(request);
   } catch (error) {
     const cache = await caches.open(CACHE);
-    const offline = await cache.match(CONFIG.offline);
+    const offline = await cache.match(CONFIG.offline, { ignoreVary: true });
     if (offline) {
       return offline;
     }
