@@ -16,6 +16,7 @@ from pytest_django.live_server_helper import LiveServer
 from ondas.accounts.models import User
 from ondas.catalog.models import Episode, Show
 from ondas.web import pwa
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.playback.test_book_browser import (  # noqa: F401 (fixtures)
     contexts,
     new_page,
@@ -372,3 +373,52 @@ def test_an_exclusive_episode_goes_on_for_its_subscriber_and_not_after_sign_out(
     assert audio_requests == []
     assert audio_path not in stored_text()
     assert errors == [], errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_the_default_autoplay_policy_a_click_plays_on_a_typed_address_waits(
+    browser: Browser,
+    serial_server: LiveServer,  # noqa: F811
+    page_faults_episode: Episode,
+) -> None:
+    """The other tests' chromium lets pages play without a gesture; this one
+    keeps chromium's own rule. A link clicked carries the listener's gesture
+    to the next page, which plays on; an address typed in does not, and the
+    bar waits, paused at the second it was left at, for a press."""
+    args = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")]
+    strict = browser.browser_type.launch(executable_path=str(CHROMIUM), args=args)
+    try:
+        page = strict.new_page()
+        page.set_default_timeout(10_000)
+        errors = watched(page)
+        page.goto(show_url(serial_server, page_faults_episode))
+        page.locator(
+            '#episode-cpu-and-kernel-page-faults a.chapter-link[data-start="720"]'
+        ).click()
+        wait_playing_from(page, 721)
+
+        left_at = audio_time(page)
+        page.get_by_role("link", name="Explorar").click()
+        page.wait_for_url("**/browse/")
+        wait_playing_from(page, left_at - 0.5)
+
+        page.goto(serial_server.url + reverse("web:audiobook-list"))  # typed
+        page.wait_for_selector("#player:not([hidden])")
+        page.wait_for_function(
+            "() => document.getElementById('player-audio').readyState >= 1"
+        )
+        page.wait_for_timeout(500)
+        state = page.evaluate(
+            """() => {
+                const audio = document.getElementById("player-audio");
+                return {paused: audio.paused, time: audio.currentTime,
+                        label: document.getElementById("player-toggle")
+                                       .getAttribute("aria-label")};
+            }"""
+        )
+        assert state["paused"] is True
+        assert state["label"] == "Reproducir"
+        assert float(state["time"]) > left_at  # where the last page left off
+        assert errors == [], errors
+    finally:
+        strict.close()
