@@ -187,3 +187,105 @@ test("the Media Session gets every action and a position inside the item", () =>
   assert.deepEqual(session.state, { duration: 300, playbackRate: 2, position: 300 });
   core.setPositionState(null, 300, 1, 1); // no Media Session: nothing happens
 });
+
+test("the lock screen shows the item and the chapter playing as it changes", () => {
+  class FakeMetadata {
+    constructor(init) {
+      Object.assign(this, init);
+    }
+  }
+  const made = [];
+  const session = {
+    set metadata(value) {
+      made.push(value);
+    },
+    setActionHandler() {},
+    setPositionState(state) {
+      this.state = state;
+    },
+  };
+  const lock = core.mediaSession({ mediaSession: session }, FakeMetadata, "https://ondas.test/shows/x/");
+  lock.show({
+    title: "CPU and Kernel Page Faults",
+    artist: "The Backend Engineering Show",
+    album: "The Backend Engineering Show",
+    artwork: "/media/artwork/backend.png",
+    chapters,
+  });
+  lock.chapter("Copy-on-write");
+  lock.chapter("Copy-on-write"); // the same chapter: not made again
+  lock.chapter("Questions");
+  lock.chapter("");
+
+  assert.equal(made.length, 4);
+  assert.ok(made.every((value) => value instanceof FakeMetadata));
+  assert.deepEqual(
+    made.map((value) => value.album),
+    ["The Backend Engineering Show", "Copy-on-write", "Questions", "The Backend Engineering Show"]
+  );
+  const last = made[3];
+  assert.equal(last.title, "CPU and Kernel Page Faults");
+  assert.equal(last.artist, "The Backend Engineering Show");
+  assert.deepEqual(last.artwork, [{ src: "https://ondas.test/media/artwork/backend.png" }]);
+  assert.deepEqual(
+    last.chapterInfo.map((c) => [c.title, c.startTime]),
+    [["Intro", 0], ["Copy-on-write", 120], ["Questions", 600]]
+  );
+
+  lock.position(900, 1.5, 130);
+  assert.deepEqual(session.state, { duration: 900, playbackRate: 1.5, position: 130 });
+  lock.playing(true);
+  assert.equal(session.playbackState, "playing");
+  lock.playing(false);
+  assert.equal(session.playbackState, "paused");
+});
+
+test("a new item starts without the last one's chapter; no session, no errors", () => {
+  const made = [];
+  const session = {
+    set metadata(value) {
+      made.push(value);
+    },
+  };
+  const lock = core.mediaSession({ mediaSession: session }, Object, "https://ondas.test/");
+  lock.chapter("before any item"); // nothing to show it on
+  lock.show({ title: "One", artist: "Show", album: "Show", chapters: [] });
+  lock.chapter("Part two");
+  lock.show({ title: "Two", artist: "Show", album: "Show" });
+  assert.deepEqual(made.map((m) => [m.title, m.album]), [["One", "Show"], ["One", "Part two"], ["Two", "Show"]]);
+  assert.deepEqual(made[2].artwork, []);
+
+  const none = core.mediaSession({}, undefined, "https://ondas.test/");
+  assert.equal(none.session, null);
+  none.show({ title: "x" });
+  none.chapter("y");
+  none.position(10, 1, 5);
+  none.playing(true);
+  none.handle({});
+});
+
+test("the Media Session actions drive the player: ±15/30 s, seek, chapters", () => {
+  const handlers = {};
+  const session = { setActionHandler: (action, handler) => (handlers[action] = handler) };
+  const calls = [];
+  const lock = core.mediaSession({ mediaSession: session }, Object, "https://ondas.test/");
+  lock.handle({
+    play: () => calls.push("play"),
+    pause: () => calls.push("pause"),
+    skip: (s) => calls.push(["skip", s]),
+    seekTo: (s) => calls.push(["seek", s]),
+    previousChapter: () => calls.push("prev"),
+    nextChapter: () => calls.push("next"),
+  });
+  for (const action of ["play", "pause", "seekbackward", "seekforward", "seekto", "previoustrack", "nexttrack"]) {
+    assert.equal(typeof handlers[action], "function", action);
+  }
+  handlers.play();
+  handlers.pause();
+  handlers.seekbackward();
+  handlers.seekforward();
+  handlers.seekto({ seekTime: 2070, fastSeek: true });
+  handlers.nexttrack();
+  handlers.previoustrack();
+  assert.deepEqual(calls, ["play", "pause", ["skip", -15], ["skip", 30], ["seek", 2070], "next", "prev"]);
+});

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from ondas.web import views, views_numbers
+from ondas.web import views, views_numbers, views_pwa
 
 
 class _Tables:
@@ -41,6 +41,13 @@ urlpatterns = [
     path("search/", views.search_view, name="search"),
     path("search/suggest/", views.search_suggest_view, name="search-suggest"),
     path("privacy/", views.privacy_view, name="privacy"),
+    path(
+        "manifest.<str:language>.webmanifest",
+        views_pwa.manifest_view,
+        name="manifest",
+    ),
+    path("sw.js", views_pwa.service_worker_view, name="service-worker"),
+    path("offline/", views_pwa.offline_view, name="offline"),
     path("books/", views.audiobook_list_view, name="audiobook-list"),
     path(
         "books/<slug:book_slug>/",

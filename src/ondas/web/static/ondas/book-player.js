@@ -30,7 +30,7 @@ import * as core from "./player-core.js";
   var request = requester(window.fetch.bind(window), function () {
     return csrfToken(document, root);
   });
-  var media = core.mediaSessionOf(navigator);
+  var media = core.mediaSession(navigator, window.MediaMetadata, document.baseURI);
   var device = deviceId.bind(null, stored);
 
   // The book in the page -----------------------------------------------------
@@ -189,7 +189,7 @@ import * as core from "./player-core.js";
     core.renderSeek(ui, at, total, dragging(), t);
     renderChapter(at);
     if (partIndex >= 0) {
-      core.setPositionState(media, total, audio.playbackRate, at);
+      media.position(total, audio.playbackRate, at);
     }
   }
 
@@ -210,6 +210,7 @@ import * as core from "./player-core.js";
       }
     });
     ui.chapter.textContent = chapters[index] ? chapters[index].title : "\u2014";
+    media.chapter(chapters[index] ? chapters[index].title : "");
   }
 
   function renderPlaying() {
@@ -223,7 +224,7 @@ import * as core from "./player-core.js";
     }
     ui.toggle.setAttribute("aria-label", label);
     ui.toggle.disabled = locked;
-    core.setPlaybackState(media, playing);
+    media.playing(playing);
   }
 
   function say(text) {
@@ -471,13 +472,9 @@ import * as core from "./player-core.js";
   function start() {
     ui.body.hidden = false;
     setSpeed(stored.read(core.KEY_SPEED) || 1);
-    core.setMediaHandlers(media, player);
-    core.setMediaMetadata(media, window.MediaMetadata, document.baseURI, {
-      title: root.dataset.title || document.title,
-      artist: root.dataset.author || "",
-      album: root.dataset.title || "",
-      artwork: root.dataset.artwork || "",
-    });
+    media.handle(player);
+    var title = root.dataset.title || document.title;
+    media.show({ title: title, artist: root.dataset.author || "", album: title, artwork: root.dataset.artwork || "", chapters: chapters }); // prettier-ignore
     renderTime();
     renderPlaying();
     marks.load();

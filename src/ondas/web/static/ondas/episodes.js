@@ -22,12 +22,10 @@ export function episodeFromElement(element) {
     url: element.dataset.url || "",
     artwork: element.dataset.artwork || "",
     duration: Number(element.dataset.duration) || 0,
+    exclusive: element.hasAttribute("data-exclusive"),
+    api: element.dataset.api || "",
     chapters: chapters,
   };
-}
-
-export function isEpisode(value) {
-  return Boolean(value && value.id && value.src && Array.isArray(value.chapters));
 }
 
 export function episodeElements(episodeId) {

@@ -336,17 +336,68 @@ export function setMediaHandlers(session, player) {
   });
 }
 
+/**
+ * What the lock screen shows for ``item`` ({title, artist, album, artwork,
+ * chapter, chapters}): the item's title, the show or author as the artist,
+ * and the chapter playing as the album while there is one (title and artist
+ * stay put as chapters change). ``chapterInfo`` lists the chapters for the
+ * browsers that show them.
+ */
+export function mediaMetadataInit(item, baseURI) {
+  const artwork = item.artwork ? [{ src: new URL(item.artwork, baseURI).href }] : [];
+  return {
+    title: item.title,
+    artist: item.artist,
+    album: item.chapter || item.album,
+    artwork: artwork,
+    chapterInfo: (item.chapters || []).map((chapter) => ({
+      title: chapter.title,
+      startTime: chapter.start,
+      artwork: artwork,
+    })),
+  };
+}
+
 /** Title, artist and artwork for the lock screen (``MediaMetadata`` is the page's). */
 export function setMediaMetadata(session, MediaMetadata, baseURI, item) {
   if (!session || typeof MediaMetadata !== "function") {
     return;
   }
-  session.metadata = new MediaMetadata({
-    title: item.title,
-    artist: item.artist,
-    album: item.album,
-    artwork: item.artwork ? [{ src: new URL(item.artwork, baseURI).href }] : [],
-  });
+  session.metadata = new MediaMetadata(mediaMetadataInit(item, baseURI));
+}
+
+/**
+ * The lock screen for one player: ``show(item)`` when the item changes,
+ * ``chapter(title)`` as the position crosses chapters (the metadata is made
+ * again only when the title differs), ``position`` and ``playing`` as the
+ * audio moves.
+ */
+export function mediaSession(nav, MediaMetadata, baseURI) {
+  const session = mediaSessionOf(nav);
+  let item = null;
+  return {
+    session: session,
+    handle(player) {
+      setMediaHandlers(session, player);
+    },
+    show(next) {
+      item = Object.assign({}, next, { chapter: next.chapter || "" });
+      setMediaMetadata(session, MediaMetadata, baseURI, item);
+    },
+    chapter(title) {
+      if (!item || item.chapter === (title || "")) {
+        return;
+      }
+      item.chapter = title || "";
+      setMediaMetadata(session, MediaMetadata, baseURI, item);
+    },
+    position(end, rate, at) {
+      setPositionState(session, end, rate, at);
+    },
+    playing(flag) {
+      setPlaybackState(session, flag);
+    },
+  };
 }
 
 export function setPositionState(session, end, rate, at) {

@@ -7,18 +7,21 @@
  * data-title), so the player needs no API. What the listener did is kept in
  * localStorage: the chosen speed, the last episode, and the position in each
  * episode (saved every few seconds, on pause and when the page goes away).
+ * A page left while playing hands over to the next one in the same tab,
+ * which plays on from the same second (player-handoff.js: how, and why an
+ * exclusive episode's audio address is never stored).
  * For a signed-in listener it also reports what was played
  * (episode-reports.js), for the show's listening numbers.
  */
 import * as core from "./player-core.js";
-import { episodeElements, episodeFromElement, isEpisode, revealScripted } from "./episodes.js";
+import { episodeElements, episodeFromElement, revealScripted } from "./episodes.js";
+import * as handoff from "./player-handoff.js";
 import { csrfToken, requester } from "./book-api.js";
 import { episodeReports } from "./episode-reports.js";
 
 (function () {
-  var KEY_LAST = "ondas.last";
+  var KEY_LAST = handoff.KEY_LAST;
   var KEY_POSITION = "ondas.position.";
-  var KEY_PLAYING = "ondas.playing";
   var SAVE_EVERY_MS = 5000;
   var stored = core.store(function () {
     return window.localStorage;
@@ -26,6 +29,9 @@ import { episodeReports } from "./episode-reports.js";
   var readJSON = stored.read;
   var writeJSON = stored.write;
   var forget = stored.forget;
+  var tab = core.store(function () {
+    return window.sessionStorage;
+  });
 
   function savedPosition(episodeId) {
     var saved = readJSON(KEY_POSITION + episodeId);
@@ -38,7 +44,7 @@ import { episodeReports } from "./episode-reports.js";
   // Text -------------------------------------------------------------------
 
   var t = core.translator(core.readStrings(document, "ondas-player-strings"));
-  var media = core.mediaSessionOf(navigator);
+  var media = core.mediaSession(navigator, window.MediaMetadata, document.baseURI);
 
   // The player -------------------------------------------------------------
 
@@ -140,11 +146,12 @@ import { episodeReports } from "./episode-reports.js";
     episodeElements(current.id).forEach(function (el) {
       el.classList.add("is-current");
     });
-    core.setMediaMetadata(media, window.MediaMetadata, document.baseURI, {
+    media.show({
       title: current.title,
       artist: current.show,
       album: current.show,
       artwork: current.artwork,
+      chapters: current.chapters,
     });
     renderTime();
     renderPlaying();
@@ -170,6 +177,7 @@ import { episodeReports } from "./episode-reports.js";
     chapterIndex = index;
     var chapter = chapters[index];
     ui.chapter.textContent = chapter ? chapter.title : "";
+    media.chapter(chapter ? chapter.title : "");
     ui.chapterRow.hidden = !chapter;
     document.querySelectorAll(".chapter.is-current").forEach(function (row) {
       row.classList.remove("is-current");
@@ -210,7 +218,7 @@ import { episodeReports } from "./episode-reports.js";
       var resumeAt = mine ? position() : savedPosition(el.dataset.episodeId);
       label.textContent = resumeAt >= 1 ? t("resumeAt", { time: core.clock(resumeAt) }) : t("play");
     });
-    core.setPlaybackState(media, playing);
+    media.playing(playing);
   }
 
   function showError(message) {
@@ -220,7 +228,7 @@ import { episodeReports } from "./episode-reports.js";
 
   function setPositionState() {
     if (current && loadedId === current.id) {
-      core.setPositionState(media, duration(), audio.playbackRate, audio.currentTime);
+      media.position(duration(), audio.playbackRate, audio.currentTime);
     }
   }
 
@@ -239,7 +247,7 @@ import { episodeReports } from "./episode-reports.js";
     }
     current = episode;
     pendingStart = typeof startAt === "number" ? startAt : savedPosition(episode.id);
-    writeJSON(KEY_LAST, episode);
+    writeJSON(KEY_LAST, handoff.keepable(episode));
     renderEpisode();
   }
 
@@ -386,6 +394,7 @@ import { episodeReports } from "./episode-reports.js";
     listening.stop();
     listening.send(false);
     renderPlaying();
+    setPositionState();
     savePosition(true);
   });
   audio.addEventListener("ratechange", setPositionState);
@@ -445,8 +454,8 @@ import { episodeReports } from "./episode-reports.js";
   window.addEventListener("pagehide", function () {
     listening.send(true);
     savePosition(true);
-    // Carry on on the next page if it was playing when the listener left.
-    writeJSON(KEY_PLAYING, isPlaying());
+    // The next page of this tab plays on only if this one was playing.
+    handoff.leave(tab, isPlaying() ? current.id : null, audio.currentTime, Date.now());
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") {
@@ -461,7 +470,7 @@ import { episodeReports } from "./episode-reports.js";
     revealScripted(document);
     var savedSpeed = readJSON(core.KEY_SPEED);
     setSpeed(savedSpeed === null ? 1 : savedSpeed);
-    core.setMediaHandlers(media, player);
+    media.handle(player);
 
     // An episode page opened at ?t=SECONDS starts there; otherwise the bar
     // comes back with the last episode, paused where the listener left it.
@@ -471,23 +480,18 @@ import { episodeReports } from "./episode-reports.js";
       play();
       return;
     }
-    var last = readJSON(KEY_LAST);
-    var lastHere = isEpisode(last) ? episodeElements(last.id)[0] : null;
-    if (lastHere && lastHere.hasAttribute("data-locked")) {
-      // The listener's access ended (a cancelled plan ran out): do not bring
-      // back an episode that would only answer 403.
-      forget(KEY_LAST);
-      last = null;
-    }
-    if (isEpisode(last)) {
-      // Prefer the page's fresh copy of the episode when it is on this page.
-      var here = lastHere;
-      select(here && here.dataset.audioSrc ? episodeFromElement(here) : last);
-      if (readJSON(KEY_PLAYING) === true) {
-        play(); // the browser may refuse without a gesture: then it waits paused
+    var found = handoff.restore({ stored: stored, tab: tab, now: Date.now(), fetchFn: window.fetch.bind(window),
+      elementOf: function (id) { return episodeElements(id)[0] || null; }, fromElement: episodeFromElement }); // prettier-ignore
+    found.then(function (last) {
+      // ``current`` set: the listener chose something while the API answered.
+      if (last && !current) {
+        select(last.episode, last.resumeAt === null ? undefined : last.resumeAt);
+        if (last.resumeAt !== null) {
+          play(); // the browser may refuse without a gesture: then it waits paused
+        }
       }
-    }
-    renderPlaying();
+      renderPlaying();
+    });
   }
 
   start();
