@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from ondas.api import oauth, views
 from ondas.api.v1 import api
@@ -12,6 +12,8 @@ urlpatterns = [
         name="oauth-device-authorization",
     ),
     path("api/oauth/token", oauth.token_view, name="oauth-token"),
+    # The gpodder.net API v2 subset, for podcast apps' sync.
+    path("", include("ondas.api.gpodder.urls")),
     # Anything else under /api/ is a 404 in the API's error shape.
     re_path(r"^api/", views.api_not_found_view),
     path(
