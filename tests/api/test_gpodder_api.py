@@ -223,3 +223,28 @@ def test_gpodder_sync_is_forgotten_with_the_account(
     user_delete(user=demo_subscriber, password=PASSWORD)
     assert not SyncDevice.objects.filter(user=demo_subscriber).exists()
     assert not SubscriptionEvent.objects.filter(user=demo_subscriber).exists()
+
+
+def test_gpodder_session_is_not_a_site_session(
+    demo_subscriber: User, creds: dict[str, str]
+) -> None:
+    """A token or password given to a podcast app opens this API only."""
+    made = access_token_create(
+        user=demo_subscriber, name="Reader", scope="read", now=clock.now()
+    )
+    for credentials in (creds, basic(SUBSCRIBER_EMAIL, made.secret)):
+        app = Client()
+        assert app.get(SUBS, **credentials).status_code == 200
+        account = app.get(reverse("accounts:account"))
+        assert account.status_code == 302
+        assert account["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def test_gpodder_session_ends_when_the_password_changes(
+    demo_subscriber: User, creds: dict[str, str]
+) -> None:
+    app = Client()
+    assert app.get(SUBS, **creds).status_code == 200
+    demo_subscriber.set_password("another long passphrase here")
+    demo_subscriber.save(update_fields=["password"])
+    assert app.get(SUBS).status_code == 401

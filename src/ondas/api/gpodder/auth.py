@@ -4,9 +4,9 @@ and password, or with an access token as the password, or the session that
 
 Passwords go through ``accounts.services.user_authenticate``, so wrong ones
 count as failed sign-ins and are limited like them. A read token may only
-read. Sessions opened elsewhere (the site's sign-in) do not count here: a
-gpodder request carries no CSRF token, so only a session that gpodder
-credentials opened (and marked) may stand in for them.
+read. The site's own sign-in does not count here (a gpodder request carries
+no CSRF token), and a gpodder session does not sign anyone in to the site:
+a token must not turn into a full site session.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 
-from django.contrib.auth import login
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -26,6 +25,7 @@ from ondas.accounts.access_tokens import (
 from ondas.accounts.errors import InvalidCredentials
 from ondas.accounts.models import AccessToken, User
 from ondas.accounts.ratelimit import client_ip
+from ondas.accounts.selectors import user_get_for_session_mark
 from ondas.accounts.services import user_authenticate
 from ondas.api.auth import SAFE_METHODS, ScopeInsufficient
 from ondas.core import clock
@@ -87,23 +87,35 @@ def _credentials(request: HttpRequest) -> tuple[User, AccessToken | None] | None
 
 
 def _session(request: HttpRequest) -> tuple[User, AccessToken | None] | None:
-    """The person of a session a gpodder sign-in opened (its token still live)."""
+    """The person of a session gpodder credentials opened (its token still live)."""
     mark = request.session.get(SESSION_KEY)
-    user = request.user
-    if not isinstance(mark, dict) or not isinstance(user, User):
+    if not isinstance(mark, dict):
         return None
     token_id = mark.get("token")
-    if token_id is None:
-        return user, None
-    return user, access_token_get_live(token_id=int(token_id), now=clock.now())
+    if isinstance(token_id, int):
+        token = access_token_get_live(token_id=token_id, now=clock.now())
+        return token.user, token
+    user = user_get_for_session_mark(
+        user_id=int(mark.get("user", 0)), auth_hash=str(mark.get("hash", ""))
+    )
+    if user is None:
+        raise GpodderAuthRequired()
+    return user, None
+
+
+def _mark(user: User, token: AccessToken | None) -> dict[str, object]:
+    if token is not None:
+        return {"user": user.pk, "token": token.pk}
+    return {"user": user.pk, "token": None, "hash": user.get_session_auth_hash()}
 
 
 def gpodder_user(request: HttpRequest, username: str) -> User:
     """The person this request is for; raise GpodderAuthRequired (401) else.
 
-    Credentials that open an account also open a session (its cookie is how
+    Credentials also open a session for this API only (its cookie is how
     gpodder.net's clients go on without sending them again, as gpodder.net
-    itself does); a session opened with a token ends with the token.
+    itself does). It does not sign anyone in to the site; it ends with the
+    token it was opened with, or when the password changes.
     """
     found = _credentials(request)
     opened = found is not None
@@ -118,8 +130,13 @@ def gpodder_user(request: HttpRequest, username: str) -> User:
         )
     if token is not None and request.method not in SAFE_METHODS and not token.may_write:
         raise ScopeInsufficient()
-    mark = {"token": token.pk if token is not None else None}
-    if opened and (request.user != user or request.session.get(SESSION_KEY) != mark):
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    mark = _mark(user, token)
+    if opened and request.session.get(SESSION_KEY) != mark:
+        request.session.cycle_key()
         request.session[SESSION_KEY] = mark
     return user
+
+
+def gpodder_sign_out(request: HttpRequest) -> None:
+    """End this API's session (the site's own sign-in, if any, is left alone)."""
+    request.session.pop(SESSION_KEY, None)

@@ -4,10 +4,9 @@ are in ``library.sync`` (writes) and ``library.sync_selectors`` (reads)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
-from ondas.api.gpodder.auth import gpodder_user
+from ondas.api.gpodder.auth import gpodder_sign_out, gpodder_user
 from ondas.api.gpodder.http import (
     EPOCH,
     body_as,
@@ -44,7 +43,7 @@ def login_view(request: HttpRequest, username: str) -> HttpResponse:
 
 @gpodder_endpoint("POST")
 def logout_view(request: HttpRequest, username: str) -> HttpResponse:
-    logout(request)
+    gpodder_sign_out(request)
     return json_answer({})
 
 
