@@ -282,9 +282,9 @@ def device_token_exchange(
     """
     issued: IssuedToken | None = None
     with transaction.atomic(durable=True):
+        # No join: PostgreSQL locks no row on the nullable side of one.
         authorization = (
             DeviceAuthorization.objects.select_for_update()
-            .select_related("user")
             .filter(device_digest=_device_digest(device_code))
             .first()
         )
