@@ -199,6 +199,17 @@ ONDAS_SIGNIN_MAX_FAILURES_PER_IP = _env_int("ONDAS_SIGNIN_MAX_FAILURES_PER_IP", 
 ONDAS_SIGNIN_FAILURE_WINDOW_SECONDS = _env_int(
     "ONDAS_SIGNIN_FAILURE_WINDOW_SECONDS", 15 * 60
 )
+# Device sign-in (OAuth 2.0 device grant, /device/): how long a code lives,
+# how often the app may poll, and how many wrong codes a person (or a client
+# address) may type within the sign-in failure window before /device/ refuses.
+ONDAS_DEVICE_CODE_LIFETIME_SECONDS = _env_int("ONDAS_DEVICE_CODE_LIFETIME_SECONDS", 600)
+ONDAS_DEVICE_POLL_INTERVAL_SECONDS = _env_int("ONDAS_DEVICE_POLL_INTERVAL_SECONDS", 5)
+ONDAS_DEVICE_CODE_MAX_FAILURES_PER_USER = _env_int(
+    "ONDAS_DEVICE_CODE_MAX_FAILURES_PER_USER", 5
+)
+ONDAS_DEVICE_CODE_MAX_FAILURES_PER_IP = _env_int(
+    "ONDAS_DEVICE_CODE_MAX_FAILURES_PER_IP", 20
+)
 # Behind a reverse proxy, the header that carries the client's address (for
 # example X-Forwarded-For or X-Real-IP). Empty: use the connection's address,
 # which is right when nothing sits in front. Set it only when a proxy you run

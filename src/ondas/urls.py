@@ -5,6 +5,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("ondas.accounts.urls")),
+    path("device/", include("ondas.accounts.device_urls")),
     path("", include("ondas.api.urls")),
     path("", include("ondas.ops.urls")),
     path("", include("ondas.playback.urls")),

@@ -101,3 +101,22 @@ def access_token_revoke(*, user: User, token_id: int, now: datetime) -> AccessTo
     token.revoked_at = now
     token.save(update_fields=["revoked_at"])
     return token
+
+
+def access_token_get_live(*, token_id: int, now: datetime) -> AccessToken:
+    """The live token with this id, its last use noted; raise AccessTokenInvalid.
+
+    For a session that an app opened with a token: it lasts only as long as
+    the token does.
+    """
+    token = (
+        AccessToken.objects.select_related("user")
+        .filter(pk=token_id, revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active or token.user.is_deleted:
+        raise AccessTokenInvalid()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -212,3 +212,34 @@ class AccessTokenInvalid(OndasError):
 
     def __init__(self) -> None:
         super().__init__(_("This access token is not valid (unknown or revoked)."))
+
+
+class DeviceCodeInvalid(AccountFieldError):
+    code = ErrorCode.DEVICE_CODE_INVALID
+    field = "user_code"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "That code is not waiting for approval: check it on your device. "
+                "Codes work once, for a few minutes."
+            )
+        )
+
+
+class DeviceCodeRateLimited(AccountFieldError):
+    code = ErrorCode.DEVICE_CODE_RATE_LIMITED
+    http_status = 429
+    field = "user_code"
+
+    def __init__(self, *, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            ngettext(
+                "Too many wrong codes. Wait %(minutes)s minute and try again.",
+                "Too many wrong codes. Wait %(minutes)s minutes and try again.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            retry_after=retry_after,
+        )

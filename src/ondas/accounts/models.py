@@ -122,6 +122,8 @@ class RateLimitEvent(models.Model):
         PASSWORD_RESET_IP = "password_reset_ip", _("password reset, by client address")
         SIGN_UP_EMAIL = "sign_up_email", _("sign-up, by email")
         SIGN_UP_IP = "sign_up_ip", _("sign-up, by client address")
+        DEVICE_CODE_USER = "device_code_user", _("wrong device code, by person")
+        DEVICE_CODE_IP = "device_code_ip", _("wrong device code, by client address")
 
     scope = models.CharField(_("scope"), max_length=32, choices=Scope.choices)
     key = models.CharField(_("key"), max_length=64)
@@ -179,3 +181,56 @@ class AccessToken(models.Model):
     @property
     def may_write(self) -> bool:
         return self.scope == self.Scope.WRITE
+
+
+class DeviceAuthorization(models.Model):
+    """An app's request to sign in by a code (OAuth 2.0 device grant, RFC 8628).
+
+    The app holds the long ``device_code``; the person types the short
+    ``user_code`` on ``/device/``. Neither is stored: ``device_digest`` is the
+    SHA-256 of the device code (256 random bits), ``user_digest`` a keyed
+    hash (HMAC with SECRET_KEY) of the user code, which is short enough that
+    a plain hash could be reversed by trying every code. Approved, it becomes
+    one ordinary ``AccessToken`` when the app next polls, and is spent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+        SPENT = "spent", _("Token issued")
+
+    client_id = models.CharField(_("app"), max_length=64)
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=AccessToken.Scope.choices
+    )
+    device_digest = models.CharField(max_length=64, unique=True, editable=False)
+    user_digest = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="device_authorizations",
+    )
+    token = models.ForeignKey(
+        AccessToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    interval = models.PositiveSmallIntegerField(default=5)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[models.Manager[DeviceAuthorization]] = models.Manager()
+
+    class Meta:
+        verbose_name = _("device sign-in")
+        verbose_name_plural = _("device sign-ins")
+        indexes = [models.Index(fields=["expires_at"], name="device_auth_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} ({self.status})"

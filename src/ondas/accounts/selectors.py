@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.crypto import constant_time_compare
 
 from ondas.accounts.errors import VerificationLinkInvalid
 from ondas.accounts.models import AccessToken, User
@@ -92,3 +93,16 @@ def user_export_json(*, user: User) -> Iterator[str]:
         yield ",\n" + json.dumps(section.key) + ": "
         yield encoder.encode(section.build(user))
     yield "\n}\n"
+
+
+def user_get_for_session_mark(*, user_id: int, auth_hash: str) -> User | None:
+    """The active account an app's session names, while its password is the
+    one the session was opened with (``get_session_auth_hash``); else None."""
+    user = User.objects.filter(
+        pk=user_id, is_active=True, deleted_at__isnull=True
+    ).first()
+    if user is None or not constant_time_compare(
+        auth_hash, user.get_session_auth_hash()
+    ):
+        return None
+    return user

@@ -45,6 +45,8 @@ class ErrorCode(StrEnum):
     ACCOUNT_DELETION_REFUSED = "account_deletion_refused"
     SIGN_UP_RATE_LIMITED = "sign_up_rate_limited"
     SIGN_UP_ALREADY_CONFIRMED = "sign_up_already_confirmed"
+    DEVICE_CODE_INVALID = "device_code_invalid"
+    DEVICE_CODE_RATE_LIMITED = "device_code_rate_limited"
     # feeds: importing, refreshing and publishing RSS
     FEED_URL_INVALID = "feed_url_invalid"
     FEED_ADDRESS_REFUSED = "feed_address_refused"

@@ -82,6 +82,31 @@ def json_object(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def json_any(request: HttpRequest) -> object:
+    """The body as any JSON value, whatever Content-Type says (None when empty).
+
+    For protocols whose clients label JSON as a form (gpodder.net's, sent by
+    urllib with its default type): 413 and 400 as ``json_object``.
+    """
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise body_too_large() from None
+    except RawPostDataException:
+        raise _not_json(request.META.get("CONTENT_TYPE", "")) from None
+    if not raw.strip():
+        return None
+    try:
+        data = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise InvalidRequest(reason=_("The request body is not valid JSON.")) from None
+    if not _storable(data):
+        raise InvalidRequest(
+            reason=_("The request body holds text that is not valid Unicode.")
+        )
+    return data
+
+
 def _storable(value: object) -> bool:
     """No string anywhere in ``value`` (keys included) holds a lone surrogate."""
     stack = [value]

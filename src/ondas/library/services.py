@@ -12,8 +12,9 @@ from django.utils.timezone import now as timezone_now
 from ondas.accounts.models import User
 from ondas.catalog.models import Show
 from ondas.ingest.selectors import show_match_feed_urls
-from ondas.library.models import Follow
+from ondas.library.models import EpisodeAction, Follow, SubscriptionEvent, SyncDevice
 from ondas.library.opml import OPMLFeed, opml_parse
+from ondas.library.sync import subscription_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -26,21 +27,41 @@ class OPMLImportResult:
 
 
 def follow_show(*, user: User, show: Show, now: datetime | None = None) -> Follow:
-    """Follow the show; following it again changes nothing."""
-    follow, _created = Follow.objects.get_or_create(
-        user=user, show=show, defaults={"created_at": now or timezone_now()}
-    )
+    """Follow the show; following it again changes nothing.
+
+    A new follow is noted for the person's syncing podcast apps (``sync``).
+    """
+    now = now or timezone_now()
+    with transaction.atomic():
+        follow, created = Follow.objects.get_or_create(
+            user=user, show=show, defaults={"created_at": now}
+        )
+        if created:
+            subscription_event_record(
+                user=user, show_id=show.pk, action=SubscriptionEvent.Action.ADD, now=now
+            )
     return follow
 
 
-def unfollow_show(*, user: User, show: Show) -> bool:
+def unfollow_show(*, user: User, show: Show, now: datetime | None = None) -> bool:
     """Stop following the show; return whether the person followed it."""
-    deleted, _per_model = Follow.objects.filter(user=user, show=show).delete()
+    with transaction.atomic():
+        deleted, _per_model = Follow.objects.filter(user=user, show=show).delete()
+        if deleted:
+            subscription_event_record(
+                user=user,
+                show_id=show.pk,
+                action=SubscriptionEvent.Action.REMOVE,
+                now=now or timezone_now(),
+            )
     return deleted > 0
 
 
 def follow_delete_for_user(*, user: User) -> int:
-    """Forget every show the person follows (their account is being deleted)."""
+    """Forget every show the person follows (their account is being deleted),
+    and what their podcast apps synced."""
+    for model in (EpisodeAction, SubscriptionEvent, SyncDevice):
+        model.objects.filter(user=user).delete()
     deleted, _per_model = Follow.objects.filter(user=user).delete()
     if deleted:
         logger.info("Removed %s follows of user %s", deleted, user.pk)
@@ -80,6 +101,15 @@ def follow_import_opml(
                 if pk not in before
             ],
             ignore_conflicts=True,
+        )
+        SubscriptionEvent.objects.bulk_create(
+            [
+                SubscriptionEvent(
+                    user=user, show=show, action=SubscriptionEvent.Action.ADD, at=stamp
+                )
+                for pk, show in shows.items()
+                if pk not in before
+            ]
         )
     logger.info(
         "OPML import for user %s: %s feeds, %s followed, %s already, %s unmatched",
