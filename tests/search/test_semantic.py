@@ -109,8 +109,11 @@ def test_semantic_off_by_setting_leaves_full_text_results(
     demo_index: Show, settings: Settings
 ) -> None:
     settings.ONDAS_SEARCH_SEMANTIC = False
-    # Full text wants every word: nothing has all of these.
-    assert _hits("where does he explain copy-on-write") == []
+    # Full text wants every word: no chapter has all of these (PostgreSQL
+    # drops "where does he" as English stop words, and finds the episode's
+    # "explains"; SQLite finds nothing).
+    hits = _hits("where does he explain copy-on-write")
+    assert [hit.kind for hit in hits] in ([], ["episode"])
     assert _hits("cuándo se cayó DynamoDB") == []
 
 
