@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
@@ -243,3 +245,18 @@ def test_semantic_model_loads_with_no_network() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"(1, {semantic.DIMENSIONS})"
     assert socket.socket.connect is not None  # this process untouched
+
+
+def test_semantic_search_page_links_the_chapter_at_its_second(
+    demo_index: Show, client: Client, django_assert_num_queries: Any
+) -> None:
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "es"
+    semantic.similarities("warm")  # the matrix loaded: what every later search finds
+    # The index state, the any-word ranking, visibility of the candidates,
+    # the 20 hits with their episodes (anonymous: no rights to read).
+    with django_assert_num_queries(4):
+        response = client.get("/search/", {"q": "where does he explain copy-on-write"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="{FAULTS}?t=2070"' in page
+    assert "34:30" in page
