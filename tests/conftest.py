@@ -114,6 +114,14 @@ def inline_tasks(settings: Settings) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def full_text_search(settings: Settings) -> None:
+    """Search is full text alone unless a test asks for meaning too
+    (``tests/search/test_semantic*.py``): the other tests pin what full text
+    finds, and the semantic extra is installed for the suite."""
+    settings.ONDAS_SEARCH_SEMANTIC = False
+
+
 def _cached_encode(
     out: BinaryIO, *, duration_seconds: int, chapter_starts: Sequence[int] = (0,)
 ) -> int:

@@ -190,6 +190,20 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
 
 
+# Search: semantic ranking when the `semantic` extra is installed (on unless
+# this is 0), and the share of the blend the meaning takes (0 to 1; the rest
+# is the full-text score). See src/ondas/search/README.md.
+ONDAS_SEARCH_SEMANTIC = env_bool("ONDAS_SEARCH_SEMANTIC", True)
+_semantic_weight = env_str("ONDAS_SEARCH_SEMANTIC_WEIGHT", "0.5")
+try:
+    ONDAS_SEARCH_SEMANTIC_WEIGHT = float(_semantic_weight)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"ONDAS_SEARCH_SEMANTIC_WEIGHT must be a number, not {_semantic_weight!r}"
+    ) from None
+if not 0.0 <= ONDAS_SEARCH_SEMANTIC_WEIGHT <= 1.0:
+    raise ImproperlyConfigured("ONDAS_SEARCH_SEMANTIC_WEIGHT must be between 0 and 1")
+
 # Sign-in throttling, counted in the database so that it holds across every
 # worker and node: after this many failures within the window, further tries
 # for that email (or from that client address) are refused with HTTP 429

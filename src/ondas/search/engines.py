@@ -40,7 +40,7 @@ Params = list[str | float | int]
 _TITLE_KINDS_SQL = "(" + ", ".join(f"'{kind.value}'" for kind in TITLE_KINDS) + ")"
 
 
-def _fts5_expression(words: list[QueryWord]) -> str:
+def _fts5_expression(words: list[QueryWord], *, joiner: str = " ") -> str:
     terms = []
     for word in words:
         parts = list(word.parts)
@@ -48,11 +48,11 @@ def _fts5_expression(words: list[QueryWord]) -> str:
             parts[0] = stem(parts[0])
         # Every part is \w+ (search.text), so quoting needs no escaping.
         terms.append('"' + " ".join(parts) + '"*')
-    return " ".join(terms)
+    return joiner.join(terms)
 
 
-def _tsquery_text(words: list[QueryWord]) -> str:
-    return " & ".join(
+def _tsquery_text(words: list[QueryWord], *, joiner: str = " & ") -> str:
+    return joiner.join(
         "(" + " <-> ".join(f"{part}:*" for part in word.parts) + ")" for word in words
     )
 
@@ -151,3 +151,28 @@ def ids_matching_sql(
         return None
     select, params, _, _ = match
     return select, params
+
+
+def ids_scored_any(words: list[QueryWord], *, limit: int) -> list[tuple[int, float]]:
+    """At most ``limit`` documents that match any of ``words`` (an OR, as
+    the semantic blend wants: meaning decides what fits), best first, each
+    with the engine's score, higher better: BM25 on SQLite (so a rare word
+    counts more than a common one), ``ts_rank`` on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        text = _tsquery_text(words, joiner=" | ")
+        query = _postgres_query()
+        sql = (
+            f"SELECT id, ts_rank(vector, {query}) AS score FROM {TABLE} "  # noqa: S608 - fixed SQL
+            f"WHERE vector @@ {query} ORDER BY score DESC, id LIMIT %s"
+        )
+        params: Params = [text, text, text, text, text, text, limit]
+    else:
+        sql = (
+            "SELECT rowid, -bm25(search_fts, 8.0, 1.0) FROM search_fts "
+            "WHERE search_fts MATCH %s ORDER BY bm25(search_fts, 8.0, 1.0), rowid "
+            "LIMIT %s"
+        )
+        params = [_fts5_expression(words, joiner=" OR "), limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]

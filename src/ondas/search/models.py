@@ -59,3 +59,29 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.title or self.body[:40]}"
+
+
+class SearchVector(models.Model):
+    """A document's meaning as the ``semantic`` extra's model embeds it: a
+    unit vector of float32, little-endian, as bytes (``search.semantic``).
+    Written with the document and gone with it (a rebuild makes new rows)."""
+
+    document = models.OneToOneField(
+        SearchDocument, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"vector of {self.document_id}"
+
+
+class SearchIndexState(models.Model):
+    """One row (id 1): tokens that change when vectors are written (``version``)
+    and when the whole index is rebuilt (``generation``), so that each
+    process knows when its matrix of vectors is stale (``search.semantic``)."""
+
+    generation = models.CharField(max_length=32, blank=True)
+    version = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"index {self.generation}/{self.version}"

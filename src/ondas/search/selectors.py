@@ -31,6 +31,8 @@ from django.utils.safestring import SafeString, mark_safe
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Access
 from ondas.catalog.visibility import episode_listed_q
+from ondas.search import semantic
+from ondas.search.blend import blended_ranking
 from ondas.search.engines import ids_matching_sql, ids_ranked
 from ondas.search.models import SearchDocument
 from ondas.search.text import QueryWord, highlight, marked_prefixes, query_words
@@ -163,6 +165,7 @@ class _Ranked:
     ids: list[int]  # visible, best first: the beginning of the whole order
     complete: bool  # every visible match is in ``ids``
     near: bool  # found by similar spelling
+    meaning: bool = False  # blended with meaning (``search.blend``)
 
 
 def _visible_among(documents: QuerySet[SearchDocument], ids: list[int]) -> set[int]:
@@ -219,6 +222,30 @@ def _search(
     if exact.ids or titles:
         return exact
     return _ranked_visible(documents, words, wanted=wanted, near=True, titles=titles)
+
+
+def _search_by_meaning(
+    documents: QuerySet[SearchDocument],
+    query: str,
+    words: list[QueryWord],
+    *,
+    wanted: int,
+) -> _Ranked | None:
+    """Full text blended with meaning (``search.blend``) when the semantic
+    extra is on and finds anything; None otherwise (full text alone)."""
+    if not semantic.enabled():
+        return None
+    blended = blended_ranking(
+        query=query,
+        words=words,
+        wanted=wanted,
+        visible=lambda ids: _visible_among(documents, ids),
+    )
+    if not blended.ids:
+        return None
+    # Not complete: more documents matched a word than were ranked, which
+    # are at least COUNT_CAP + 1 (``blend.LEXICAL_WINDOW``).
+    return _Ranked(ids=blended.ids, complete=blended.complete, near=False, meaning=True)
 
 
 def _load(ids: list[int]) -> list[SearchDocument]:
@@ -303,11 +330,16 @@ def search_results(
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
     documents = _documents(may_hear_exclusive=may_hear, now=now)
     number = _page_number(page_number)
-    ranked = _search(documents, words, wanted=number * PER_PAGE + 1)
+    wanted = number * PER_PAGE + 1
+    ranked = _search_by_meaning(documents, query, words, wanted=wanted)
+    if ranked is None:
+        ranked = _search(documents, words, wanted=wanted)
     if ranked.complete:
         count = len(ranked.ids)
         last = max(1, -(-count // PER_PAGE))
         number = min(number, last)
+    elif ranked.meaning:
+        count = max(len(ranked.ids), COUNT_CAP + 1)
     else:
         count = _count(documents, words, near=ranked.near)
     start = (number - 1) * PER_PAGE

@@ -27,7 +27,9 @@ from ondas.catalog.models import (
     Transcript,
 )
 from ondas.catalog.transcript_files import transcript_file_read
+from ondas.search.expansions import chapter_expansions
 from ondas.search.models import SearchDocument
+from ondas.search.semantic import vectors_new_generation, vectors_write
 from ondas.search.text import config_for_language, fold, plain
 
 logger = logging.getLogger(__name__)
@@ -110,12 +112,15 @@ def _episode_documents(episodes: dict[int, Episode]) -> list[SearchDocument]:
         )
         for e in episodes.values()
     ]
+    descriptions = {pk: plain(e.description) for pk, e in episodes.items()}
     fresh += [
         _document(
             kind=Kind.CHAPTER,
             show_id=episodes[c.episode_id].show_id,
             episode=episodes[c.episode_id],
             title=c.title,
+            # What the title abbreviates, spelled out by the description.
+            body=chapter_expansions(c.title, descriptions[c.episode_id]),
             config=configs[episodes[c.episode_id].show_id],
             start_seconds=c.start_seconds,
         )
@@ -213,6 +218,7 @@ def search_index_show(*, show_id: int) -> int:
                 episode.show = show
             fresh = _episode_documents(episodes)
             SearchDocument.objects.bulk_create(fresh, batch_size=500)
+            vectors_write(fresh)
     return documents.count()
 
 
@@ -246,6 +252,7 @@ def search_index_episodes(
             # Rows gone from the catalog took their documents (a cascade).
             fresh = _episode_documents(live)
             SearchDocument.objects.bulk_create(fresh, batch_size=500)
+            vectors_write(fresh)
             written += len(fresh)
     return written
 
@@ -269,23 +276,27 @@ def search_index_book(*, book_id: int) -> int:
     ]
     names = [*book.authors.split(","), *book.narrators.split(",")]
     fresh += _people(names, audiobook=book, config=config)
+    description = plain(book.description)
     fresh += [
         _document(
             kind=Kind.BOOK_CHAPTER,
             audiobook=book,
             title=c.title,
+            body=chapter_expansions(c.title, description),
             config=config,
             start_seconds=c.start_seconds,
         )
         for c in book.chapters.all()
     ]
     SearchDocument.objects.bulk_create(fresh, batch_size=500)
+    vectors_write(fresh)
     return len(fresh)
 
 
 def search_reindex(*, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the whole index from the catalog; return how many documents."""
     SearchDocument.objects.all().delete()
+    vectors_new_generation()
     show_ids = list(Show.objects.order_by("pk").values_list("pk", flat=True))
     book_ids = list(Audiobook.objects.order_by("pk").values_list("pk", flat=True))
     total = len(show_ids) + len(book_ids)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from django.utils.html import strip_tags
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Tags that end a word: "stack</li><li>Each" is two words, not "stackEach".
+_BLOCK_TAG = re.compile(r"<(?=/?(?:p|li|ul|ol|br|div|h[1-6]|blockquote|tr|td)\b)", re.I)
 # Endings cut from a query word on SQLite, longest first, each with the
 # shortest word it may be cut from and what takes its place.
 _ENDINGS = (
@@ -45,7 +47,8 @@ def fold(text: str) -> str:
 
 def plain(markup: str) -> str:
     """Sanitised HTML (descriptions, cue markup) as plain text on one line."""
-    return " ".join(html.unescape(strip_tags(markup)).split())
+    spaced = _BLOCK_TAG.sub(" <", markup)
+    return " ".join(html.unescape(strip_tags(spaced)).split())
 
 
 def stem(word: str) -> str:
