@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -231,3 +232,18 @@ def test_two_schedulers_at_the_same_moment_queue_a_job_once(
     assert queued == ["billing-run"] * rounds
     assert _queued(BILLING) == rounds
     assert WorkerBeat.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_schedule_and_the_workers(
+    queue: None, admin_client: Any
+) -> None:
+    jobs_tick(worker_id="w1")
+    worker_beat(worker_id="w1", now=clock.now())
+    jobs_page = admin_client.get("/admin/ops/scheduledjob/")
+    assert jobs_page.status_code == 200
+    assert "billing-run" in jobs_page.content.decode()
+    beats_page = admin_client.get("/admin/ops/workerbeat/")
+    assert beats_page.status_code == 200
+    assert "w1" in beats_page.content.decode()
+    assert admin_client.get("/admin/ops/scheduledjob/add/").status_code == 403
