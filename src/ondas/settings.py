@@ -476,7 +476,7 @@ LOGGING = {
 
 # The JSON API (ondas.api): requests per token (or per client address, without
 # one) in each window of ONDAS_API_RATE_WINDOW seconds; 0 turns the limit off.
-# Counted in the default cache: give several nodes a shared cache to share it.
+# Counted in the database (every node shares it), or in Redis with ONDAS_CACHE_URL.
 ONDAS_API_RATE_LIMIT = _env_int("ONDAS_API_RATE_LIMIT", 600)
 ONDAS_API_RATE_WINDOW = _env_int("ONDAS_API_RATE_WINDOW", 60)
 ONDAS_API_PAGE_SIZE = 50
