@@ -31,6 +31,9 @@ step "javascript"
 node --test tests/js/*.test.mjs
 step "migrations"
 $BIN/ondas manage makemigrations --check --dry-run >/dev/null
+# No new migration that breaks the release still running (a drop, a rename, a
+# NOT NULL column it does not fill) unless marked as a contract step.
+$BIN/python scripts/check_migrations.py
 ONDAS_ALLOWED_HOSTS=ondas.example ONDAS_SECURE_COOKIES=1 \
   $BIN/ondas manage check --deploy --fail-level ERROR
 

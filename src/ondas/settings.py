@@ -156,6 +156,47 @@ TASKS = {
     }
 }
 
+# Sessions live in the database (Django's default engine) and every counter
+# that must hold across nodes (sign-in and API limits, private-feed sharing)
+# is a table: several nodes on one database need nothing more. The cache
+# keeps only what each process may rebuild (rendered show pages, keyed by
+# their content): per process by default, or shared in Redis with
+# ONDAS_CACHE_URL=redis://host:6379/0 (needs the `redis` extra; the API limit
+# then counts there too).
+ONDAS_CACHE_URL = env_str("ONDAS_CACHE_URL", "")
+if ONDAS_CACHE_URL and not re.match(r"rediss?://", ONDAS_CACHE_URL):
+    raise ImproperlyConfigured(
+        f"ONDAS_CACHE_URL must start with redis:// or rediss://, not {ONDAS_CACHE_URL!r}"
+    )
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": ONDAS_CACHE_URL,
+            "KEY_PREFIX": "ondas",
+        }
+        if ONDAS_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Periodic jobs (ops.jobs) that no worker queues, by name, e.g.
+# ONDAS_JOBS_OFF=feeds-refresh,billing-run; `ondas jobs` lists them.
+ONDAS_JOBS_OFF = env_list("ONDAS_JOBS_OFF", [])
+# This node's name for per-node jobs and `ondas jobs` (default: the host name).
+ONDAS_NODE_NAME = env_str("ONDAS_NODE_NAME", "")
+# A running task whose worker has not beaten for this long is taken as
+# abandoned (its worker was killed or its node lost) and queued again if it
+# may run twice (ops.lease); each worker beats every quarter of it.
+ONDAS_WORKER_LEASE_SECONDS = _env_int("ONDAS_WORKER_LEASE_SECONDS", 60)
+if ONDAS_WORKER_LEASE_SECONDS < 2:
+    raise ImproperlyConfigured("ONDAS_WORKER_LEASE_SECONDS must be 2 or more")
+# How often each worker looks at the schedule and for abandoned tasks.
+ONDAS_JOBS_TICK_SECONDS = _env_int("ONDAS_JOBS_TICK_SECONDS", 10)
+# Tasks of your own (dotted paths) that may run again after a worker died,
+# beside Ondas's own (ops.lease.RETRY_SAFE).
+ONDAS_TASKS_RETRY_SAFE = env_list("ONDAS_TASKS_RETRY_SAFE", [])
+
 # Payments: "offline" (test cards and operator-confirmed payments) or "stripe".
 ONDAS_PAYMENT_PROVIDER = env_str("ONDAS_PAYMENT_PROVIDER", "offline")
 ONDAS_STRIPE_SECRET_KEY = env_str("ONDAS_STRIPE_SECRET_KEY")
@@ -460,7 +501,7 @@ LOGGING = {
 
 # The JSON API (ondas.api): requests per token (or per client address, without
 # one) in each window of ONDAS_API_RATE_WINDOW seconds; 0 turns the limit off.
-# Counted in the default cache: give several nodes a shared cache to share it.
+# Counted in the database (every node shares it), or in Redis with ONDAS_CACHE_URL.
 ONDAS_API_RATE_LIMIT = _env_int("ONDAS_API_RATE_LIMIT", 600)
 ONDAS_API_RATE_WINDOW = _env_int("ONDAS_API_RATE_WINDOW", 60)
 ONDAS_API_PAGE_SIZE = 50

@@ -143,6 +143,34 @@ class RateLimitEvent(models.Model):
         return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
+class RateWindowCount(models.Model):
+    """How many requests one key made in one fixed window (the API's limit).
+
+    One row per key and window, incremented in place by a single upsert
+    (``ratelimit.window_hit``), so every worker and node that shares the
+    database adds to the same count; windows that ended are purged by the
+    schedule (``ops.jobs``).
+    """
+
+    key = models.CharField(_("key"), max_length=80)
+    # The window's start, in seconds since the epoch.
+    slot = models.BigIntegerField(_("window start"))
+    hits = models.PositiveIntegerField(_("hits"), default=0)
+
+    class Meta:
+        verbose_name = _("rate window count")
+        verbose_name_plural = _("rate window counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "slot"], name="ratewindow_key_slot_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["slot"], name="ratewindow_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @{self.slot}: {self.hits}"
+
+
 class AccessToken(models.Model):
     """A personal access token an app signs in with (``Authorization: Bearer``).
 

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from ondas.accounts.models import RateLimitEvent
+from ondas.accounts.models import RateLimitEvent, RateWindowCount
 
 Scope = RateLimitEvent.Scope
 
@@ -94,6 +95,35 @@ def record(*, scope: str, key: str, window: timedelta, now: datetime) -> None:
 def clear(*, scope: str, key: str) -> None:
     """Forget every counted event of ``key`` in ``scope``."""
     RateLimitEvent.objects.filter(scope=scope, key=key).delete()
+
+
+def window_hit(*, key: str, slot: int) -> int:
+    """Count one request of ``key`` in the window starting at ``slot`` (epoch
+    seconds); return the window's count, this request included.
+
+    One statement (an upsert that returns the new count; SQLite 3.35+ and
+    PostgreSQL both have it), so requests on any worker or node at the same
+    moment each get a count of their own and none is lost.
+    """
+    quote = connection.ops.quote_name
+    table = quote(RateWindowCount._meta.db_table)
+    key_col, slot_col, hits_col = quote("key"), quote("slot"), quote("hits")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_col}, {slot_col}, {hits_col}) "  # noqa: S608 - names only
+            f"VALUES (%s, %s, 1) ON CONFLICT ({key_col}, {slot_col}) "
+            f"DO UPDATE SET {hits_col} = {table}.{hits_col} + 1 RETURNING {hits_col}",
+            [key, slot],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def windows_prune(*, before: int) -> int:
+    """Forget the counts of windows that started before ``before`` (epoch
+    seconds); return how many went."""
+    deleted, _ = RateWindowCount.objects.filter(slot__lt=before).delete()
+    return deleted
 
 
 def client_ip(request: HttpRequest) -> str:

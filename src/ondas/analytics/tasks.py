@@ -3,8 +3,10 @@
 ``analytics_serve_logs_ingest_task`` reads every worker's file under
 ``<ONDAS_DATA_DIR>/analytics``, rotates the big ones (renamed ``*.old``; the
 worker opens a new file at its next write), deletes what is fully read and
-no longer written (a dead worker's file, a rotated one), forgets old salts,
-and queues itself again where the task backend can wait.
+no longer written (a dead worker's file, a rotated one) and forgets old
+salts. The files are those of the node it runs on: the schedule (``ops.jobs``)
+runs it on every node that has workers, and the listening roll-up once for the
+whole cluster, every ``EVERY``.
 """
 
 from __future__ import annotations
@@ -84,8 +86,6 @@ def analytics_serve_logs_ingest(*, directory: Path | None = None) -> list[Ingest
 def analytics_serve_logs_ingest_task() -> int:
     """Ingest `ondas serve`'s delivery logs; return how many downloads counted."""
     reports = analytics_serve_logs_ingest()
-    if analytics_serve_logs_ingest_task.get_backend().supports_defer:
-        analytics_serve_logs_ingest_task.using(run_after=clock.now() + EVERY).enqueue()
     for report in reports:
         if report.malformed:
             logger.warning("%s: %s malformed line(s)", report.name, report.malformed)
@@ -96,8 +96,6 @@ def analytics_serve_logs_ingest_task() -> int:
 def listening_rollup_task() -> int:
     """Roll up the players' heard spans; return how many spans were read."""
     report = listening_rollup()
-    if listening_rollup_task.get_backend().supports_defer:
-        listening_rollup_task.using(run_after=clock.now() + EVERY).enqueue()
     return report.spans
 
 

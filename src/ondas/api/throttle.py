@@ -1,6 +1,13 @@
 """A small rate limit: so many requests per token, or per client address,
-in each fixed window, counted in the cache (``ONDAS_API_RATE_LIMIT`` and
-``ONDAS_API_RATE_WINDOW``). Over it: 429 with ``Retry-After``."""
+in each fixed window (``ONDAS_API_RATE_LIMIT`` and ``ONDAS_API_RATE_WINDOW``).
+Over it: 429 with ``Retry-After``.
+
+Counted where every node sees the same count: in the database by default
+(one upsert per request, ``accounts.ratelimit.window_hit``), or in Redis when
+``ONDAS_CACHE_URL`` points the cache there (its ``INCR`` is atomic too). A
+per-process cache would give each Gunicorn worker of each node a limit of
+its own.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
-from ondas.accounts.ratelimit import client_ip
+from ondas.accounts.ratelimit import client_ip, window_hit
 
 
 def _who(request: HttpRequest) -> str:
@@ -22,6 +29,15 @@ def _who(request: HttpRequest) -> str:
         # The hash of what was sent: a stolen or guessed token is counted too.
         return "t:" + hashlib.sha256(header.encode("utf-8")).hexdigest()[:32]
     return "ip:" + client_ip(request)
+
+
+def _cache_hit(key: str, *, timeout: int) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 class WindowThrottle(BaseThrottle):
@@ -35,13 +51,11 @@ class WindowThrottle(BaseThrottle):
             return True
         now = time.time()
         index = int(now // window)
-        key = f"ondas-api-rate:{_who(request)}:{index}"
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 1)
-            count = 1
+        who = _who(request)
+        if settings.ONDAS_CACHE_URL:
+            count = _cache_hit(f"ondas-api-rate:{who}:{index}", timeout=window + 1)
+        else:
+            count = window_hit(key="api:" + who, slot=index * window)
         if count <= limit:
             return True
         self._local.wait = (index + 1) * window - now

@@ -17,10 +17,12 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from django_tasks import task
 
 from ondas.accounts.models import User
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Show
+from ondas.core import clock
 from ondas.feedkeys import notifications
 from ondas.feedkeys.errors import PrivateFeedNeedsPlan, PrivateFeedNotFound
 from ondas.feedkeys.models import PrivateFeedKey, PrivateFeedKeyUse
@@ -217,3 +219,9 @@ def feed_key_uses_prune(*, now: datetime) -> int:
     uses, _ = PrivateFeedKeyUse.objects.filter(day__lt=cutoff.date()).delete()
     keys, _ = PrivateFeedKey.objects.filter(revoked_at__lt=cutoff).delete()
     return uses + keys
+
+
+@task()
+def feed_key_uses_prune_task() -> int:
+    """The schedule's prune (ops.jobs); running it twice deletes nothing more."""
+    return feed_key_uses_prune(now=clock.now())

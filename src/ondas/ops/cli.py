@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ondas.ops.cli_jobs import _cmd_jobs
 from ondas.ops.cli_worker import _cmd_worker, _setup_django, _worker_arguments
 
 
@@ -301,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _worker_arguments(worker)
     worker.set_defaults(func=_cmd_worker)
+
+    jobs = sub.add_parser(
+        "jobs",
+        help="the schedule of periodic jobs the workers run, and the workers",
+    )
+    jobs.set_defaults(func=_cmd_jobs)
 
     feeds = sub.add_parser(
         "feeds",

@@ -59,6 +59,28 @@ def _cmd_worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+
+    from ondas.ops.jobs import jobs_off
+    from ondas.ops.worker_minder import minder_start, schedule_round, worker_id_make
+
+    try:
+        jobs_off()
+    except ImproperlyConfigured as exc:
+        print(f"ondas worker: {exc}", file=sys.stderr)
+        return 2
+    # The id db_worker records on each task it claims is the one this worker
+    # beats under (ops.lease), so a dead worker's tasks can be told apart.
+    args.worker_id = args.worker_id or worker_id_make()
+    reload = settings.DEBUG if args.reload is None else args.reload
+    # With --reload the tasks run in a child process; that one beats.
+    if not reload or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+        minder_start(worker_id=args.worker_id, schedule=not args.batch)
+        if args.batch:
+            # What is due now is queued first, so that this batch runs it.
+            schedule_round(worker_id=args.worker_id)
     execute_from_command_line(["ondas worker", "db_worker", *_worker_argv(args)])
     return 0
 

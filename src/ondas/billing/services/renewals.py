@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django_tasks import task
 
 from ondas.accounts.models import User
 from ondas.billing import lifecycle, notifications
@@ -37,6 +38,7 @@ from ondas.billing.services.subscriptions import (
     _locked,
     _read_before_call,
 )
+from ondas.core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +247,18 @@ def billing_run(*, now: datetime) -> BillingRunReport:
             report.errors.append(f"{sub.pk}: {exc}")
     report.reminders = trial_reminders_send(now=now)
     return report
+
+
+@task()
+def billing_run_task() -> dict[str, int]:
+    """The schedule's billing run (ops.jobs): everything due now; may run twice
+    (rows are locked, every charge has an idempotency key)."""
+    report = billing_run(now=clock.now())
+    return {
+        "advanced": report.advanced,
+        "reminders": report.reminders,
+        "errors": len(report.errors),
+    }
 
 
 @transaction.atomic(durable=True)
