@@ -6,6 +6,7 @@ Nothing set: SQLite in WAL mode and audio on local disk under ``ONDAS_DATA_DIR``
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ondas.core.database import postgres_settings
 from ondas.core.env import env_bool, env_list, env_str, secret_key
+from ondas.core.media_settings import S3_DELIVERY_MODES, media_storages
 
 # Lets runtime code subscript generic Django classes (admin.ModelAdmin[Show]).
 django_stubs_ext.monkeypatch()
@@ -274,10 +276,35 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("ONDAS_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
+# Media bytes: local disk (MEDIA_ROOT) unless ONDAS_MEDIA_STORAGE=s3 puts new
+# uploads in an S3-compatible bucket (ONDAS_S3_*; core.media). Each audio row
+# names the storage that holds its bytes, so both may be in use at once
+# (`ondas storage migrate`).
+ONDAS_MEDIA_STORAGE = env_str("ONDAS_MEDIA_STORAGE", "local").strip().lower()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **media_storages(
+        environ=dict(os.environ),
+        media_root=str(MEDIA_ROOT),
+        choice=ONDAS_MEDIA_STORAGE,
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Audio in S3 behind nginx: proxy = Ondas answers X-Accel-Redirect to nginx's
+# internal location ONDAS_S3_ACCEL_PREFIX, which fetches the object from the
+# endpoint with a presigned request (the client never sees the bucket);
+# redirect = a 302 to a presigned URL valid ONDAS_S3_URL_SECONDS. Without
+# nginx (no ONDAS_AUDIO_ACCEL_PREFIX) `ondas serve` streams the object itself.
+ONDAS_S3_DELIVERY = env_str("ONDAS_S3_DELIVERY", "proxy").strip().lower()
+if ONDAS_S3_DELIVERY not in S3_DELIVERY_MODES:
+    raise ImproperlyConfigured("ONDAS_S3_DELIVERY must be proxy or redirect")
+ONDAS_S3_ACCEL_PREFIX = env_str("ONDAS_S3_ACCEL_PREFIX", "/_s3_media/")
+if not (ONDAS_S3_ACCEL_PREFIX.startswith("/") and ONDAS_S3_ACCEL_PREFIX.endswith("/")):
+    raise ImproperlyConfigured(
+        "ONDAS_S3_ACCEL_PREFIX must start and end with '/', e.g. /_s3_media/"
+    )
+ONDAS_S3_URL_SECONDS = _env_int("ONDAS_S3_URL_SECONDS", 300)
+if not 1 <= ONDAS_S3_URL_SECONDS <= 3600:
+    raise ImproperlyConfigured("ONDAS_S3_URL_SECONDS must be 1 to 3600")
 # Serve static files straight from the apps, so `ondas serve` needs no
 # collectstatic step; nginx serves STATIC_ROOT in production.
 WHITENOISE_USE_FINDERS = True
