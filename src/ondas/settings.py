@@ -284,7 +284,6 @@ ONDAS_MEDIA_STORAGE = env_str("ONDAS_MEDIA_STORAGE", "local").strip().lower()
 STORAGES = {
     **media_storages(
         environ=dict(os.environ),
-        media_root=str(MEDIA_ROOT),
         choice=ONDAS_MEDIA_STORAGE,
     ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

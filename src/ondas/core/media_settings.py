@@ -24,7 +24,7 @@ _S3_ALL = (*_S3_REQUIRED, "ONDAS_S3_REGION")
 
 
 def media_storages(
-    *, environ: dict[str, str], media_root: str, choice: str
+    *, environ: dict[str, str], choice: str
 ) -> dict[str, dict[str, Any]]:
     """``STORAGES`` entries for media: ``local``, ``s3`` if configured, ``default``.
 
@@ -36,10 +36,8 @@ def media_storages(
             f"ONDAS_MEDIA_STORAGE must be local or s3, not {choice!r}"
         )
     entries: dict[str, dict[str, Any]] = {
-        LOCAL: {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": media_root},
-        }
+        # No location: it follows MEDIA_ROOT, also when a test changes it.
+        LOCAL: {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     }
     given = [name for name in _S3_ALL if environ.get(name, "")]
     missing = [name for name in _S3_REQUIRED if not environ.get(name, "")]
