@@ -74,7 +74,8 @@ def moto_s3_server(log: Path) -> Iterator[S3Server]:
         )
     server = S3Server(proc=proc, port=port)
     try:
-        wait_for_port(port, proc, timeout=30)
+        # moto imports much on a busy machine: give it time, within bounds.
+        wait_for_port(port, proc, timeout=90)
         server.client().create_bucket(Bucket=BUCKET)
         yield server
     finally:
