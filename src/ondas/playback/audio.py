@@ -12,7 +12,9 @@ from ondas.playback.delivery import audio_filename, file_deliver
 from ondas.playback.errors import AudioMissingOnDisk
 from ondas.playback.s3_delivery import s3_deliver
 
-logger = logging.getLogger(__name__)
+# The name this log had when the function lived in ``delivery``: operators'
+# filters and alerts on a missing audio file keep working.
+logger = logging.getLogger("ondas.playback.delivery")
 
 
 def audio_deliver(
