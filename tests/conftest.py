@@ -32,6 +32,9 @@ from tests.support.billing import (
 from tests.support.feeds import FeedServer, small_show_make
 from tests.support.private_feeds import exclusive_plan_make
 
+# The moto S3 server fixtures, for every test module that asks for them.
+from tests.support.s3_fixtures import s3, s3_beside_local, s3_server  # noqa: F401
+
 _DB_FIXTURES = frozenset(
     {"db", "transactional_db", "django_db_setup", "django_db_reset_sequences"}
 )

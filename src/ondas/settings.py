@@ -6,6 +6,7 @@ Nothing set: SQLite in WAL mode and audio on local disk under ``ONDAS_DATA_DIR``
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ondas.core.database import postgres_settings
-from ondas.core.env import env_bool, env_list, env_str, secret_key
+from ondas.core.env import env_bool, env_int, env_list, env_str, secret_key
+from ondas.core.media_settings import S3_DELIVERY_MODES, media_storages
+
+# Sign-in and device-code limits; periodic jobs, this node's name and
+# workers' leases: each in a module of its own, imported here.
+from ondas.core.signin_settings import *  # noqa: F403
+from ondas.core.worker_settings import *  # noqa: F403
 
 # Lets runtime code subscript generic Django classes (admin.ModelAdmin[Show]).
 django_stubs_ext.monkeypatch()
@@ -100,16 +107,6 @@ TEMPLATES = [
 ]
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = env_str(name, str(default))
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"{name} must be a whole number, not {raw!r}"
-        ) from None
-
-
 _sqlite_path = DATA_DIR / "ondas.sqlite3"
 _database: dict[str, Any] = dict(
     dj_database_url.config(
@@ -126,7 +123,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            f"PRAGMA busy_timeout={_env_int('ONDAS_SQLITE_BUSY_TIMEOUT_MS', 5000)};"
+            f"PRAGMA busy_timeout={env_int('ONDAS_SQLITE_BUSY_TIMEOUT_MS', 5000)};"
         ),
         "transaction_mode": "IMMEDIATE",
     }
@@ -137,9 +134,9 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     _pool_max = env_str("ONDAS_DB_POOL_MAX")
     _database = postgres_settings(
         _database,
-        threads=_env_int("ONDAS_THREADS", 8),
+        threads=env_int("ONDAS_THREADS", 8),
         pool=env_bool("ONDAS_DB_POOL", True),
-        pool_max=_env_int("ONDAS_DB_POOL_MAX", 0) if _pool_max else None,
+        pool_max=env_int("ONDAS_DB_POOL_MAX", 0) if _pool_max else None,
         pgbouncer=env_bool("ONDAS_DB_PGBOUNCER", False),
     )
 DATABASES = {"default": _database}
@@ -179,23 +176,6 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-
-# Periodic jobs (ops.jobs) that no worker queues, by name, e.g.
-# ONDAS_JOBS_OFF=feeds-refresh,billing-run; `ondas jobs` lists them.
-ONDAS_JOBS_OFF = env_list("ONDAS_JOBS_OFF", [])
-# This node's name for per-node jobs and `ondas jobs` (default: the host name).
-ONDAS_NODE_NAME = env_str("ONDAS_NODE_NAME", "")
-# A running task whose worker has not beaten for this long is taken as
-# abandoned (its worker was killed or its node lost) and queued again if it
-# may run twice (ops.lease); each worker beats every quarter of it.
-ONDAS_WORKER_LEASE_SECONDS = _env_int("ONDAS_WORKER_LEASE_SECONDS", 60)
-if ONDAS_WORKER_LEASE_SECONDS < 2:
-    raise ImproperlyConfigured("ONDAS_WORKER_LEASE_SECONDS must be 2 or more")
-# How often each worker looks at the schedule and for abandoned tasks.
-ONDAS_JOBS_TICK_SECONDS = _env_int("ONDAS_JOBS_TICK_SECONDS", 10)
-# Tasks of your own (dotted paths) that may run again after a worker died,
-# beside Ondas's own (ops.lease.RETRY_SAFE).
-ONDAS_TASKS_RETRY_SAFE = env_list("ONDAS_TASKS_RETRY_SAFE", [])
 
 # Payments: "offline" (test cards and operator-confirmed payments) or "stripe".
 ONDAS_PAYMENT_PROVIDER = env_str("ONDAS_PAYMENT_PROVIDER", "offline")
@@ -245,26 +225,6 @@ except ValueError:
 if not 0.0 <= ONDAS_SEARCH_SEMANTIC_WEIGHT <= 1.0:
     raise ImproperlyConfigured("ONDAS_SEARCH_SEMANTIC_WEIGHT must be between 0 and 1")
 
-# Sign-in throttling, counted in the database so that it holds across every
-# worker and node: after this many failures within the window, further tries
-# for that email (or from that client address) are refused with HTTP 429
-# without checking the password.
-ONDAS_SIGNIN_MAX_FAILURES_PER_EMAIL = _env_int("ONDAS_SIGNIN_MAX_FAILURES_PER_EMAIL", 5)
-ONDAS_SIGNIN_MAX_FAILURES_PER_IP = _env_int("ONDAS_SIGNIN_MAX_FAILURES_PER_IP", 20)
-ONDAS_SIGNIN_FAILURE_WINDOW_SECONDS = _env_int(
-    "ONDAS_SIGNIN_FAILURE_WINDOW_SECONDS", 15 * 60
-)
-# Device sign-in (OAuth 2.0 device grant, /device/): how long a code lives,
-# how often the app may poll, and how many wrong codes a person (or a client
-# address) may type within the sign-in failure window before /device/ refuses.
-ONDAS_DEVICE_CODE_LIFETIME_SECONDS = _env_int("ONDAS_DEVICE_CODE_LIFETIME_SECONDS", 600)
-ONDAS_DEVICE_POLL_INTERVAL_SECONDS = _env_int("ONDAS_DEVICE_POLL_INTERVAL_SECONDS", 5)
-ONDAS_DEVICE_CODE_MAX_FAILURES_PER_USER = _env_int(
-    "ONDAS_DEVICE_CODE_MAX_FAILURES_PER_USER", 5
-)
-ONDAS_DEVICE_CODE_MAX_FAILURES_PER_IP = _env_int(
-    "ONDAS_DEVICE_CODE_MAX_FAILURES_PER_IP", 20
-)
 # Behind a reverse proxy, the header that carries the client's address (for
 # example X-Forwarded-For or X-Real-IP). Empty: use the connection's address,
 # which is right when nothing sits in front. Set it only when a proxy you run
@@ -272,7 +232,7 @@ ONDAS_DEVICE_CODE_MAX_FAILURES_PER_IP = _env_int(
 ONDAS_CLIENT_IP_HEADER = env_str("ONDAS_CLIENT_IP_HEADER", "")
 # With X-Forwarded-For: how many proxies you run in front of Ondas (the client
 # is that many entries from the right).
-ONDAS_TRUSTED_PROXY_COUNT = _env_int("ONDAS_TRUSTED_PROXY_COUNT", 1)
+ONDAS_TRUSTED_PROXY_COUNT = env_int("ONDAS_TRUSTED_PROXY_COUNT", 1)
 # Payouts (analytics/README.md): the share of each subscriber's net payment that
 # goes to what they heard ("0.5" is half, read exactly as a decimal); whether
 # listening in a free trial (or after a paid period ended) pays; and, to pay a
@@ -282,27 +242,27 @@ ONDAS_TRUSTED_PROXY_COUNT = _env_int("ONDAS_TRUSTED_PROXY_COUNT", 1)
 ONDAS_PAYOUT_CREATOR_SHARE = env_str("ONDAS_PAYOUT_CREATOR_SHARE", "0.5")
 ONDAS_PAYOUT_TRIAL_LISTENING_PAYS = env_bool("ONDAS_PAYOUT_TRIAL_LISTENING_PAYS", False)
 ONDAS_PAYOUT_STREAM_RATE_MINOR: int | None = (
-    _env_int("ONDAS_PAYOUT_STREAM_RATE_MINOR", 0)
+    env_int("ONDAS_PAYOUT_STREAM_RATE_MINOR", 0)
     if env_str("ONDAS_PAYOUT_STREAM_RATE_MINOR", "")
     else None
 )
 ONDAS_PAYOUT_BOOK_HOUR_RATE_MINOR: int | None = (
-    _env_int("ONDAS_PAYOUT_BOOK_HOUR_RATE_MINOR", 0)
+    env_int("ONDAS_PAYOUT_BOOK_HOUR_RATE_MINOR", 0)
     if env_str("ONDAS_PAYOUT_BOOK_HOUR_RATE_MINOR", "")
     else None
 )
 # How long an email verification link works, and how many a person may ask
 # for per hour.
-ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS = _env_int(
+ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS = env_int(
     "ONDAS_EMAIL_VERIFICATION_MAX_AGE_SECONDS", 3 * 24 * 60 * 60
 )
-ONDAS_VERIFICATION_EMAILS_PER_HOUR = _env_int("ONDAS_VERIFICATION_EMAILS_PER_HOUR", 5)
+ONDAS_VERIFICATION_EMAILS_PER_HOUR = env_int("ONDAS_VERIFICATION_EMAILS_PER_HOUR", 5)
 # Studio: how long an invitation link works, and a show claim's code waits to
 # be found in the show's feed.
-ONDAS_STUDIO_INVITATION_MAX_AGE_SECONDS = _env_int(
+ONDAS_STUDIO_INVITATION_MAX_AGE_SECONDS = env_int(
     "ONDAS_STUDIO_INVITATION_MAX_AGE_SECONDS", 7 * 24 * 60 * 60
 )
-ONDAS_STUDIO_CLAIM_MAX_AGE_SECONDS = _env_int(
+ONDAS_STUDIO_CLAIM_MAX_AGE_SECONDS = env_int(
     "ONDAS_STUDIO_CLAIM_MAX_AGE_SECONDS", 14 * 24 * 60 * 60
 )
 
@@ -315,8 +275,8 @@ if EMAIL_HOST:
     # STARTTLS on port 587 by default; ONDAS_EMAIL_USE_SSL=1 for TLS on port 465.
     EMAIL_USE_SSL = env_bool("ONDAS_EMAIL_USE_SSL", False)
     EMAIL_USE_TLS = env_bool("ONDAS_EMAIL_USE_TLS", not EMAIL_USE_SSL)
-    EMAIL_PORT = _env_int("ONDAS_EMAIL_PORT", 465 if EMAIL_USE_SSL else 587)
-    EMAIL_TIMEOUT = _env_int("ONDAS_EMAIL_TIMEOUT", 10)
+    EMAIL_PORT = env_int("ONDAS_EMAIL_PORT", 465 if EMAIL_USE_SSL else 587)
+    EMAIL_TIMEOUT = env_int("ONDAS_EMAIL_TIMEOUT", 10)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise ImproperlyConfigured(
             "Set at most one of ONDAS_EMAIL_USE_TLS and ONDAS_EMAIL_USE_SSL"
@@ -340,10 +300,34 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("ONDAS_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
+# Media bytes: local disk (MEDIA_ROOT) unless ONDAS_MEDIA_STORAGE=s3 puts new
+# uploads in an S3-compatible bucket (ONDAS_S3_*; core.media). Each audio row
+# names the storage that holds its bytes, so both may be in use at once
+# (`ondas storage migrate`).
+ONDAS_MEDIA_STORAGE = env_str("ONDAS_MEDIA_STORAGE", "local").strip().lower()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **media_storages(
+        environ=dict(os.environ),
+        choice=ONDAS_MEDIA_STORAGE,
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Audio in S3 behind nginx: proxy = Ondas answers X-Accel-Redirect to nginx's
+# internal location ONDAS_S3_ACCEL_PREFIX, which fetches the object from the
+# endpoint with a presigned request (the client never sees the bucket);
+# redirect = a 302 to a presigned URL valid ONDAS_S3_URL_SECONDS. Without
+# nginx (no ONDAS_AUDIO_ACCEL_PREFIX) `ondas serve` streams the object itself.
+ONDAS_S3_DELIVERY = env_str("ONDAS_S3_DELIVERY", "proxy").strip().lower()
+if ONDAS_S3_DELIVERY not in S3_DELIVERY_MODES:
+    raise ImproperlyConfigured("ONDAS_S3_DELIVERY must be proxy or redirect")
+ONDAS_S3_ACCEL_PREFIX = env_str("ONDAS_S3_ACCEL_PREFIX", "/_s3_media/")
+if not (ONDAS_S3_ACCEL_PREFIX.startswith("/") and ONDAS_S3_ACCEL_PREFIX.endswith("/")):
+    raise ImproperlyConfigured(
+        "ONDAS_S3_ACCEL_PREFIX must start and end with '/', e.g. /_s3_media/"
+    )
+ONDAS_S3_URL_SECONDS = env_int("ONDAS_S3_URL_SECONDS", 300)
+if not 1 <= ONDAS_S3_URL_SECONDS <= 3600:
+    raise ImproperlyConfigured("ONDAS_S3_URL_SECONDS must be 1 to 3600")
 # Serve static files straight from the apps, so `ondas serve` needs no
 # collectstatic step; nginx serves STATIC_ROOT in production.
 WHITENOISE_USE_FINDERS = True
@@ -359,7 +343,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # /readyz answers 503 (and `ondas doctor` fails) when the file system of the
 # data directory has less free space than this, in MiB: writes are refused
 # before SQLite finds the disk full.
-ONDAS_MIN_FREE_MB = _env_int("ONDAS_MIN_FREE_MB", 64)
+ONDAS_MIN_FREE_MB = env_int("ONDAS_MIN_FREE_MB", 64)
 if ONDAS_MIN_FREE_MB < 0:
     raise ImproperlyConfigured("ONDAS_MIN_FREE_MB must be 0 or more")
 
@@ -376,13 +360,13 @@ ONDAS_CLOCK_SHIFT = timedelta(0)
 ONDAS_FEEDS_ALLOWED_NETWORKS = env_list("ONDAS_FEEDS_ALLOWED_NETWORKS", [])
 ONDAS_FEEDS_ALLOWED_HOSTS = env_list("ONDAS_FEEDS_ALLOWED_HOSTS", [])
 ONDAS_FEEDS_TIMEOUT = float(env_str("ONDAS_FEEDS_TIMEOUT", "20"))  # whole fetch
-ONDAS_FEEDS_MAX_BYTES = _env_int("ONDAS_FEEDS_MAX_BYTES", 32 * 1024 * 1024)
-ONDAS_FEEDS_MAX_REDIRECTS = _env_int("ONDAS_FEEDS_MAX_REDIRECTS", 5)
-ONDAS_FEEDS_REFRESH_MINUTES = _env_int("ONDAS_FEEDS_REFRESH_MINUTES", 60)
-ONDAS_FEEDS_MAX_BACKOFF_MINUTES = _env_int("ONDAS_FEEDS_MAX_BACKOFF_MINUTES", 1440)
+ONDAS_FEEDS_MAX_BYTES = env_int("ONDAS_FEEDS_MAX_BYTES", 32 * 1024 * 1024)
+ONDAS_FEEDS_MAX_REDIRECTS = env_int("ONDAS_FEEDS_MAX_REDIRECTS", 5)
+ONDAS_FEEDS_REFRESH_MINUTES = env_int("ONDAS_FEEDS_REFRESH_MINUTES", 60)
+ONDAS_FEEDS_MAX_BACKOFF_MINUTES = env_int("ONDAS_FEEDS_MAX_BACKOFF_MINUTES", 1440)
 # An import asked for on the import page that is still waiting or running this
 # long after it was asked for (or started) is shown as failed: its worker died.
-ONDAS_FEED_IMPORT_TIMEOUT_MINUTES = _env_int("ONDAS_FEED_IMPORT_TIMEOUT_MINUTES", 15)
+ONDAS_FEED_IMPORT_TIMEOUT_MINUTES = env_int("ONDAS_FEED_IMPORT_TIMEOUT_MINUTES", 15)
 if ONDAS_FEED_IMPORT_TIMEOUT_MINUTES < 1:
     raise ImproperlyConfigured("ONDAS_FEED_IMPORT_TIMEOUT_MINUTES must be 1 or more")
 # A refresh that would mark more than this share of a show's episodes missing
@@ -394,10 +378,10 @@ ONDAS_FEEDS_MAX_REMOVAL_PERCENT = float(
 # fetched from more networks (IPv4 /24, IPv6 /48) or it is used by more apps
 # (User-Agents) than these. The subscriber is told by email and, with auto
 # reset on, the address is replaced at once (the old one stops working).
-ONDAS_PRIVATE_FEED_MAX_NETWORKS_PER_DAY = _env_int(
+ONDAS_PRIVATE_FEED_MAX_NETWORKS_PER_DAY = env_int(
     "ONDAS_PRIVATE_FEED_MAX_NETWORKS_PER_DAY", 6
 )
-ONDAS_PRIVATE_FEED_MAX_APPS_PER_DAY = _env_int("ONDAS_PRIVATE_FEED_MAX_APPS_PER_DAY", 5)
+ONDAS_PRIVATE_FEED_MAX_APPS_PER_DAY = env_int("ONDAS_PRIVATE_FEED_MAX_APPS_PER_DAY", 5)
 ONDAS_PRIVATE_FEED_AUTO_RESET = env_bool("ONDAS_PRIVATE_FEED_AUTO_RESET", True)
 if (
     min(ONDAS_PRIVATE_FEED_MAX_NETWORKS_PER_DAY, ONDAS_PRIVATE_FEED_MAX_APPS_PER_DAY)
@@ -409,7 +393,7 @@ if (
 # Follows: shows per page of "Your shows", and the largest OPML file a
 # listener may upload to follow the shows of another app.
 ONDAS_FOLLOWS_PER_PAGE = 48
-ONDAS_OPML_MAX_BYTES = _env_int("ONDAS_OPML_MAX_BYTES", 1024 * 1024)
+ONDAS_OPML_MAX_BYTES = env_int("ONDAS_OPML_MAX_BYTES", 1024 * 1024)
 
 # Studio uploads (tus): chunks land in ONDAS_UPLOAD_TEMP_DIR (keep it on the
 # same file system as the media folder, so that a finished upload is moved into
@@ -420,10 +404,10 @@ ONDAS_OPML_MAX_BYTES = _env_int("ONDAS_OPML_MAX_BYTES", 1024 * 1024)
 ONDAS_UPLOAD_TEMP_DIR = Path(
     env_str("ONDAS_UPLOAD_TEMP_DIR", str(DATA_DIR / "uploads"))
 ).resolve()
-ONDAS_UPLOAD_MAX_BYTES = _env_int("ONDAS_UPLOAD_MAX_BYTES", 2 * 1024**3)
-ONDAS_UPLOAD_EXPIRY_SECONDS = _env_int("ONDAS_UPLOAD_EXPIRY_SECONDS", 24 * 60 * 60)
-ONDAS_UPLOAD_MAX_OPEN = _env_int("ONDAS_UPLOAD_MAX_OPEN", 5)
-ONDAS_UPLOAD_FORM_MAX_BYTES = _env_int("ONDAS_UPLOAD_FORM_MAX_BYTES", 100 * 1024**2)
+ONDAS_UPLOAD_MAX_BYTES = env_int("ONDAS_UPLOAD_MAX_BYTES", 2 * 1024**3)
+ONDAS_UPLOAD_EXPIRY_SECONDS = env_int("ONDAS_UPLOAD_EXPIRY_SECONDS", 24 * 60 * 60)
+ONDAS_UPLOAD_MAX_OPEN = env_int("ONDAS_UPLOAD_MAX_OPEN", 5)
+ONDAS_UPLOAD_FORM_MAX_BYTES = env_int("ONDAS_UPLOAD_FORM_MAX_BYTES", 100 * 1024**2)
 if min(ONDAS_UPLOAD_MAX_BYTES, ONDAS_UPLOAD_EXPIRY_SECONDS, ONDAS_UPLOAD_MAX_OPEN) < 1:
     raise ImproperlyConfigured(
         "ONDAS_UPLOAD_MAX_BYTES, ..._EXPIRY_SECONDS and ..._MAX_OPEN must be 1 or more"
@@ -444,7 +428,7 @@ if ONDAS_AUDIO_ACCEL_PREFIX and not (
 # (per audio file and session) before asking again; 0 asks on every request.
 # A subscription that ends stops its audio within this many seconds. Books'
 # parts, metered against the listener's hours, are asked about every time.
-ONDAS_AUDIO_RIGHTS_TTL = _env_int("ONDAS_AUDIO_RIGHTS_TTL", 10)
+ONDAS_AUDIO_RIGHTS_TTL = env_int("ONDAS_AUDIO_RIGHTS_TTL", 10)
 # `ondas serve` answers /audio/ requests through a lean path (ondas.wsgi,
 # playback.lean) that skips the middleware stack and keeps a yes per worker
 # under the same rule; off sends them through the full stack like any page.
@@ -502,6 +486,6 @@ LOGGING = {
 # The JSON API (ondas.api): requests per token (or per client address, without
 # one) in each window of ONDAS_API_RATE_WINDOW seconds; 0 turns the limit off.
 # Counted in the database (every node shares it), or in Redis with ONDAS_CACHE_URL.
-ONDAS_API_RATE_LIMIT = _env_int("ONDAS_API_RATE_LIMIT", 600)
-ONDAS_API_RATE_WINDOW = _env_int("ONDAS_API_RATE_WINDOW", 60)
+ONDAS_API_RATE_LIMIT = env_int("ONDAS_API_RATE_LIMIT", 600)
+ONDAS_API_RATE_WINDOW = env_int("ONDAS_API_RATE_WINDOW", 60)
 ONDAS_API_PAGE_SIZE = 50

@@ -14,10 +14,17 @@ from pathlib import Path
 import pytest
 from pytest_django.fixtures import Settings
 
+from ondas.core.media_settings import media_storages
 from ondas.ops.cli import main
 from ondas.ops.deploy import nginx_site_from_settings, nginx_site_render
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+EXAMPLE_S3 = {
+    "ONDAS_S3_ENDPOINT_URL": "https://objects.ondas.example",
+    "ONDAS_S3_BUCKET": "ondas-media",
+    "ONDAS_S3_ACCESS_KEY_ID": "example",
+    "ONDAS_S3_SECRET_ACCESS_KEY": "example",
+}
 EXAMPLE_ARGS = {
     "server_name": None,
     "upstream": "127.0.0.1:8000",
@@ -38,6 +45,12 @@ def example_settings(settings: Settings) -> Settings:
     settings.ONDAS_TLS_CERTIFICATE_KEY = (
         "/etc/letsencrypt/live/ondas.example/privkey.pem"
     )
+    # Audio on an S3-compatible store beside the box (Garage, Ceph RGW, …).
+    settings.STORAGES = {
+        **media_storages(environ=EXAMPLE_S3, choice="s3"),
+        "staticfiles": settings.STORAGES["staticfiles"],
+    }
+    settings.ONDAS_S3_ACCEL_PREFIX = "/_s3_media/"
     return settings
 
 
@@ -310,3 +323,49 @@ def test_pgbouncer_recipe_pools_by_transaction_and_ondas_settings_follow(
     assert database["OPTIONS"]["prepare_threshold"] is None
     assert "pool" not in database["OPTIONS"]
     assert database["PORT"] == 6432
+
+
+def test_nginx_site_proxies_s3_audio_from_an_internal_location_only(
+    example_settings: Settings,
+) -> None:
+    text = nginx_site_render(nginx_site_from_settings())
+
+    location = text.split('location ~ "^/_s3_media/', 1)[1].split("\n    }\n", 1)[0]
+    assert "server objects.ondas.example;" in text
+    for directive in (
+        "internal;",
+        "proxy_pass https://ondas_s3;",
+        "proxy_ssl_verify on;",
+        "proxy_set_header Host objects.ondas.example;",
+        "proxy_pass_request_headers off;",
+        "proxy_set_header Range $ondas_s3_range;",
+        "proxy_intercept_errors on;",
+        "access_log /var/log/nginx/ondas.audio.json ondas_audio;",
+    ):
+        assert directive in location, directive
+
+
+def test_nginx_site_without_a_bucket_has_no_s3_location(
+    example_settings: Settings,
+) -> None:
+    example_settings.STORAGES = {
+        **media_storages(environ={}, choice="local"),
+        "staticfiles": example_settings.STORAGES["staticfiles"],
+    }
+    text = nginx_site_render(nginx_site_from_settings())
+    assert "ondas_s3" not in text and "_s3_media" not in text
+
+
+def test_nginx_site_refuses_an_s3_endpoint_with_a_path(
+    example_settings: Settings,
+) -> None:
+    example_settings.STORAGES = {
+        **media_storages(
+            environ=EXAMPLE_S3
+            | {"ONDAS_S3_ENDPOINT_URL": "https://objects.example/store"},
+            choice="s3",
+        ),
+        "staticfiles": example_settings.STORAGES["staticfiles"],
+    }
+    with pytest.raises(ValueError, match="must have no path"):
+        nginx_site_from_settings()

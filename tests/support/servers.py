@@ -106,8 +106,11 @@ class Site:
         return f"/audio/{self.audio_id}.mp3"
 
 
-def make_site(root: Path, *, size: int = 3 * MIB + 12_345) -> Site:
-    """Migrate a fresh SQLite database and store ``size`` random bytes as audio."""
+def make_site(
+    root: Path, *, size: int = 3 * MIB + 12_345, extra_env: dict[str, str] | None = None
+) -> Site:
+    """Migrate a fresh SQLite database and store ``size`` random bytes as audio
+    (in the storage ``extra_env`` chooses: local disk by default)."""
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     (root / "data").mkdir()
@@ -124,6 +127,7 @@ def make_site(root: Path, *, size: int = 3 * MIB + 12_345) -> Site:
         "ONDAS_LOG_LEVEL": "WARNING",
         "ONDAS_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
+    env |= extra_env or {}
     data = random.Random(11).randbytes(size)
     source = root / "source.bin"
     source.write_bytes(data)
@@ -143,6 +147,7 @@ def make_site(root: Path, *, size: int = 3 * MIB + 12_345) -> Site:
     )
     match = re.search(r"AUDIO_ID=(\d+)", created.stdout)
     assert match is not None, created.stdout + created.stderr
+    (root / "media").mkdir(exist_ok=True)
     for path in (root, root / "media"):
         path.chmod(0o755)
     for path in (root / "media").rglob("*"):
@@ -151,7 +156,9 @@ def make_site(root: Path, *, size: int = 3 * MIB + 12_345) -> Site:
 
 
 @contextmanager
-def temporary_site(size: int = 3 * MIB + 12_345) -> Iterator[Site]:
+def temporary_site(
+    size: int = 3 * MIB + 12_345, extra_env: dict[str, str] | None = None
+) -> Iterator[Site]:
     """A site in a fresh directory of the system's temporary folder, removed after.
 
     Not under pytest's ``tmp_path``: pytest keeps its base directory private
@@ -160,7 +167,7 @@ def temporary_site(size: int = 3 * MIB + 12_345) -> Iterator[Site]:
     """
     root = Path(tempfile.mkdtemp(prefix="ondas-ops-"))
     try:
-        yield make_site(root, size=size)
+        yield make_site(root, size=size, extra_env=extra_env)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -21,6 +21,12 @@ from ondas.catalog.book_models import Audiobook, AudiobookChapter, AudiobookPart
 from ondas.catalog.validators import BCP47_RE, bcp47_validator
 from ondas.catalog.versioning import VERSION_FIELDS, FeedContent, FeedContentQuerySet
 from ondas.catalog.visibility import PUBLISHED, episode_listed_q
+from ondas.core.media import (
+    LOCAL,
+    S3,
+    RowStorageFileField,
+    current_media_storage,
+)
 from ondas.core.models import TimestampedModel
 
 __all__ = [
@@ -175,7 +181,17 @@ class AudioFile(FeedContent, TimestampedModel):
     feed_show_via = "audio"
     feed_show_link = "pk"
 
-    file = models.FileField(_("file"), upload_to="audio/%Y/%m/")
+    # The bytes are in the storage the row names (core.media): local disk or
+    # the S3 bucket; `ondas storage migrate` moves them and switches the row.
+    file = RowStorageFileField(_("file"), upload_to="audio/%Y/%m/")
+    storage = models.CharField(
+        _("storage"),
+        max_length=8,
+        choices=[(LOCAL, _("Local disk")), (S3, _("S3 bucket"))],
+        default=current_media_storage,
+        # What a running older version's INSERTs get (it wrote to disk only).
+        db_default=LOCAL,
+    )
     size = models.PositiveBigIntegerField(_("size in bytes"))
     mime_type = models.CharField(_("MIME type"), max_length=64)
     bitrate = models.PositiveIntegerField(_("bitrate (bit/s)"), default=0)

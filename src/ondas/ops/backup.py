@@ -9,6 +9,8 @@ A backup directory holds:
   link shares the bytes, so a file rewritten in place would change the backup
   too);
 - ``manifest.json``: each media file's relative path, size and sha256;
+- ``s3_manifest.json`` when an S3 bucket is configured: its objects listed
+  (key, size, ETag; audio rows' sha256), never copied (``ops.backup_s3``);
 - ``secret_key`` when the key lives in the data directory (private feed
   addresses are derived from it);
 - ``backup.json``, written last: the Ondas version, the database vendor, the
@@ -37,6 +39,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 import ondas
+from ondas.ops.backup_s3 import S3BackupError, s3_manifest_write
 
 FORMAT = 1
 SQLITE_FILE = "database.sqlite3"
@@ -261,13 +264,6 @@ def backup_create(
     work = target.with_name(target.name + ".tmp")
     media_root = Path(settings.MEDIA_ROOT)
     _refuse_target(target, work, media_root)
-    if settings.STORAGES["default"]["BACKEND"] != (
-        "django.core.files.storage.FileSystemStorage"
-    ):
-        raise BackupError(
-            "media are not on local disk; back up the bucket with the object "
-            "store's own tools (versioning or replication)."
-        )
     created_at = now()
     work.mkdir(parents=True, mode=0o700)
     try:
@@ -282,6 +278,11 @@ def backup_create(
         files = _media_copy(root=media_root, target=work / MEDIA_DIR)
         manifest = [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in files]
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+        try:
+            # What is in the bucket is listed, not copied (ops.backup_s3).
+            bucket = s3_manifest_write(work)
+        except S3BackupError as exc:
+            raise BackupError(str(exc)) from None
         description = {
             "format": FORMAT,
             "ondas_version": ondas.__version__,
@@ -299,6 +300,7 @@ def backup_create(
                 "files": len(files),
                 "bytes": sum(f.size for f in files),
                 "manifest_sha256": file_sha256(work / MANIFEST),
+                "s3": bucket,
             },
             "secret_key": _secret_key_copy(work),
         }

@@ -102,6 +102,12 @@ def _cmd_backup(args: argparse.Namespace) -> int:
                 f"{sum(made['tables'].values())} rows in {len(made['tables'])} "
                 f"tables, {made['media']['files']} media files copied."
             )
+            if bucket := made["media"].get("s3"):
+                print(
+                    f"{bucket['objects']} objects in the S3 bucket {bucket['bucket']} "
+                    f"were listed in {bucket['manifest']}, not copied: back the "
+                    "bucket up with the object store's own tools."
+                )
         else:
             done = backup_restore(source=Path(args.dir))
             print(
@@ -206,6 +212,15 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
     command = {"reindex": "search_reindex"}[args.action]
     execute_from_command_line(["ondas search", command, *args.rest])
+    return 0
+
+
+def _cmd_storage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    command = {"migrate": "storage_migrate"}[args.action]
+    execute_from_command_line(["ondas storage", command, *args.rest])
     return 0
 
 
@@ -353,6 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
     payouts.add_argument("action", choices=["close"])
     payouts.add_argument("rest", nargs=argparse.REMAINDER)
     payouts.set_defaults(func=_cmd_payouts)
+
+    storage = sub.add_parser(
+        "storage",
+        help="media: migrate --to s3|local [--delete-source] (verified, resumable)",
+    )
+    storage.add_argument("action", choices=["migrate"])
+    storage.add_argument("rest", nargs=argparse.REMAINDER)
+    storage.set_defaults(func=_cmd_storage)
 
     for name, text in (
         ("backup", "copy the database and media to a new directory DIR"),

@@ -85,7 +85,20 @@ log_format ondas_audio escape=json
     '"path":"$request_uri","status":$status,"range":"$http_range",'
     '"bytes":$body_bytes_sent,"ua":"$http_user_agent",'
     '"audio":"$ondas_log_audio","listener":"$ondas_log_listener"}';
-{% if http_listen %}
+{% if s3_host %}
+# Audio in the S3-compatible bucket (ONDAS_MEDIA_STORAGE=s3): nginx fetches
+# the object from the endpoint after Ondas's yes, over kept-alive connections.
+upstream ondas_s3 {
+    server {{ s3_host }};
+    keepalive 16;
+}
+
+# The byte range Ondas decided ("-": the whole object), as nginx asks it.
+map $ondas_s3_span $ondas_s3_range {
+    "-" "";
+    default "bytes=$ondas_s3_span";
+}
+{% endif %}{% if http_listen %}
 server {
     listen {{ http_listen }};
     server_name {{ server_name }};
@@ -230,7 +243,59 @@ server {
         access_log {{ audio_log }} ondas_audio;
     }
 
-    # Feeds rendered to files (feeds.files), sent by X-Accel-Redirect after
+{% if s3_host %}    # Audio in the bucket, by X-Accel-Redirect from Ondas after its yes (the
+    # audio view asks on every request). The path names the audio and the
+    # listener (for the delivery log), the byte range Ondas decided, and the
+    # path and query of a request Ondas presigned for a minute, which nginx
+    # sends to the endpoint as it is. The client never sees the endpoint,
+    # the bucket or the signature; its validators were answered by Ondas.
+    location ~ "^{{ s3_accel_prefix }}(?<ondas_s3_audio>[0-9]+)/l(?<ondas_s3_listener>[0-9]*)/(?<ondas_s3_span>-|[0-9]+-[0-9]+)(?<ondas_s3_object>/.+)$" {
+        internal;
+        set $ondas_rights_audio $ondas_s3_audio;
+        set $ondas_rights_listener $ondas_s3_listener;
+        rewrite ^ $ondas_s3_object break;
+        proxy_pass {{ s3_scheme }}://ondas_s3;
+{% if s3_scheme == "https" %}        proxy_ssl_server_name on;
+        proxy_ssl_name {{ s3_hostname }};
+        proxy_ssl_verify on;
+        proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;
+{% endif %}        # Only what the signature covers, and the range: no cookie, no
+        # credentials, no validators of the client's reach the endpoint.
+        proxy_pass_request_headers off;
+        proxy_set_header Host {{ s3_host }};
+        proxy_set_header Connection "";
+        proxy_set_header Range $ondas_s3_range;
+        # What the store says about itself stays here.
+        proxy_hide_header x-amz-request-id;
+        proxy_hide_header x-amz-id-2;
+        proxy_hide_header x-amz-version-id;
+        proxy_hide_header x-amz-server-side-encryption;
+        proxy_hide_header x-amz-storage-class;
+        proxy_hide_header x-amz-content-sha256;
+        proxy_hide_header x-amz-sdk-checksum-algorithm;
+        proxy_hide_header x-amz-checksum-crc32;
+        proxy_hide_header x-amzn-requestid;
+        proxy_hide_header Access-Control-Allow-Origin;
+        proxy_hide_header Set-Cookie;
+        proxy_buffering off;
+        # An endpoint's error page names the bucket: the client gets none.
+        proxy_intercept_errors on;
+        error_page 403 404 = @ondas_s3_missing;
+        error_page 400 412 416 500 502 503 504 = @ondas_s3_failed;
+        add_header X-Request-ID $ondas_request_id;
+        access_log {{ access_log }} ondas;
+        access_log {{ audio_log }} ondas_audio;
+    }
+
+    location @ondas_s3_missing {
+        return 404;
+    }
+
+    location @ondas_s3_failed {
+        return 502;
+    }
+
+{% endif %}    # Feeds rendered to files (feeds.files), sent by X-Accel-Redirect after
     # Ondas checked the request and answered 304s itself: nginx sends the
     # .gz beside the file to clients that take it, with Ondas's validator.
     location ^~ {{ accel_prefix }}feeds/ {
@@ -307,6 +372,11 @@ class NginxSite:
     metrics_token: bool = False
     # ONDAS_UPLOAD_MAX_BYTES: what one studio upload may weigh in all.
     upload_max_bytes: int = 2 * 1024**3
+    # The S3 endpoint's scheme and host[:port] when S3 is configured, else "".
+    s3_scheme: str = ""
+    s3_host: str = ""
+    s3_hostname: str = ""
+    s3_accel_prefix: str = "/_s3_media/"
 
 
 def _listen_addresses(listen: str) -> tuple[str, ...]:
@@ -356,7 +426,27 @@ def nginx_site_from_settings(
         session_cookie=settings.SESSION_COOKIE_NAME,
         metrics_token=bool(settings.ONDAS_METRICS_TOKEN),
         upload_max_bytes=settings.ONDAS_UPLOAD_MAX_BYTES,
+        **_s3_endpoint(),
     )
+
+
+def _s3_endpoint() -> dict[str, str]:
+    """The S3 endpoint's parts for the site, from ``STORAGES["s3"]``, or none."""
+    entry = settings.STORAGES.get("s3")
+    if entry is None:
+        return {}
+    parts = urlsplit(str(entry["OPTIONS"]["endpoint_url"]))
+    if parts.path.strip("/"):
+        raise ValueError(
+            "ONDAS_S3_ENDPOINT_URL must have no path for nginx to proxy it: "
+            f"{parts.geturl()!r}"
+        )
+    return {
+        "s3_scheme": parts.scheme,
+        "s3_host": parts.netloc,
+        "s3_hostname": parts.hostname or "",
+        "s3_accel_prefix": settings.ONDAS_S3_ACCEL_PREFIX,
+    }
 
 
 def nginx_site_render(site: NginxSite) -> str:
@@ -366,7 +456,7 @@ def nginx_site_render(site: NginxSite) -> str:
         for item in value if isinstance(value, tuple) else (value,):
             if item and not _SAFE_VALUE.fullmatch(str(item)):
                 raise ValueError(f"{key}: {item!r} cannot stand in an nginx directive")
-    for key in ("static_url", "media_url", "accel_prefix"):
+    for key in ("static_url", "media_url", "accel_prefix", "s3_accel_prefix"):
         value = str(values[key])
         if not (value.startswith("/") and value.endswith("/")):
             raise ValueError(f"{key}: {value!r} must start and end with '/'")

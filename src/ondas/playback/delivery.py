@@ -25,7 +25,6 @@ from django.utils.http import (
 
 from ondas.catalog.models import AudioFile, Episode
 from ondas.core.delivery import AUDIO_HEADER, AUDIO_KEY, LISTENER_HEADER, LISTENER_KEY
-from ondas.playback.errors import AudioMissingOnDisk
 from ondas.playback.ranges import (
     ByteRange,
     RangeNotSatisfiable,
@@ -291,27 +290,3 @@ def audio_cache_control(access: str) -> str:
 def audio_filename(audio: AudioFile) -> str:
     """The name a listener's download gets: the stored file's own."""
     return str(audio.file.name).rsplit("/", 1)[-1]
-
-
-def audio_deliver(
-    request: HttpRequest, *, audio: AudioFile, cache_control: str
-) -> HttpResponseBase:
-    """Send an audio file's bytes (``file_deliver``).
-
-    A row that outlived its bytes is AudioMissingOnDisk (404): an operator must
-    know (it is logged), a listener must not see a traceback.
-    """
-    try:
-        return file_deliver(
-            request,
-            file_id=audio.pk,
-            path=audio.file.path,
-            content_type=audio.mime_type,
-            filename=audio_filename(audio),
-            cache_control=cache_control,
-        )
-    except FileNotFoundError:
-        logger.error(
-            "Audio file %s is missing on disk at %s", audio.pk, audio.file.name
-        )
-        raise AudioMissingOnDisk(audio_id=audio.pk) from None

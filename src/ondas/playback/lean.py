@@ -57,6 +57,7 @@ from ondas.catalog.selectors import audio_file_get_with_access
 from ondas.core import clock
 from ondas.core.delivery import LISTENER_KEY
 from ondas.core.faults import fault_kind
+from ondas.core.media import LOCAL
 from ondas.playback.access import play_right, yes_keep_seconds
 from ondas.playback.delivery import audio_cache_control, audio_filename, file_deliver
 from ondas.playback.lean_kept import KeptAnswer, KeptAnswers
@@ -226,6 +227,8 @@ class LeanAudio:
         if found is None:
             return None
         audio, access = found
+        if audio.storage != LOCAL:
+            return None  # in the bucket: the full stack sends it (s3_delivery)
         user = None
         epoch = 0
         if access != Episode.Access.FREE:

@@ -26,7 +26,7 @@ from ondas.feedkeys.errors import PrivateFeedNotFound
 from ondas.feedkeys.selectors import feed_key_get_by_token
 from ondas.feedkeys.services import feed_key_use_record
 from ondas.playback.access import may_play
-from ondas.playback.delivery import audio_deliver
+from ondas.playback.audio import audio_deliver
 from ondas.playback.errors import AudioNotFound, PrivateFeedEnded
 
 # One listener's audio: no shared cache keeps it, and apps ask again each time.

@@ -30,6 +30,7 @@ from ondas.core.answers import answers_json
 from ondas.core.delivery import AUDIO_HEADER, LISTENER_HEADER, LISTENER_KEY
 from ondas.core.errors import OndasError, SignInRequired
 from ondas.core.jsonbody import json_model
+from ondas.core.media import LOCAL
 from ondas.playback.access import (
     book_access,
     episode_get_to_hear,
@@ -38,11 +39,8 @@ from ondas.playback.access import (
     progress_item_length,
     yes_keep_seconds,
 )
-from ondas.playback.delivery import (
-    audio_cache_control,
-    audio_deliver,
-    media_relative_path,
-)
+from ondas.playback.audio import audio_deliver
+from ondas.playback.delivery import audio_cache_control, media_relative_path
 from ondas.playback.errors import (
     AllowanceRequired,
     AudioNotFound,
@@ -118,6 +116,10 @@ def audio_rights_view(request: HttpRequest, audio_id: int) -> HttpResponse:
     now = clock.now()
     right = play_right(user=request.user, access=access, now=now)
     if not right.allowed:
+        return no
+    if audio.storage != LOCAL:
+        # In the bucket: nginx has no file to send. The audio view answers
+        # (X-Accel-Redirect to the S3 location), asking the right again.
         return no
     try:
         relative = media_relative_path(audio.file.path, str(settings.MEDIA_ROOT))
