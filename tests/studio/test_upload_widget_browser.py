@@ -4,6 +4,7 @@ live server, the widget reports the stored audio, or the server's refusal."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -23,21 +24,50 @@ CSRF = "C" * 32
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture
-def serial_server(live_server: LiveServer) -> LiveServer:
-    """One request at a time (the test database is one shared SQLite connection)."""
-    httpd = live_server.thread.httpd
-    app = httpd.get_app()
-    lock = threading.Lock()
+class _SerialGate:
+    """The live server's app, one request at a time.
 
-    def one_at_a_time(
-        environ: dict[str, Any], start_response: Callable[..., Any]
+    The test database is one shared SQLite connection: two requests at once
+    would share it. And a request still running when a test ends (a page the
+    browser was leaving, the service worker filling its cache) holds a table
+    that the flush of the test database then finds locked: ``quiet`` waits
+    until the server has been idle a moment.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+        self.last = time.monotonic()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        with lock:
-            return app(environ, start_response)  # type: ignore[no-any-return]
+        with self.lock:
+            try:
+                return self.app(environ, start_response)
+            finally:
+                self.last = time.monotonic()
 
-    httpd.set_app(one_at_a_time)
-    return live_server
+    def quiet(self, *, idle: float = 0.3, limit: float = 5.0) -> None:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            with self.lock:
+                if time.monotonic() - self.last >= idle:
+                    return
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def serial_server(live_server: LiveServer) -> Iterator[LiveServer]:
+    """The live server, one request at a time (``_SerialGate``); idle before
+    the test's database is flushed (the browser is closed by then)."""
+    httpd = live_server.thread.httpd
+    gate = httpd.get_app()
+    if not isinstance(gate, _SerialGate):
+        gate = _SerialGate(gate)
+        httpd.set_app(gate)
+    yield live_server
+    gate.quiet()
 
 
 @pytest.fixture
