@@ -2,7 +2,8 @@
 # Install the Debian packages a target needs, only when something is missing.
 #   scripts/system-deps.sh test   chromium (browser tests), PostgreSQL, strace,
 #                                 nginx, h2load, openssl (ops tests), nodejs,
-#                                 ffmpeg (studio: M4A, Ogg and FLAC test files)
+#                                 ffmpeg (studio: M4A, Ogg and FLAC test files),
+#                                 espeak-ng (search: speech to transcribe)
 #   scripts/system-deps.sh bench  nginx, wrk and h2load
 set -euo pipefail
 
@@ -25,6 +26,8 @@ case "${1:-test}" in
     command -v node >/dev/null || want+=(nodejs)
     # the upload checks are tested on real M4A, AAC, Opus, Vorbis and FLAC files
     command -v ffmpeg >/dev/null || want+=(ffmpeg)
+    # the transcription tests transcribe English that espeak-ng speaks
+    command -v espeak-ng >/dev/null || want+=(espeak-ng)
     ;;
   bench)
     [ -x /usr/sbin/nginx ] || want+=(nginx-light)
