@@ -224,6 +224,8 @@ except ValueError:
     ) from None
 if not 0.0 <= ONDAS_SEARCH_SEMANTIC_WEIGHT <= 1.0:
     raise ImproperlyConfigured("ONDAS_SEARCH_SEMANTIC_WEIGHT must be between 0 and 1")
+# `ondas transcribe` and its worker task (the `transcribe` extra): CPU threads.
+ONDAS_TRANSCRIBE_THREADS = env_int("ONDAS_TRANSCRIBE_THREADS", 1)
 
 # Behind a reverse proxy, the header that carries the client's address (for
 # example X-Forwarded-For or X-Real-IP). Empty: use the connection's address,

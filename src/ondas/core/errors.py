@@ -81,6 +81,11 @@ class ErrorCode(StrEnum):
     TRANSCRIPT_INVALID = "transcript_invalid"
     FEED_IMPORT_FORBIDDEN = "feed_import_forbidden"
     FEED_IMPORT_NOT_FOUND = "feed_import_not_found"
+    # search: transcripts made from the audio (the transcribe extra)
+    TRANSCRIBE_UNAVAILABLE = "transcribe_unavailable"
+    TRANSCRIBE_LANGUAGE_REFUSED = "transcribe_language_refused"
+    TRANSCRIBE_ALREADY_DONE = "transcribe_already_done"
+    TRANSCRIBE_FAILED = "transcribe_failed"
     OPML_INVALID = "opml_invalid"
     OPML_XML_FORBIDDEN = "opml_xml_forbidden"
     OPML_TOO_LARGE = "opml_too_large"

