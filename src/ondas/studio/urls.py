@@ -117,6 +117,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="episode-transcript",
     ),
     path(
+        "shows/<int:show_id>/episodes/<int:episode_id>/transcripts/transcribe/",
+        views_episodes.episode_transcribe_view,
+        name="episode-transcribe",
+    ),
+    path(
         "shows/<int:show_id>/episodes/<int:episode_id>/transcripts/"
         "<int:transcript_id>/remove/",
         views_episodes.episode_transcript_remove_view,

@@ -59,6 +59,10 @@ from ondas.studio.services.episodes import (
     episode_save_in_studio,
     episode_transcript_remove,
 )
+from ondas.studio.services.transcription import (
+    episode_transcription_queue,
+    transcription_offered,
+)
 
 PAGE_SIZE = 25
 
@@ -191,6 +195,7 @@ def _form_page(
             managed=sorted(episode_managed_fields(episode=episode)),
             transcripts=episode_transcripts(episode=episode),
             transcript_form=TranscriptForm(),
+            transcribe_offered=transcription_offered(episode=episode),
         )
         context.setdefault("rows", chapter_rows_initial(episode=episode))
         context.update(extra)
@@ -342,6 +347,26 @@ def episode_transcript_view(
         transcript_form=form,
         status=status,
     )
+
+
+@login_required
+@require_POST
+def episode_transcribe_view(
+    request: AuthedHttpRequest, show_id: int, episode_id: int
+) -> HttpResponse:
+    episode = _episode(request, show_id, episode_id)
+    try:
+        episode_transcription_queue(episode=episode, acting_user=request.user)
+    except OndasError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "The transcript is being made from the audio; it appears here when done."
+            ),
+        )
+    return _to_edit(episode, "transcript")
 
 
 @login_required
