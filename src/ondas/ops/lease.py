@@ -56,6 +56,9 @@ RETRY_SAFE: dict[str, str] = {
         "removes what has expired; what is gone stays gone"
     ),
     "ondas.studio.uploads.services.upload_expire_task": "the same sweep",
+    "ondas.search.tasks.episode_transcribe_task": (
+        "writes only when done; a second run finds the transcript and skips"
+    ),
     "ondas.analytics.tasks.analytics_serve_logs_ingest_task": (
         "idempotent by line: a cursor per log, moved in the same transaction"
     ),
