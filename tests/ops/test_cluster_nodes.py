@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,11 +28,20 @@ from ondas.playback.models import ListeningProgress
 from tests.support.cluster import (
     Catalog,
     Load,
+    Outcome,
     answered_by,
     cluster_catalog_make,
     two_node_upstream,
 )
-from tests.support.servers import ONDAS, Site, nginx_running, ondas_serve, stop_group
+from tests.support.serve_load import wait_for_new_workers
+from tests.support.servers import (
+    ONDAS,
+    Served,
+    Site,
+    nginx_running,
+    ondas_serve,
+    stop_group,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql]
 
@@ -122,9 +132,43 @@ def _assert_no_acknowledged_write_lost(load: Load, catalog: Catalog) -> int:
     return acknowledged
 
 
-def test_cluster_node_killed_under_load_is_routed_around_and_rejoins(
-    shared_root: Path, transactional_db: None
-) -> None:
+@dataclass
+class Cluster:
+    catalog: Catalog
+    site: Site
+    a: Served
+    b: Served
+    env_b: dict[str, str]
+    worker: subprocess.Popen[bytes]
+    access_log: Path
+    stack: ExitStack
+    load: Load
+
+    @property
+    def node_a(self) -> str:
+        return f"127.0.0.1:{self.a.port}"
+
+    @property
+    def node_b(self) -> str:
+        return f"127.0.0.1:{self.b.port}"
+
+    def wait_answers(self, node: str, *, start: int = 0, count: int = 10) -> None:
+        _wait(
+            lambda: answered_by(self.access_log, start=start).get(node, 0) >= count,
+            f"{node} answers",
+            30,
+        )
+
+    def failed(self) -> list[Outcome]:
+        """Every page or range that did not answer 2xx with the right bytes."""
+        outcomes = self.load.outcomes
+        return [o for o in outcomes if o.status not in (200, 206) or o.detail]
+
+
+@pytest.fixture
+def cluster(shared_root: Path, transactional_db: None) -> Iterator[Cluster]:
+    """Two nodes, a worker and nginx on the test database, a load ready to start;
+    everything is stopped after the test, in reverse order."""
     catalog = cluster_catalog_make(episodes=40)
     for path in (shared_root / "media").rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)
@@ -151,55 +195,79 @@ def test_cluster_node_killed_under_load_is_routed_around_and_rejoins(
         nginx = stack.enter_context(
             nginx_running(site, upstream=a.port, edit=two_node_upstream(a.port, b.port))
         )
-        access_log = nginx.tmp / "access.log"
         _wait(lambda: "cluster-worker" in _beats(), "the worker beats", 60)
-
         load = Load(port=nginx.port, catalog=catalog)
-        load.start()
         stack.callback(load.stop)
-        node_a, node_b = f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"
-        _wait(
-            lambda: (
-                min(answered_by(access_log).get(n, 0) for n in (node_a, node_b)) >= 10
-            ),
-            "both nodes answer",
-            30,
+        yield Cluster(
+            catalog=catalog,
+            site=site,
+            a=a,
+            b=b,
+            env_b=env_b,
+            worker=worker,
+            access_log=nginx.tmp / "access.log",
+            stack=stack,
+            load=load,
         )
 
-        os.killpg(b.pid, signal.SIGKILL)
-        b.proc.wait(timeout=10)
-        time.sleep(0.3)  # answers B sent before it died are logged by now
-        killed_at = access_log.stat().st_size
-        time.sleep(5)
-        down = answered_by(access_log, start=killed_at)
 
-        b_again = stack.enter_context(
-            ondas_serve(site, workers=1, env=env_b, name="b-again", port=b.port)
-        )
-        restarted_at = access_log.stat().st_size
-        _wait(
-            lambda: answered_by(access_log, start=restarted_at).get(node_b, 0) >= 10,
-            "the restarted node answers",
-            30,
-        )
-        load.stop()
-        assert worker.poll() is None, "the worker died"
-        assert b_again.proc.poll() is None
+def test_cluster_node_killed_under_load_is_routed_around_and_rejoins(
+    cluster: Cluster,
+) -> None:
+    c, load = cluster, cluster.load
+    load.start()
+    c.wait_answers(c.node_a)
+    c.wait_answers(c.node_b)
 
-    by_kind: dict[str, list[int]] = {}
-    for outcome in load.outcomes:
-        by_kind.setdefault(outcome.kind, []).append(outcome.status)
-    failed = [o for o in load.outcomes if o.status not in (200, 206) or o.detail]
-    assert failed == [], failed[:10]
-    assert all(len(by_kind.get(k, [])) >= 10 for k in ("page", "range", "resume"))
+    os.killpg(c.b.pid, signal.SIGKILL)
+    c.b.proc.wait(timeout=10)
+    time.sleep(0.3)  # answers B sent before it died are logged by now
+    killed_at = c.access_log.stat().st_size
+    time.sleep(5)
+    down = answered_by(c.access_log, start=killed_at)
+
+    b_again = c.stack.enter_context(
+        ondas_serve(c.site, workers=1, env=c.env_b, name="b-again", port=c.b.port)
+    )
+    c.wait_answers(c.node_b, start=c.access_log.stat().st_size)
+    load.stop()
+    assert c.worker.poll() is None, "the worker died"
+    assert b_again.proc.poll() is None
+
+    kinds = [o.kind for o in load.outcomes]
+    assert c.failed() == [], c.failed()[:10]
+    assert all(kinds.count(k) >= 10 for k in ("page", "range", "resume"))
     # While B was dead, A alone answered, and not only a few requests.
-    assert down.get(node_b, 0) == 0, down
-    assert down.get(node_a, 0) >= 20, down
+    assert down.get(c.node_b, 0) == 0, down
+    assert down.get(c.node_a, 0) >= 20, down
     # The player's bytes, across the kill, are the file's.
-    assert bytes(load.resumed) == catalog.free_bytes[: len(load.resumed)]
-    acknowledged = _assert_no_acknowledged_write_lost(load, catalog)
+    assert bytes(load.resumed) == c.catalog.free_bytes[: len(load.resumed)]
+    acknowledged = _assert_no_acknowledged_write_lost(load, c.catalog)
     assert acknowledged >= 40, load.unacknowledged
     print(  # noqa: T201 - the figures, for the report (pytest -s)
         f"requests {len(load.outcomes)} + writes {len(load.writes)} "
         f"(acknowledged {acknowledged}); while B was dead: {down}"
+    )
+
+
+def test_cluster_rolling_reload_under_load_drops_nothing(cluster: Cluster) -> None:
+    """SIGHUP node by node (each waits for the last one's new workers): every
+    request and every progress write is answered 2xx, and both nodes serve."""
+    c, load = cluster, cluster.load
+    load.start()
+    c.wait_answers(c.node_a)
+    c.wait_answers(c.node_b)
+    for node, served in ((c.node_a, c.a), (c.node_b, c.b)):
+        before = served.workers()
+        served.proc.send_signal(signal.SIGHUP)
+        wait_for_new_workers(served.pid, before, 1, timeout=60)
+        c.wait_answers(node, start=c.access_log.stat().st_size)
+    load.stop()
+
+    assert c.failed() == [], c.failed()[:10]
+    assert {status for _e, _p, status, _a in load.writes} == {200}, load.unacknowledged
+    acknowledged = _assert_no_acknowledged_write_lost(load, c.catalog)
+    assert acknowledged >= 20
+    print(  # noqa: T201 - the figures, for the report (pytest -s)
+        f"rolling reload: requests {len(load.outcomes)} + writes {acknowledged}"
     )
