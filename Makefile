@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export ONDAS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run install dev test lint bench bench-deps system-deps messages clean
+.PHONY: run install dev test test-cluster lint bench bench-deps system-deps messages clean
 
 # The demo runs background tasks (emails) inline, so no `ondas worker` is needed
 # to see the sign-up link on the console.
@@ -38,6 +38,11 @@ system-deps:
 
 test: dev system-deps
 	scripts/test.sh
+
+# Only the several-node tests (two nodes, a worker, nginx; PostgreSQL), which
+# `make test` runs in its PostgreSQL pass too.
+test-cluster: dev system-deps
+	scripts/throwaway-postgres.sh $(BIN)/pytest -q -p no:cacheprovider tests/ops/test_cluster_nodes.py
 
 lint: dev
 	$(BIN)/ruff check src tests bench scripts

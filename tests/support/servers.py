@@ -203,8 +203,10 @@ def ondas_serve(
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
     name: str = "ondas",
+    port: int | None = None,
 ) -> Iterator[Served]:
-    port = free_port()
+    """``ondas serve`` on ``port`` (a free one when not given), stopped after."""
+    port = port or free_port()
     log = site.root / f"{name}-{port}.log"
     argv = [ONDAS, "serve", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--workers", str(workers), "--threads", str(threads), *args]
