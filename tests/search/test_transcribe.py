@@ -111,8 +111,11 @@ def test_transcribe_saves_timed_cues_that_search_finds(
     assert f"?t={int(spoken_at)}" in cue_hits[0].url
 
 
+# `ondas.ops.cli.main` closes the connection: on PostgreSQL the test's
+# transaction would go with it.
+@pytest.mark.django_db(transaction=True)
 def test_without_the_extra_the_command_says_what_to_install(
-    db: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     episode = _episode()
     # A None in sys.modules makes the import fail, as when not installed.
@@ -173,8 +176,11 @@ def test_a_transcript_is_kept_unless_replace(
     assert list(Transcript.objects.values_list("pk", flat=True)) == [again.pk]
 
 
+# `ondas.ops.cli.main` closes the connection: on PostgreSQL the test's
+# transaction would go with it.
+@pytest.mark.django_db(transaction=True)
 def test_all_queued_for_the_worker_transcribes_english_episodes_only(
-    db: None, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     english = _episode(guid="one")
     spanish = _episode(language="es", guid="dos")
