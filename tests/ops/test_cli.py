@@ -5,7 +5,7 @@ from django.utils.timezone import now as timezone_now
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.reset import password_reset_email_task
-from ondas.ops.cli import build_parser, main
+from ondas.ops.cli import _COMMAND_GROUPS, _cmd_group, build_parser, main
 from ondas.ops.doctor import (
     check_media_writable,
     check_sendfile,
@@ -17,6 +17,43 @@ from ondas.ops.doctor import (
 def test_serve_options_have_defaults() -> None:
     args = build_parser().parse_args(["serve", "--port", "9001", "--workers", "3"])
     assert (args.host, args.port, args.workers) == ("127.0.0.1", 9001, 3)
+
+
+def test_every_group_action_names_a_management_command() -> None:
+    from django.core.management import get_commands
+
+    known = get_commands()
+    for group, (_help, actions) in _COMMAND_GROUPS.items():
+        for action, command in actions.items():
+            assert command in known, (group, action, command)
+            args = build_parser().parse_args([group, action, "x", "--flag"])
+            assert (args.func, args.action, args.rest) == (
+                _cmd_group,
+                action,
+                ["x", "--flag"],
+            )
+    assert "feeds_refresh_due" in known
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["feeds", "refresh", "--due"], ["ondas feeds", "feeds_refresh_due"]),
+        (["feeds", "refresh", "3", "4"], ["ondas feeds", "feeds_refresh", "3", "4"]),
+        (
+            ["payouts", "close", "2026-11"],
+            ["ondas payouts", "payouts_close", "2026-11"],
+        ),
+        (["search", "reindex"], ["ondas search", "search_reindex"]),
+    ],
+)
+def test_group_actions_reach_their_command(
+    argv: list[str], expected: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr("django.core.management.execute_from_command_line", seen.append)
+    assert main(argv) == 0
+    assert seen == [expected]
 
 
 def test_unknown_command_exits_with_usage(capsys: pytest.CaptureFixture[str]) -> None:

@@ -123,11 +123,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_manage(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(["ondas manage", *args.rest])
-    return 0
+    return _run_management("ondas manage", list(args.rest))
 
 
 def _cmd_billing(args: argparse.Namespace) -> int:
@@ -158,84 +154,67 @@ def _cmd_billing(args: argparse.Namespace) -> int:
     return status
 
 
-def _cmd_analytics(args: argparse.Namespace) -> int:
+# The groups that hand an action to a management command of the same name
+# (`ondas feeds import URL` runs `feeds_import URL`): the group, its help, and
+# each action's command. Anything after the action goes to the command as is.
+_COMMAND_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
+    "feeds": (
+        "import a show from an RSS/Atom URL; refresh feeds (ids, --all, --due)",
+        {"import": "feeds_import", "refresh": "feeds_refresh"},
+    ),
+    "studio": (
+        "creators' shows: grant EMAIL SLUG --role owner|editor|analyst [--book]",
+        {"grant": "studio_grant"},
+    ),
+    "books": (
+        "audiobooks: import DIR [--owner EMAIL] (a book per directory)",
+        {"import": "books_import"},
+    ),
+    "search": (
+        "the search index: reindex (rebuild it)",
+        {"reindex": "search_reindex"},
+    ),
+    "analytics": (
+        "downloads: ingest FILE|- (a JSON delivery log) or --serve-logs",
+        {"ingest": "analytics_ingest"},
+    ),
+    "payouts": (
+        "creators' money: close YYYY-MM (statements and payables of a month)",
+        {"close": "payouts_close"},
+    ),
+    "storage": (
+        "media: migrate --to s3|local [--delete-source] (verified, resumable)",
+        {"migrate": "storage_migrate"},
+    ),
+}
+
+
+def _run_management(prog: str, argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
     from django.core.management import execute_from_command_line
 
-    command = {"ingest": "analytics_ingest"}[args.action]
-    execute_from_command_line(["ondas analytics", command, *args.rest])
+    execute_from_command_line([prog, *argv])
     return 0
 
 
-def _cmd_payouts(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
-
-    command = {"close": "payouts_close"}[args.action]
-    execute_from_command_line(["ondas payouts", command, *args.rest])
-    return 0
-
-
-def _cmd_feeds(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
-
-    command = {"import": "feeds_import", "refresh": "feeds_refresh"}[args.action]
-    if args.action == "refresh" and "--due" in args.rest:
+def _cmd_group(args: argparse.Namespace) -> int:
+    command = _COMMAND_GROUPS[args.command][1][args.action]
+    rest = list(args.rest)
+    # `feeds refresh --due` is its own command: the feeds whose time has come.
+    if command == "feeds_refresh" and "--due" in rest:
         command = "feeds_refresh_due"
-        args.rest = [a for a in args.rest if a != "--due"]
-    execute_from_command_line(["ondas feeds", command, *args.rest])
-    return 0
-
-
-def _cmd_studio(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
-
-    command = {"grant": "studio_grant"}[args.action]
-    execute_from_command_line(["ondas studio", command, *args.rest])
-    return 0
-
-
-def _cmd_books(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
-
-    command = {"import": "books_import"}[args.action]
-    execute_from_command_line(["ondas books", command, *args.rest])
-    return 0
-
-
-def _cmd_search(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
-
-    command = {"reindex": "search_reindex"}[args.action]
-    execute_from_command_line(["ondas search", command, *args.rest])
-    return 0
+        rest = [a for a in rest if a != "--due"]
+    return _run_management(f"ondas {args.command}", [command, *rest])
 
 
 def _cmd_transcribe(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
-
     flags = [
         f"--{name.replace('_', '-')}"
         for name in ("all", "replace", "force_language", "queue")
         if getattr(args, name)
     ]
     ids = [str(pk) for pk in args.episode_ids]
-    execute_from_command_line(["ondas", "transcribe", *ids, *flags])
-    return 0
-
-
-def _cmd_storage(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondas.settings")
-    from django.core.management import execute_from_command_line
-
-    command = {"migrate": "storage_migrate"}[args.action]
-    execute_from_command_line(["ondas storage", command, *args.rest])
-    return 0
+    return _run_management("ondas", ["transcribe", *ids, *flags])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -338,35 +317,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     jobs.set_defaults(func=_cmd_jobs)
 
-    feeds = sub.add_parser(
-        "feeds",
-        help="import a show from an RSS/Atom URL; refresh feeds (ids, --all, --due)",
-    )
-    feeds.add_argument("action", choices=["import", "refresh"])
-    feeds.add_argument("rest", nargs=argparse.REMAINDER)
-    feeds.set_defaults(func=_cmd_feeds)
-
-    studio = sub.add_parser(
-        "studio",
-        help="creators' shows: grant EMAIL SLUG --role owner|editor|analyst [--book]",
-    )
-    studio.add_argument("action", choices=["grant"])
-    studio.add_argument("rest", nargs=argparse.REMAINDER)
-    studio.set_defaults(func=_cmd_studio)
-
-    books = sub.add_parser(
-        "books",
-        help="audiobooks: import DIR [--owner EMAIL] (a book per directory)",
-    )
-    books.add_argument("action", choices=["import"])
-    books.add_argument("rest", nargs=argparse.REMAINDER)
-    books.set_defaults(func=_cmd_books)
-
-    search = sub.add_parser("search", help="the search index: reindex (rebuild it)")
-    search.add_argument("action", choices=["reindex"])
-    search.add_argument("rest", nargs=argparse.REMAINDER)
-    search.set_defaults(func=_cmd_search)
-
     transcribe = sub.add_parser(
         "transcribe",
         help="make episodes' transcripts from their English audio "
@@ -398,29 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     transcribe.set_defaults(func=_cmd_transcribe)
 
-    analytics = sub.add_parser(
-        "analytics",
-        help="downloads: ingest FILE|- (a JSON delivery log) or --serve-logs",
-    )
-    analytics.add_argument("action", choices=["ingest"])
-    analytics.add_argument("rest", nargs=argparse.REMAINDER)
-    analytics.set_defaults(func=_cmd_analytics)
-
-    payouts = sub.add_parser(
-        "payouts",
-        help="creators' money: close YYYY-MM (statements and payables of a month)",
-    )
-    payouts.add_argument("action", choices=["close"])
-    payouts.add_argument("rest", nargs=argparse.REMAINDER)
-    payouts.set_defaults(func=_cmd_payouts)
-
-    storage = sub.add_parser(
-        "storage",
-        help="media: migrate --to s3|local [--delete-source] (verified, resumable)",
-    )
-    storage.add_argument("action", choices=["migrate"])
-    storage.add_argument("rest", nargs=argparse.REMAINDER)
-    storage.set_defaults(func=_cmd_storage)
+    for group, (text, actions) in _COMMAND_GROUPS.items():
+        command = sub.add_parser(group, help=text)
+        command.add_argument("action", choices=list(actions))
+        command.add_argument("rest", nargs=argparse.REMAINDER)
+        command.set_defaults(func=_cmd_group)
 
     for name, text in (
         ("backup", "copy the database and media to a new directory DIR"),
