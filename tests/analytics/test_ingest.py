@@ -56,10 +56,10 @@ def test_exactly_one_minute_counts_one_byte_less_does_not(
     assert (_downloads(episode), _downloads(other)) == (1, 0)
 
 
-def test_five_ranges_that_together_pass_a_minute_are_one_download(
-    episode: Episode,
-) -> None:
-    chunk = MINUTE // 5 + 1  # four are short of a minute, five pass it
+def _five_ranges_past_a_minute(episode: Episode) -> tuple[bytes, int]:
+    """Five consecutive ranges 10 s apart: four are short of a minute of audio,
+    five pass it. Returns the log lines and the size of each range."""
+    chunk = MINUTE // 5 + 1
     data = b"".join(
         line(
             episode,
@@ -70,6 +70,13 @@ def test_five_ranges_that_together_pass_a_minute_are_one_download(
         )
         for i in range(5)
     )
+    return data, chunk
+
+
+def test_five_ranges_that_together_pass_a_minute_are_one_download(
+    episode: Episode,
+) -> None:
+    data, chunk = _five_ranges_past_a_minute(episode)
     report = _ingest(data)
     assert report.downloads == 1
     assert _downloads(episode) == 1
@@ -394,17 +401,7 @@ def test_a_window_kept_across_batches_is_written_again_not_twice(
 ) -> None:
     """One range per batch: the run keeps the window between its batches and
     writes it back under the id its first batch was given."""
-    chunk = MINUTE // 5 + 1  # four are short of a minute, five pass it
-    data = b"".join(
-        line(
-            episode,
-            at=T0 + timedelta(seconds=10 * i),
-            status=206,
-            range_header=f"bytes={i * chunk}-{(i + 1) * chunk - 1}",
-            sent=chunk,
-        )
-        for i in range(5)
-    )
+    data, chunk = _five_ranges_past_a_minute(episode)
     report = log_ingest(stream=io.BytesIO(data), name="log", batch_lines=1)
     assert report.downloads == 1
     window = DownloadWindow.objects.get()
