@@ -8,6 +8,7 @@ import http.client
 import re
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,6 +103,18 @@ def _ingest(site: Site, *paths: Path) -> int:
     return total
 
 
+def _log_lines(path: Path, expected: int, within: float = 5.0) -> list[bytes]:
+    """The lines of nginx's log once it holds `expected` of them (or whatever
+    it holds after `within` seconds): nginx writes a request's line after the
+    last byte has gone out, so a client that has read it all can be first."""
+    deadline = time.monotonic() + within
+    while True:
+        lines = path.read_bytes().splitlines() if path.exists() else []
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
 def test_nginx_log_and_serve_log_count_the_same(site: Site) -> None:
     serve_logs = Path(site.env["ONDAS_DATA_DIR"]) / "analytics"
     with ondas_serve(site, workers=1) as direct:
@@ -145,7 +158,7 @@ def test_nginx_log_and_serve_log_count_the_same(site: Site) -> None:
                 for source, agent, range_header in TRAFFIC
             ]
             nginx_log = nginx.tmp / "ondas.audio.json"
-            lines = nginx_log.read_bytes().splitlines()
+            lines = _log_lines(nginx_log, len(TRAFFIC))
     assert statuses == [206, 206, 206, 200, 206, 200]
     assert len(lines) == len(TRAFFIC)
     # nginx sent the bytes: `ondas serve` logged no delivery of its own.
