@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from mygpoclient.api import EpisodeAction, MygPodderClient
 from mygpoclient.http import Unauthorized, UnknownResponse
+from mygpoclient.simple import SimpleClient
 from pytest_django.live_server_helper import LiveServer
 
 from ondas.accounts.access_tokens import access_token_create
@@ -83,6 +84,25 @@ def test_subscriptions_sync_both_ways(
     assert devices["phone"].type == "mobile"
     assert devices["phone"].caption == "Phone"
     assert devices["phone"].subscriptions == 1  # the other show
+
+
+def test_simple_client_replaces_and_reads_a_device_list(
+    live_server: LiveServer, demo_subscriber: User, demo_catalog: Show
+) -> None:
+    old = SimpleClient(SUBSCRIBER_EMAIL, PASSWORD, root_url=live_server.url)
+    feed_url = live_server.url + reverse("feeds:show-feed", args=[demo_catalog.slug])
+
+    assert old.put_subscriptions("n900", [feed_url, UNKNOWN])
+    assert Follow.objects.filter(user=demo_subscriber, show=demo_catalog).exists()
+    assert sorted(old.get_subscriptions("n900")) == sorted([feed_url, UNKNOWN])
+    # An app on API v2 sees the same library.
+    assert sorted(app(live_server).pull_subscriptions("phone").add) == sorted(
+        [feed_url, UNKNOWN]
+    )
+
+    assert old.put_subscriptions("n900", [UNKNOWN])
+    assert not Follow.objects.filter(user=demo_subscriber).exists()
+    assert old.get_subscriptions("n900") == [UNKNOWN]
 
 
 def test_episode_position_syncs_both_ways(

@@ -206,6 +206,44 @@ def subscriptions_update(
     return SubscriptionsUpdated(followed, unfollowed, unmatched)
 
 
+def subscriptions_replace(
+    *,
+    user: User,
+    device_id: str,
+    urls: Sequence[str],
+    current: Sequence[str],
+    now: datetime,
+) -> SubscriptionsUpdated:
+    """Make the person's follows the feeds ``urls`` name (gpodder.net's Simple
+    API uploads a device's whole list), given the addresses followed now.
+
+    A show counts once whatever address names it: an app that lists a show by
+    its private feed keeps following it when ``current`` names it by the
+    public one. Only the difference is recorded, so a device that uploads the
+    same list twice changes nothing.
+    """
+    wanted = list(dict.fromkeys(url_clean(url, field="subscriptions") for url in urls))
+    if len(wanted) > MAX_ITEMS:
+        raise InvalidRequest(
+            reason=_("Send at most %(max)s addresses at once.") % {"max": MAX_ITEMS}
+        )
+    shows = feed_urls_match(urls=[*wanted, *current], user=user)
+
+    def key(url: str) -> tuple[str, object]:
+        show = shows.get(url)
+        return ("show", show.pk) if show is not None else ("url", url)
+
+    wanted_keys = {key(url) for url in wanted}
+    current_keys = {key(url) for url in current}
+    return subscriptions_update(
+        user=user,
+        device_id=device_id,
+        add=[url for url in wanted if key(url) not in current_keys],
+        remove=[url for url in current if key(url) not in wanted_keys],
+        now=now,
+    )
+
+
 def _place_move(
     *, user: User, row: EpisodeAction, device_id: str, now: datetime
 ) -> bool:

@@ -1,8 +1,11 @@
-"""gpodder.net API v2 addresses (``/api/2/…``), as its clients build them."""
+"""gpodder.net addresses as its clients build them: API v2 (``/api/2/…``) and
+the Simple API's subscription lists (``/subscriptions/…``)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from ondas.api.gpodder import views
+from ondas.api.gpodder import simple, views
+
+_FORMAT = r"(?P<fmt>opml|json|txt)"
 
 urlpatterns = [
     path(
@@ -32,5 +35,17 @@ urlpatterns = [
         "api/2/episodes/<str:username>.json",
         views.episodes_view,
         name="gpodder-episodes",
+    ),
+    # The Simple API: a device's whole list, at the site's root as clients
+    # (mygpoclient's SimpleClient) build the address.
+    re_path(
+        rf"^subscriptions/(?P<username>[^/]+)\.{_FORMAT}$",
+        simple.all_subscriptions_view,
+        name="gpodder-simple-all",
+    ),
+    re_path(
+        rf"^subscriptions/(?P<username>[^/]+)/(?P<device>[^/]+)\.{_FORMAT}$",
+        simple.device_subscriptions_view,
+        name="gpodder-simple-device",
     ),
 ]
