@@ -77,3 +77,16 @@ def cursor_page(
     rows = rows[:limit]
     last = rows[-1]
     return rows, _encode([_value(last, f.lstrip("-")) for f in order])
+
+
+def page_cursor(number: int) -> str:
+    """The cursor of a numbered page (for lists ranked, not ordered by a key)."""
+    return _encode(["page", number])
+
+
+def page_from_cursor(cursor: str) -> int:
+    """The page number a ``page_cursor`` stands for; InvalidRequest otherwise."""
+    kind, number = _decode(cursor, 2)
+    if kind != "page" or not isinstance(number, int) or number < 1:
+        raise InvalidRequest(reason=_("This cursor is not valid."), field="cursor")
+    return number

@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
-from ondas.api import catalog, listener
+from ondas.api import catalog, listener, listening, search
 from ondas.api.errors import error_handlers_install
 from ondas.api.throttle import WindowThrottle
 from ondas.core.jsonbody import json_object
@@ -27,8 +27,9 @@ api = NinjaAPI(
     title="Ondas API",
     version="1",
     description=(
-        "Shows, episodes and audiobooks; a listener's follows, places, "
-        "bookmarks, subscription and private feeds. Errors always have the "
+        "Shows, episodes and audiobooks; search; a listener's follows, places, "
+        "bookmarks, listening reports, subscription and private feeds. Errors "
+        "always have the "
         'shape {"error": {"code", "message", "field"}}.'
     ),
     urls_namespace="api-v1",
@@ -37,4 +38,6 @@ api = NinjaAPI(
 )
 error_handlers_install(api)
 api.add_router("/", catalog.router)
+api.add_router("/", search.router)
 api.add_router("/me", listener.router)
+api.add_router("/me", listening.router)

@@ -25,7 +25,7 @@ from ondas.catalog.selectors import (
     audiobook_get_by_id,
     episode_get_by_id,
 )
-from ondas.playback.errors import SubscriptionRequired
+from ondas.playback.errors import AllowanceRequired, SubscriptionRequired
 from ondas.playback.models import ListeningProgress
 from ondas.playback.selectors import Allowance, allowance_get
 
@@ -128,6 +128,15 @@ def book_access(
     if not isinstance(user, User):
         return BookAccess(allowance=None)
     return BookAccess(allowance=allowance_get(user=user, now=now))
+
+
+def book_stream_allowance(*, user: User, now: datetime) -> Allowance:
+    """The allowance a metered stream of a whole book draws on (the web
+    player's and the API's); AllowanceRequired when the period has none left."""
+    allowance = book_access(user=user, now=now).allowance
+    if allowance is None or allowance.left_seconds <= 0:
+        raise AllowanceRequired
+    return allowance
 
 
 # Positions beyond this are absurd whatever the item (its length unknown).

@@ -32,7 +32,7 @@ from ondas.core.errors import OndasError, SignInRequired
 from ondas.core.jsonbody import json_model
 from ondas.core.media import LOCAL
 from ondas.playback.access import (
-    book_access,
+    book_stream_allowance,
     episode_get_to_hear,
     may_play,
     play_right,
@@ -42,7 +42,6 @@ from ondas.playback.access import (
 from ondas.playback.audio import audio_deliver
 from ondas.playback.delivery import audio_cache_control, media_relative_path
 from ondas.playback.errors import (
-    AllowanceRequired,
     AudioNotFound,
     SubscriptionRequired,
 )
@@ -191,10 +190,7 @@ def listening_session_open_view(
     device = json_model(request, SessionOpenIn).device
     book = audiobook_get_by_id(audiobook_id=audiobook_id)
     now = clock.now()
-    access = book_access(user=request.user, now=now)
-    allowance = access.allowance
-    if allowance is None or not access.full:
-        raise AllowanceRequired
+    allowance = book_stream_allowance(user=request.user, now=now)
     session = listening_session_open(
         user=request.user, audiobook=book, device=device, now=now
     )
