@@ -72,7 +72,11 @@ def test_two_upstreams_are_each_written_once_with_max_fails_and_fail_timeout(
 def test_upstreams_and_their_limits_come_from_settings(
     site_settings: Settings,
 ) -> None:
-    site_settings.ONDAS_UPSTREAMS = ["app-1.internal:8000", "[fd00::12]:8000", "a:1"]
+    site_settings.ONDAS_UPSTREAMS = [
+        "app-1.internal:8000",
+        "[fd00::12]:8000",
+        "ondas_app_2:1",
+    ]
     site_settings.ONDAS_UPSTREAM_MAX_FAILS = 3
     site_settings.ONDAS_UPSTREAM_FAIL_TIMEOUT = "500ms"
 
@@ -81,7 +85,7 @@ def test_upstreams_and_their_limits_come_from_settings(
     assert _servers(text) == [
         "server app-1.internal:8000 max_fails=3 fail_timeout=500ms;",
         "server [fd00::12]:8000 max_fails=3 fail_timeout=500ms;",
-        "server a:1 max_fails=3 fail_timeout=500ms;",
+        "server ondas_app_2:1 max_fails=3 fail_timeout=500ms;",
     ]
     # Three nodes: a request may try each of them once.
     assert _retry_rule(text) == ("error timeout", "3")

@@ -37,8 +37,9 @@ from ondas.ops.nginx_site_template import SITE_TEMPLATE
 DEFAULT_ACCEL_PREFIX = "/_protected_media/"
 # A value that can stand in an nginx directive without quoting or escaping.
 _SAFE_VALUE = re.compile(r"[^\s;{}\"'#\\$]+")
-# host:port, the host a name, an IPv4 address or an [IPv6] address.
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# host:port, the host a name, an IPv4 address or an [IPv6] address. Names may
+# hold "_" (container names do; nginx's resolver takes them).
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _UPSTREAM = re.compile(
     rf"(?P<host>{_LABEL}(?:\.{_LABEL})*|\[(?P<ipv6>[0-9A-Fa-f:.]+)\]):(?P<port>[0-9]{{1,5}})"
 )
