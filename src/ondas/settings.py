@@ -21,9 +21,10 @@ from ondas.core.database import postgres_settings
 from ondas.core.env import env_bool, env_int, env_list, env_str, secret_key
 from ondas.core.media_settings import S3_DELIVERY_MODES, media_storages
 
-# Sign-in and device-code limits; periodic jobs, this node's name and
-# workers' leases: each in a module of its own, imported here.
+# Sign-in and device-code limits; the nodes nginx balances over; periodic
+# jobs, this node's name and workers' leases: each in a module of its own.
 from ondas.core.signin_settings import *  # noqa: F403
+from ondas.core.upstream_settings import *  # noqa: F403
 from ondas.core.worker_settings import *  # noqa: F403
 
 # Lets runtime code subscript generic Django classes (admin.ModelAdmin[Show]).

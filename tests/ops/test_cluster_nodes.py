@@ -31,7 +31,6 @@ from tests.support.cluster import (
     Outcome,
     answered_by,
     cluster_catalog_make,
-    two_node_upstream,
 )
 from tests.support.serve_load import wait_for_new_workers
 from tests.support.servers import (
@@ -192,9 +191,8 @@ def cluster(shared_root: Path, transactional_db: None) -> Iterator[Cluster]:
             start_new_session=True,
         )
         stack.callback(stop_group, worker)
-        nginx = stack.enter_context(
-            nginx_running(site, upstream=a.port, edit=two_node_upstream(a.port, b.port))
-        )
+        # The site as `ondas deploy nginx --upstream A --upstream B` writes it.
+        nginx = stack.enter_context(nginx_running(site, upstream=[a.port, b.port]))
         _wait(lambda: "cluster-worker" in _beats(), "the worker beats", 60)
         load = Load(port=nginx.port, catalog=catalog)
         stack.callback(load.stop)

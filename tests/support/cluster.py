@@ -1,6 +1,6 @@
-"""Pieces of a several-node Ondas for tests: a catalog on a shared database, the
-nginx edits that put two `ondas serve` nodes behind one upstream, and a mixed
-client load (pages, 1 MiB audio ranges, progress writes) through nginx.
+"""Pieces of a several-node Ondas for tests: a catalog on a shared database,
+which node answered (from the ``upstream=`` of nginx's access log), and a
+mixed client load (pages, 1 MiB audio ranges, progress writes) through nginx.
 
 The catalog is made in the test's own process on the test database (the
 nodes read the same database); every load thread stops when asked and every
@@ -110,27 +110,6 @@ def cluster_catalog_make(*, episodes: int) -> Catalog:
         listener=listener,
         session_cookie=client.cookies["sessionid"].value,
     )
-
-
-def two_node_upstream(first: int, second: int) -> dict[str, str]:
-    """Edits of the rendered site (rendered for ``first``) that make both nodes
-    its upstream, passively checked, and retry idempotent requests on 502/503."""
-    rendered = f"    server 127.0.0.1:{first} max_fails=0;\n"
-    servers = "".join(
-        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;\n"
-        for port in (first, second)
-    )
-    return {
-        rendered * 2: servers,
-        "proxy_next_upstream error timeout;": (
-            "proxy_next_upstream error timeout http_502 http_503;"
-        ),
-        # Which node answered, for counting: the last address is the one.
-        "$request_time $upstream_response_time $ondas_request_id'": (
-            "$request_time $upstream_response_time $ondas_request_id "
-            "upstream=$upstream_addr'"
-        ),
-    }
 
 
 def answered_by(access_log: Path, *, start: int = 0) -> dict[str, int]:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,9 +287,18 @@ class Nginx:
 
 
 def render_site(
-    site: Site, *, port: int, upstream: int, cert: Path, key: Path, tmp: Path
+    site: Site,
+    *,
+    port: int,
+    upstream: int | Sequence[int],
+    cert: Path,
+    key: Path,
+    tmp: Path,
 ) -> Path:
+    """`ondas deploy nginx` for nodes on 127.0.0.1: one port, or several."""
     path = tmp / "site.conf"
+    ports = [upstream] if isinstance(upstream, int) else list(upstream)
+    upstreams = [arg for p in ports for arg in ("--upstream", f"127.0.0.1:{p}")]
     subprocess.run(
         [
             ONDAS,
@@ -305,8 +314,7 @@ def render_site(
             str(cert),
             "--certificate-key",
             str(key),
-            "--upstream",
-            f"127.0.0.1:{upstream}",
+            *upstreams,
             "--access-log",
             str(tmp / "access.log"),
             "--cache-dir",
@@ -326,12 +334,13 @@ def render_site(
 def nginx_running(
     site: Site,
     *,
-    upstream: int,
+    upstream: int | Sequence[int],
     connections: int = 1024,
     workers: int = 1,
     edit: dict[str, str] | None = None,
 ) -> Iterator[Nginx]:
-    """Debian's nginx with the site `ondas deploy nginx` renders, TLS on 127.0.0.1."""
+    """Debian's nginx with the site `ondas deploy nginx` renders for the node
+    (or nodes) on ``upstream``, TLS on 127.0.0.1."""
     if not os.access(NGINX, os.X_OK):
         pytest.fail("nginx is missing: `make test` installs it (nginx-light)")
     tmp = site.root / f"nginx-{free_port()}"

@@ -36,19 +36,19 @@ def _cmd_deploy_nginx(args: argparse.Namespace) -> int:
 
     from ondas.ops.deploy import nginx_site_from_settings, nginx_site_render
 
-    site = nginx_site_from_settings(
-        listen=args.listen,
-        http_listen=args.http_listen,
-        server_name=args.server_name,
-        certificate=args.certificate,
-        certificate_key=args.certificate_key,
-        upstream=args.upstream,
-        access_log=args.access_log,
-        audio_log=args.audio_log,
-        max_body_size=args.max_body_size,
-        cache_dir=args.cache_dir,
-    )
     try:
+        site = nginx_site_from_settings(
+            listen=args.listen,
+            http_listen=args.http_listen,
+            server_name=args.server_name,
+            certificate=args.certificate,
+            certificate_key=args.certificate_key,
+            upstreams=args.upstream,
+            access_log=args.access_log,
+            audio_log=args.audio_log,
+            max_body_size=args.max_body_size,
+            cache_dir=args.cache_dir,
+        )
         text = nginx_site_render(site)
     except ValueError as exc:
         print(f"ondas deploy nginx: {exc}", file=sys.stderr)
@@ -272,9 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     nginx.add_argument("--certificate-key", help="default: ONDAS_TLS_CERTIFICATE_KEY")
     nginx.add_argument(
         "--upstream",
-        default=f"{os.environ.get('ONDAS_HOST', '127.0.0.1')}:"
-        f"{os.environ.get('ONDAS_PORT', '8000')}",
-        help="where `ondas serve` listens",
+        action="append",
+        metavar="HOST:PORT",
+        help="where an `ondas serve` node listens; repeat it for each node "
+        "(default: ONDAS_UPSTREAMS, else ONDAS_HOST:ONDAS_PORT)",
     )
     nginx.add_argument("--access-log", default="/var/log/nginx/ondas.access.log")
     nginx.add_argument(
