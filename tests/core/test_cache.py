@@ -115,6 +115,42 @@ def test_a_stuck_redis_costs_one_timeout_then_the_process_rests(
         redis_up.resume()
 
 
+def test_threads_reading_when_redis_gets_stuck_all_miss_without_error(
+    redis_up: RedisServer,
+) -> None:
+    """One thread's failure does not pull the connection from under another
+    thread's read (a closed buffer raised ValueError through the cache)."""
+    shared = _cache(redis_up, retry_seconds=0)  # every call asks Redis
+    shared.set("page", "kept", 60)
+    errors: list[BaseException] = []
+    results: list[Any] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        mine = _cache(redis_up, retry_seconds=0)
+        try:
+            while not stop.is_set():
+                results.append(mine.get("page", "missed"))
+        except BaseException as exc:  # noqa: BLE001 - any escape fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    redis_up.pause()  # while the threads read
+    try:
+        time.sleep(1.0)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        redis_up.resume()
+    assert errors == []
+    assert set(results) <= {"kept", "missed"}
+    assert "missed" in results
+
+
 def test_redis_is_used_again_once_the_pause_is_over(redis_up: RedisServer) -> None:
     cache = _cache(redis_up, retry_seconds=1)
     redis_up.kill()

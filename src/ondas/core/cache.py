@@ -76,11 +76,13 @@ class _Link:
                     self.pause,
                 )
             self.down = True
-        # Connections that saw the failure may be half dead: start afresh.
+        # Idle connections may be half dead (a killed Redis): start afresh.
+        # Not those in use: another thread may be reading from one now, and
+        # redis-py drops a connection that failed by itself.
         # (RedisCacheClient keeps one pool per server; no public way to them.)
         pools: dict[int, Any] = getattr(self.client, "_pools", {})
         for pool in pools.values():
-            pool.disconnect()
+            pool.disconnect(inuse_connections=False)
 
     def answered(self) -> None:
         if self.down:
