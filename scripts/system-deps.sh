@@ -3,7 +3,8 @@
 #   scripts/system-deps.sh test   chromium (browser tests), PostgreSQL, strace,
 #                                 nginx, h2load, openssl (ops tests), nodejs,
 #                                 ffmpeg (studio: M4A, Ogg and FLAC test files),
-#                                 espeak-ng (search: speech to transcribe)
+#                                 espeak-ng (search: speech to transcribe),
+#                                 redis-server (the shared cache, killed mid-traffic)
 #   scripts/system-deps.sh bench  nginx, wrk and h2load
 set -euo pipefail
 
@@ -28,6 +29,8 @@ case "${1:-test}" in
     command -v ffmpeg >/dev/null || want+=(ffmpeg)
     # the transcription tests transcribe English that espeak-ng speaks
     command -v espeak-ng >/dev/null || want+=(espeak-ng)
+    # the shared cache and API limit are tested against a real Redis
+    command -v redis-server >/dev/null || want+=(redis-server)
     ;;
   bench)
     [ -x /usr/sbin/nginx ] || want+=(nginx-light)

@@ -17,12 +17,13 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+# The cache (per process, or Redis shared by every node); sign-in and
+# device-code limits; the nodes nginx balances over; periodic jobs, this
+# node's name and workers' leases: each in a module of its own, imported here.
+from ondas.core.cache_settings import *  # noqa: F403
 from ondas.core.database import postgres_settings
 from ondas.core.env import env_bool, env_int, env_list, env_str, secret_key
 from ondas.core.media_settings import S3_DELIVERY_MODES, media_storages
-
-# Sign-in and device-code limits; the nodes nginx balances over; periodic
-# jobs, this node's name and workers' leases: each in a module of its own.
 from ondas.core.signin_settings import *  # noqa: F403
 from ondas.core.upstream_settings import *  # noqa: F403
 from ondas.core.worker_settings import *  # noqa: F403
@@ -152,30 +153,6 @@ TASKS = {
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
         }[env_str("ONDAS_TASKS_BACKEND", "database")]
     }
-}
-
-# Sessions live in the database (Django's default engine) and every counter
-# that must hold across nodes (sign-in and API limits, private-feed sharing)
-# is a table: several nodes on one database need nothing more. The cache
-# keeps only what each process may rebuild (rendered show pages, keyed by
-# their content): per process by default, or shared in Redis with
-# ONDAS_CACHE_URL=redis://host:6379/0 (needs the `redis` extra; the API limit
-# then counts there too).
-ONDAS_CACHE_URL = env_str("ONDAS_CACHE_URL", "")
-if ONDAS_CACHE_URL and not re.match(r"rediss?://", ONDAS_CACHE_URL):
-    raise ImproperlyConfigured(
-        f"ONDAS_CACHE_URL must start with redis:// or rediss://, not {ONDAS_CACHE_URL!r}"
-    )
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": ONDAS_CACHE_URL,
-            "KEY_PREFIX": "ondas",
-        }
-        if ONDAS_CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
 }
 
 # Payments: "offline" (test cards and operator-confirmed payments) or "stripe".

@@ -25,9 +25,34 @@ def test_a_redis_url_shares_the_cache_in_redis(tmp_path: Path) -> None:
     caches = found["CACHES"]
     assert isinstance(caches, dict)
     assert caches["default"] == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "ondas.core.cache.DegradingRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/2",
         "KEY_PREFIX": "ondas",
+        # A dead Redis costs a quarter second, then five seconds of rest.
+        "OPTIONS": {
+            "socket_connect_timeout": 0.25,
+            "socket_timeout": 0.25,
+            "RETRY_SECONDS": 5,
+        },
+    }
+
+
+def test_the_redis_timeout_and_pause_come_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    found = settings_with(
+        tmp_path,
+        names=["CACHES"],
+        ONDAS_CACHE_URL="redis://127.0.0.1:6379/0",
+        ONDAS_CACHE_TIMEOUT_MS="40",
+        ONDAS_CACHE_RETRY_SECONDS="0",
+    )
+    caches = found["CACHES"]
+    assert isinstance(caches, dict)
+    assert caches["default"]["OPTIONS"] == {
+        "socket_connect_timeout": 0.04,
+        "socket_timeout": 0.04,
+        "RETRY_SECONDS": 0,
     }
 
 
@@ -39,6 +64,11 @@ def test_a_redis_url_shares_the_cache_in_redis(tmp_path: Path) -> None:
             "ONDAS_CACHE_URL must start with redis:// or rediss://",
         ),
         ({"ONDAS_WORKER_LEASE_SECONDS": "1"}, "must be 2 or more"),
+        ({"ONDAS_CACHE_TIMEOUT_MS": "0"}, "ONDAS_CACHE_TIMEOUT_MS must be 1 or more"),
+        (
+            {"ONDAS_CACHE_RETRY_SECONDS": "-1"},
+            "ONDAS_CACHE_RETRY_SECONDS must be 0 or more",
+        ),
     ],
 )
 def test_bad_values_stop_the_start_with_their_reason(

@@ -6,7 +6,10 @@ Counted where every node sees the same count: in the database by default
 (one upsert per request, ``accounts.ratelimit.window_hit``), or in Redis when
 ``ONDAS_CACHE_URL`` points the cache there (its ``INCR`` is atomic too). A
 per-process cache would give each Gunicorn worker of each node a limit of
-its own.
+its own. While Redis does not answer (``ondas.core.cache``), the count goes
+to the database again, so the limit still holds across nodes; in the window
+in which Redis goes or comes back, a client may get up to the limit from
+each of the two counts.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
 from ondas.accounts.ratelimit import client_ip, window_hit
+from ondas.core.cache import CacheUnavailable
 
 
 def _who(request: HttpRequest) -> str:
@@ -52,9 +56,13 @@ class WindowThrottle(BaseThrottle):
         now = time.time()
         index = int(now // window)
         who = _who(request)
+        count = None
         if settings.ONDAS_CACHE_URL:
-            count = _cache_hit(f"ondas-api-rate:{who}:{index}", timeout=window + 1)
-        else:
+            try:
+                count = _cache_hit(f"ondas-api-rate:{who}:{index}", timeout=window + 1)
+            except CacheUnavailable:
+                pass  # Redis is down: the database counts, as with no Redis
+        if count is None:
             count = window_hit(key="api:" + who, slot=index * window)
         if count <= limit:
             return True

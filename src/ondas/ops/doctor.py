@@ -25,6 +25,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_back
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from ondas.ops.doctor_cache import cache_state
 from ondas.ops.health import MIB, storage_check
 
 
@@ -70,6 +71,11 @@ def check_database() -> Check:
             f"{detail}; {len(pending)} migration(s) pending: run `ondas manage migrate`",
         )
     return Check("database", True, f"{detail}, migrations applied")
+
+
+def check_cache() -> Check:
+    ok, detail = cache_state()
+    return Check("cache", ok, detail)
 
 
 def check_storage() -> Check:
@@ -419,6 +425,7 @@ def doctor_report() -> list[Check]:
         Check("django", True, django.get_version()),
         check_database(),
         check_storage(),
+        check_cache(),
         check_task_queue(),
         check_media_writable(),
         check_sendfile(),
