@@ -39,6 +39,7 @@ from ondas.analytics.rows import (
     rollup_add,
     windows_write,
 )
+from ondas.analytics.versions import numbers_version_bump
 from ondas.catalog.models import Episode
 
 logger = logging.getLogger(__name__)
@@ -311,6 +312,8 @@ class _Batch:
                     new_episode[(e, d)] += 1
         rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
         rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
+        # The shows whose counts moved, in this batch's transaction.
+        numbers_version_bump(show_ids={show for show, _day in self.show_days})
 
 
 def _windows_version_take() -> int:

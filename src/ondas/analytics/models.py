@@ -52,6 +52,22 @@ class WindowsVersion(models.Model):
         return str(self.version)
 
 
+class ShowNumbersVersion(models.Model):
+    """A show's numbers version: bumped in the same transaction as every
+    roll-up write that changes what its numbers pages show (a batch of the
+    ingest that counted downloads, a batch of the listening roll-up, a
+    recount), so a cached page keyed by it is never older than the last
+    committed write (``analytics.versions``)."""
+
+    show = models.OneToOneField(
+        Show, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.show_id}: {self.version}"
+
+
 class DownloadWindow(models.Model):
     """One listener's fetches of one episode within 24 hours of its start."""
 
