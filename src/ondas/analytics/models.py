@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ondas.analytics.agents import AppFamily
 from ondas.catalog.models import Audiobook, Episode, Show
 
 
@@ -162,6 +163,26 @@ class DailyShowDownloads(models.Model):
 
     def __str__(self) -> str:
         return f"{self.show_id} {self.day}: {self.downloads}"
+
+
+class DailyShowApps(models.Model):
+    """A show's downloads of one day from one family of apps
+    (``analytics.agents``): the app of the request that made each count."""
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE)
+    day = models.DateField()
+    app = models.CharField(_("app"), max_length=16, choices=AppFamily.choices)
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["show", "day", "app"], name="analytics_show_app_day_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.show_id} {self.day} {self.app}: {self.downloads}"
 
 
 # Listening, from the players (issue 14, item 2) ---------------------------------
