@@ -25,6 +25,8 @@ CHUNK = 500
 def numbers_version_bump(*, show_ids: Iterable[int]) -> None:
     """Add one to the numbers version of each show; call it inside the
     transaction of the write."""
+    # In id order: two writers take the rows in one order, so neither waits
+    # on a row the other holds while holding one it wants.
     ids = sorted(set(show_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
