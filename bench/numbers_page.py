@@ -17,7 +17,8 @@ Then `ondas serve --workers 2` runs on that database and wrk measures, at
 
 - ``/healthz``: the baseline of the same run (the stack with no page);
 - the show's numbers page over 30 days, and over 365 (365 bars in each of
-  its two charts, a 365-row table, a page of 25 episodes with their sums);
+  its two charts, a 365-row table, a page of 25 episodes with their sums,
+  six app families);
 - one episode's numbers page (its days, completion and chapter drop-off).
 
 The server runs twice on the same data: first with the numbers cache off
@@ -65,8 +66,8 @@ call_command("migrate", verbosity=0)
 from ondas.accounts.models import User
 from ondas.accounts.services import user_create, user_set_role
 from ondas.analytics.models import (
-    ChapterReach, DailyEpisodeDownloads, DailyEpisodePlays, DailyShowDownloads,
-    DailyShowPlays, EpisodeListening,
+    ChapterReach, DailyEpisodeDownloads, DailyEpisodePlays, DailyShowApps,
+    DailyShowDownloads, DailyShowPlays, EpisodeListening,
 )
 from ondas.catalog.models import Chapter, Episode
 from ondas.studio.services.shows import ShowInput, show_create_in_studio
@@ -133,6 +134,11 @@ for day_number, day in enumerate(days):
                                       listeners=total // 2)
     DailyShowPlays.objects.create(show=show, day=day, plays=plays,
                                   listeners=plays)
+    DailyShowApps.objects.bulk_create(
+        [DailyShowApps(show=show, day=day, app=app, downloads=total // share)
+         for app, share in (("apple", 2), ("spotify", 4), ("overcast", 8),
+                            ("antennapod", 16), ("browser", 32), ("other", 64))]
+    )
 engine = import_module(settings.SESSION_ENGINE)
 session = engine.SessionStore()
 session[SESSION_KEY] = str(creator.pk)
