@@ -155,6 +155,11 @@ TASKS = {
     }
 }
 
+# The creator's numbers pages, computed once per show, range, page, language
+# and numbers version (every roll-up write bumps it), kept this long at most;
+# 0 computes every page afresh (bench/numbers_page.py measures both).
+ONDAS_NUMBERS_CACHE_SECONDS = env_int("ONDAS_NUMBERS_CACHE_SECONDS", 600)
+
 # Payments: "offline" (test cards and operator-confirmed payments) or "stripe".
 ONDAS_PAYMENT_PROVIDER = env_str("ONDAS_PAYMENT_PROVIDER", "offline")
 ONDAS_STRIPE_SECRET_KEY = env_str("ONDAS_STRIPE_SECRET_KEY")

@@ -22,6 +22,7 @@ from typing import BinaryIO
 from django.db import transaction
 
 from ondas.analytics import iab
+from ondas.analytics.agents import app_family
 from ondas.analytics.lines import Delivery, MalformedLine, delivery_parse
 from ondas.analytics.models import (
     DailyEpisodeDownloads,
@@ -35,10 +36,12 @@ from ondas.analytics.models import (
 from ondas.analytics.rows import (
     WINDOW_COLUMNS,
     Window,
+    apps_add,
     insert_many,
     rollup_add,
     windows_write,
 )
+from ondas.analytics.versions import numbers_version_bump
 from ondas.catalog.models import Episode
 
 logger = logging.getLogger(__name__)
@@ -92,6 +95,7 @@ class _Run:
         self.digests: dict[tuple[str, date], tuple[str, str, str]] = {}
         self.sources: dict[tuple[str, str, str], str] = {}
         self.agents: dict[str, str | None] = {}
+        self.families: dict[str, str] = {}
         self.rules = iab.agent_rules()
 
     def windows_check(self, version: int) -> None:
@@ -111,6 +115,15 @@ class _Run:
                 self.agents.clear()
             reason = self.agents[user_agent] = self.rules.excluded(user_agent)
             return reason
+
+    def family(self, user_agent: str) -> str:
+        """``agents.app_family`` of the agent, remembered."""
+        found = self.families.get(user_agent)
+        if found is None:
+            if len(self.families) > SOURCES_KEPT:
+                self.families.clear()
+            found = self.families[user_agent] = app_family(user_agent).value
+        return found
 
     def source(self, delivery: Delivery) -> str:
         """``iab.listener_source`` of the delivery, remembered per listener."""
@@ -168,6 +181,7 @@ class _Batch:
         self.dirty: dict[int, Window] = {}
         self.episode_days: Counter[tuple[int, date]] = Counter()
         self.show_days: Counter[tuple[int, date]] = Counter()
+        self.app_days: Counter[tuple[int, date, str]] = Counter()
         self.listener_days: set[tuple[date, int, int | None, str]] = set()
         self.downloads = 0
 
@@ -280,6 +294,7 @@ class _Batch:
             self.downloads += 1
             self.episode_days[(audio.episode_id, day)] += 1
             self.show_days[(audio.show_id, day)] += 1
+            self.app_days[(audio.show_id, day, self.run.family(delivery.ua))] += 1
             digest = self._digests(source, day)[1]
             self.listener_days.add((day, audio.show_id, audio.episode_id, digest))
             self.listener_days.add((day, audio.show_id, None, digest))
@@ -311,6 +326,9 @@ class _Batch:
                     new_episode[(e, d)] += 1
         rollup_add(DailyEpisodeDownloads, "episode_id", self.episode_days, new_episode)
         rollup_add(DailyShowDownloads, "show_id", self.show_days, new_show)
+        apps_add(self.app_days)
+        # The shows whose counts moved, in this batch's transaction.
+        numbers_version_bump(show_ids={show for show, _day in self.show_days})
 
 
 def _windows_version_take() -> int:

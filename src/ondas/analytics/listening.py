@@ -46,6 +46,7 @@ from ondas.analytics.models import (
     ListeningDay,
     RollupCursor,
 )
+from ondas.analytics.versions import numbers_version_bump
 from ondas.catalog.models import Chapter, Episode
 from ondas.playback.models import HeardSpan
 
@@ -150,6 +151,13 @@ def _rollup_batch(*, limit: int) -> int:
         heard[item].append((start, end))
     played_items = _days_apply(days)
     _coverage_apply(heard, played_items)
+    episodes = {episode for (_u, episode, _b), _day in days if episode is not None}
+    if episodes:
+        numbers_version_bump(
+            show_ids=Episode.objects.filter(pk__in=episodes).values_list(
+                "show_id", flat=True
+            )
+        )
     cursor.position = rows[-1][0]
     cursor.save(update_fields=["position"])
     return len(rows)
@@ -377,4 +385,5 @@ def episode_listening_recount(*, episode: Episode) -> EpisodeListening:
     listening, _created = EpisodeListening.objects.update_or_create(
         episode=episode, defaults={"players": players, "completed": completed}
     )
+    numbers_version_bump(show_ids=[episode.show_id])
     return listening

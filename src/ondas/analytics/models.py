@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ondas.analytics.agents import AppFamily
 from ondas.catalog.models import Audiobook, Episode, Show
 
 
@@ -50,6 +51,22 @@ class WindowsVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.version)
+
+
+class ShowNumbersVersion(models.Model):
+    """A show's numbers version: bumped in the same transaction as every
+    roll-up write that changes what its numbers pages show (a batch of the
+    ingest that counted downloads, a batch of the listening roll-up, a
+    recount), so a cached page keyed by it is never older than the last
+    committed write (``analytics.versions``)."""
+
+    show = models.OneToOneField(
+        Show, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.show_id}: {self.version}"
 
 
 class DownloadWindow(models.Model):
@@ -146,6 +163,26 @@ class DailyShowDownloads(models.Model):
 
     def __str__(self) -> str:
         return f"{self.show_id} {self.day}: {self.downloads}"
+
+
+class DailyShowApps(models.Model):
+    """A show's downloads of one day from one family of apps
+    (``analytics.agents``): the app of the request that made each count."""
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE)
+    day = models.DateField()
+    app = models.CharField(_("app"), max_length=16, choices=AppFamily.choices)
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["show", "day", "app"], name="analytics_show_app_day_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.show_id} {self.day} {self.app}: {self.downloads}"
 
 
 # Listening, from the players (issue 14, item 2) ---------------------------------

@@ -11,9 +11,11 @@ from datetime import date
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from ondas.analytics.agents import AppFamily
 from ondas.analytics.models import (
     DailyEpisodeDownloads,
     DailyEpisodePlays,
+    DailyShowApps,
     EpisodeListening,
 )
 from ondas.analytics.selectors import Completion, DayDownloads, DayPlays
@@ -140,3 +142,29 @@ def episode_downloads_total(*, episode: Episode) -> int:
         total=Sum("downloads")
     )
     return int(found["total"] or 0)
+
+
+@dataclass(frozen=True)
+class AppDownloads:
+    app: str  # an AppFamily value
+    downloads: int
+
+    @property
+    def label(self) -> str:
+        return str(AppFamily(self.app).label)
+
+
+def show_downloads_by_app(
+    *, show: Show, since: date, until: date
+) -> list[AppDownloads]:
+    """The show's downloads from ``since`` to ``until`` (both included) per
+    app family, most first; one grouped query."""
+    rows = (
+        DailyShowApps.objects.filter(show=show, day__gte=since, day__lte=until)
+        .order_by()
+        .values("app")
+        .annotate(total=Sum("downloads"))
+        .order_by("-total", "app")
+        .values_list("app", "total")
+    )
+    return [AppDownloads(app, total) for app, total in rows if total]

@@ -14,6 +14,7 @@ from django.db.models import DateField, DateTimeField, Field, JSONField
 
 from ondas.analytics.models import (
     DailyEpisodeDownloads,
+    DailyShowApps,
     DailyShowDownloads,
     DownloadWindow,
     ListenerDay,
@@ -191,4 +192,31 @@ def rollup_add(
         update_conflicts=True,
         unique_fields=[field, "day"],
         update_fields=["downloads", "listeners"],
+    )
+
+
+def apps_add(downloads: Counter[tuple[int, date, str]]) -> None:
+    """Add a batch's downloads per show, day and app family: one read, one
+    upsert."""
+    if not downloads:
+        return
+    rows = {
+        (row.show_id, row.day, row.app): row
+        for row in DailyShowApps.objects.filter(
+            show_id__in={s for s, _d, _a in downloads},
+            day__in={d for _s, d, _a in downloads},
+        )
+    }
+    fresh: list[DailyShowApps] = []
+    for (show, day, app), count in downloads.items():
+        row = rows.get((show, day, app)) or DailyShowApps(
+            show_id=show, day=day, app=app
+        )
+        row.downloads += count
+        fresh.append(row)
+    DailyShowApps.objects.bulk_create(
+        fresh,
+        update_conflicts=True,
+        unique_fields=["show", "day", "app"],
+        update_fields=["downloads"],
     )

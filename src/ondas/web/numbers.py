@@ -26,10 +26,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ondas.analytics.numbers_selectors import (
+    AppDownloads,
     EpisodeNumbers,
     episode_downloads_daily,
     episode_downloads_total,
     episode_plays_daily,
+    show_downloads_by_app,
     show_episode_count,
     show_episode_numbers,
 )
@@ -65,6 +67,11 @@ EPISODE_COLUMNS: tuple[Promise, ...] = (
     gettext_lazy("Players"),
     gettext_lazy("Completed"),
     gettext_lazy("Completion (%)"),
+)
+APP_COLUMNS: tuple[Promise, ...] = (
+    gettext_lazy("App"),
+    gettext_lazy("Downloads"),
+    gettext_lazy("Share of downloads (%)"),
 )
 CHAPTER_COLUMNS: tuple[Promise, ...] = (
     gettext_lazy("Chapter"),
@@ -137,6 +144,24 @@ class ChapterRow:
             c.listeners,
             "" if kept is None else kept,
         ]
+
+
+@dataclass(frozen=True)
+class AppRow:
+    app: AppDownloads
+    share: float
+
+    @property
+    def share_percent(self) -> int | None:
+        return _percent(self.share)
+
+    def cells(self) -> list[object]:
+        return [self.app.label, self.app.downloads, self.share_percent]
+
+
+def _app_rows(apps: list[AppDownloads]) -> list[AppRow]:
+    total = sum(app.downloads for app in apps)
+    return [AppRow(app, app.downloads / total) for app in apps]
 
 
 def range_days(value: int | None) -> int:
@@ -218,8 +243,10 @@ class ShowNumbers:
     page: int
     pages: int
     episode_count: int
+    app_rows: list[AppRow]
     day_columns: tuple[Promise, ...] = DAY_COLUMNS
     episode_columns: tuple[Promise, ...] = EPISODE_COLUMNS
+    app_columns: tuple[Promise, ...] = APP_COLUMNS
 
     @property
     def downloads(self) -> int:
@@ -272,6 +299,7 @@ def show_numbers(*, show: Show, days: int, page: int, today: date) -> ShowNumber
         page=page,
         pages=pages,
         episode_count=count,
+        app_rows=_app_rows(show_downloads_by_app(show=show, since=since, until=until)),
     )
 
 
@@ -355,6 +383,9 @@ def show_numbers_table(
     if table == "episodes":
         episodes = show_episode_numbers(show=show, since=since, until=until)
         return EPISODE_COLUMNS, [EpisodeRow(e).cells() for e in episodes]
+    if table == "apps":
+        apps = show_downloads_by_app(show=show, since=since, until=until)
+        return APP_COLUMNS, [row.cells() for row in _app_rows(apps)]
     raise ValueError(f"unknown table: {table!r}")
 
 

@@ -16,7 +16,7 @@ class _Tables:
 
 
 class ShowTables(_Tables):
-    regex = "days|episodes|statements"
+    regex = "days|episodes|apps|statements"
 
 
 class EpisodeTables(_Tables):

@@ -26,12 +26,11 @@ from ondas.studio.selectors import membership_get_for_user
 from ondas.web.numbers import (
     RANGES,
     csv_text,
-    episode_numbers,
     episode_numbers_table,
     range_days,
-    show_numbers,
     show_numbers_table,
 )
+from ondas.web.numbers_cache import episode_numbers_body, show_numbers_body
 
 
 class NumbersForm(forms.Form):
@@ -70,11 +69,9 @@ def show_numbers_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
     show = _show(request, show_id)
     days, page = NumbersForm(request.GET).values()
     today = timezone.localdate(clock.now())
-    numbers = show_numbers(show=show, days=days, page=page, today=today)
     context = {
-        "numbers": numbers,
+        "body": show_numbers_body(show=show, days=days, page=page, today=today),
         "show": show,
-        "ranges": RANGES,
         # Closed months only (``ondas payouts close``), newest first.
         "statements": statements_for_show(show=show),
     }
@@ -108,8 +105,8 @@ def episode_numbers_view(
     episode = episode_get_for_studio(show=show, episode_id=episode_id)
     days, _page = NumbersForm(request.GET).values()
     today = timezone.localdate(clock.now())
-    numbers = episode_numbers(episode=episode, days=days, today=today)
-    context = {"numbers": numbers, "show": show, "ranges": RANGES}
+    body = episode_numbers_body(show=show, episode=episode, days=days, today=today)
+    context = {"body": body, "show": show, "episode": episode, "days": days}
     return render(request, "ondas/numbers/episode.html", context)
 
 
