@@ -6,18 +6,12 @@ through the show, so another show's episode id is a 404 too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -44,15 +38,13 @@ from ondas.studio.episode_forms import (
 )
 from ondas.studio.episode_selectors import (
     STATE_LABELS,
-    STATES,
-    episode_counts,
     episode_get_for_studio,
-    episode_list_for_studio,
     episode_state,
     episode_transcript_get,
     episode_transcripts,
 )
 from ondas.studio.models import Membership, Role
+from ondas.studio.pages import episode_list_table
 from ondas.studio.selectors import membership_get_for_user
 from ondas.studio.services.episodes import (
     chapter_rows_initial,
@@ -95,80 +87,14 @@ def _to_edit(episode: Episode, anchor: str = "") -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def episode_list_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
     membership, show = _show(request, show_id)
-    now = clock.now()
-    state = request.GET.get("state", "")
-    state = state if state in STATES else ""
-    counts = episode_counts(show=show, now=now)
-    by_state = {
-        "draft": counts.draft,
-        "scheduled": counts.scheduled,
-        "published": counts.published,
-        "unpublished": counts.unpublished,
-    }
-    episodes = episode_list_for_studio(show=show, now=now, state=state)
-    paginator = Paginator(episodes, PAGE_SIZE)
-    # The counts just read say how many there are: no second COUNT query.
-    paginator.count = by_state[state] if state else counts.total
-    page = paginator.get_page(request.GET.get("page"))
-    context = {
-        "show": show,
-        "membership": membership,
-        "page": page,
-        "rows": _list_rows(show, page.object_list, now=now),
-        "counts": counts,
-        "state": state,
-        "states": [(s, STATE_LABELS[s], by_state[s]) for s in STATES],
-    }
+    table = episode_list_table(
+        show=show,
+        state=request.GET.get("state", ""),
+        page_number=request.GET.get("page"),
+        now=clock.now(),
+    )
+    context = {"show": show, "membership": membership, "table": table}
     return render(request, "studio/episodes/list.html", context)
-
-
-@dataclass(frozen=True)
-class _ListRow:
-    """One line of the episode list, worked out here rather than by template
-    tags per row (the list is the studio's busiest page)."""
-
-    pk: int
-    title: str
-    kind: str  # the kind's label, "" for a full episode
-    state: str
-    state_label: str
-    when: str
-    access: str
-    edit_url: str
-
-
-def _list_rows(
-    show: Show, episodes: Iterable[Episode], *, now: datetime
-) -> list[_ListRow]:
-    # One reverse for the page; each row's address is the list's plus its id
-    # (the URL patterns nest them; tests/studio follow the links).
-    base = reverse("studio:episode-list", args=[show.pk])
-    comes_out = _("Comes out %(time)s")
-    rows = []
-    for episode in episodes:
-        state = episode_state(episode=episode, now=now)
-        stamp = date_filter(episode.published_at, "Y-m-d H:i")
-        if state == "scheduled":
-            when = comes_out % {"time": stamp}
-        elif state in ("published", "unpublished"):
-            when = stamp
-        else:
-            when = "—"
-        rows.append(
-            _ListRow(
-                pk=episode.pk,
-                title=episode.title,
-                kind=""
-                if episode.kind == Episode.Kind.FULL
-                else episode.get_kind_display(),
-                state=state,
-                state_label=str(STATE_LABELS.get(state, "")),
-                when=when,
-                access=episode.get_access_display(),
-                edit_url=f"{base}{episode.pk}/",
-            )
-        )
-    return rows
 
 
 def _form_page(
