@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from ondas.catalog.services.lifecycle import (
 from ondas.catalog.services.transcripts import episode_transcript_upload
 from ondas.core import clock
 from ondas.core.errors import OndasError
+from ondas.playback.audio import audio_deliver
 from ondas.studio.episode_forms import (
     EpisodeForm,
     TranscriptForm,
@@ -43,6 +44,7 @@ from ondas.studio.episode_selectors import (
     episode_transcript_get,
     episode_transcripts,
 )
+from ondas.studio.errors import StudioNotFound
 from ondas.studio.models import Membership, Role
 from ondas.studio.pages import episode_list_table
 from ondas.studio.selectors import membership_get_for_user
@@ -56,7 +58,9 @@ from ondas.studio.services.transcription import (
     transcription_offered,
 )
 
-PAGE_SIZE = 25
+# The preview is one member's: no cache keeps it, so a role taken away ends
+# it (never_cache adds the rest).
+PREVIEW_CACHE_CONTROL = "private, no-store"
 
 
 def _show(request: AuthedHttpRequest, show_id: int) -> tuple[Membership, Show]:
@@ -356,12 +360,12 @@ def episode_audio_view(
     request: AuthedHttpRequest, show_id: int, episode_id: int
 ) -> HttpResponseBase:
     """The episode's audio for the editor's player, whatever its state (the
-    public audio address serves only episodes listeners may see)."""
+    public audio address serves only episodes listeners may see): with Range,
+    HEAD and validators like the public one, and kept out of the delivery log
+    (a creator checking their audio is not a download)."""
     episode = _episode(request, show_id, episode_id)
     if episode.audio is None:
-        return HttpResponse(status=404)
-    response = FileResponse(
-        episode.audio.file.open("rb"), content_type=episode.audio.mime_type
+        raise StudioNotFound()
+    return audio_deliver(
+        request, audio=episode.audio, cache_control=PREVIEW_CACHE_CONTROL, logged=False
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
