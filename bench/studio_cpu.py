@@ -10,7 +10,7 @@ baseline of the same run), the dashboard and the first page of one show's
 episodes ``--looks`` times each after one warm-up look. Printed per page: CPU
 (user + system of this process) per request, its ratio to ``/healthz``'s, and
 the queries of one warm look. ``--profile`` prints cProfile's top functions of
-that page instead of nothing more. No server, no wrk: this moves little when
+that page (BENCH_SORT=tottime to sort them by their own time). No server, no wrk: this moves little when
 the box is loaded, unlike the latencies of ``studio_pages.py``.
 """
 
@@ -94,7 +94,9 @@ def main() -> int:
         wall = (time.perf_counter() - wall) / args.looks * 1000
         if args.profile == label:
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+            pstats.Stats(profile).sort_stats(
+                os.environ.get("BENCH_SORT", "cumulative")
+            ).print_stats(35)
         base = base or cpu
         print(
             f"  {label:10} CPU {cpu:6.2f} ms/request ({cpu / base:5.1f}× /healthz)"

@@ -3,6 +3,7 @@ look costs a few queries, and every change they show makes a new copy."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -13,17 +14,19 @@ from django.utils.timezone import now as timezone_now
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
-from ondas.catalog.models import Episode, Show
+from ondas.catalog.models import Audiobook, Episode, Show
+from ondas.catalog.services import audio_file_create
 from ondas.catalog.services.authored import (
     PublishWhen,
     studio_episode_create,
     studio_episode_update,
 )
+from ondas.catalog.services.books_authored import book_part_add
 from ondas.ingest.models import FeedSource
 from ondas.ingest.services.detach import feed_source_detach
 from ondas.studio.models import Membership, Role
-from ondas.studio.services.members import membership_role_change
-from tests.studio.conftest import Cast
+from ondas.studio.services.members import membership_grant, membership_role_change
+from tests.studio.conftest import Cast, audiobook_make
 
 pytestmark = pytest.mark.django_db
 
@@ -80,15 +83,15 @@ def test_episode_list_warm_look_costs_three_queries(
     assert "Page 1 of 2" in warm.content.decode()
 
 
-def test_dashboard_warm_look_costs_four_queries(
+def test_dashboard_warm_look_costs_three_queries(
     owner_client: Client,
     cast: Cast,
     many: list[Episode],
     django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     owner_client.get("/studio/")
-    # The session, the person, the memberships, the shows following a feed.
-    with django_assert_max_num_queries(4):
+    # The session, the person, the memberships with what they show.
+    with django_assert_max_num_queries(3):
         warm = owner_client.get("/studio/")
     assert warm.status_code == 200
     assert show_row(warm.content.decode(), cast.show.title).startswith(
@@ -220,3 +223,24 @@ def test_dashboard_badge_goes_when_the_show_stops_following_its_feed(
 
     assert "Follows its RSS feed" in following
     assert "Follows its RSS feed" not in detached
+
+
+def test_dashboard_follows_a_books_parts_and_title(
+    owner_client: Client, cast: Cast
+) -> None:
+    book = audiobook_make("Libro de Prueba")
+    membership_grant(target=book, user=cast.owner, role=Role.OWNER)
+    before = show_row(owner_client.get("/studio/").content.decode(), book.title)
+
+    audio = audio_file_create(
+        name="parte-2.mp3",
+        content=io.BytesIO(b"ID3" + bytes(1024)),
+        mime_type="audio/mpeg",
+        duration_seconds=60,
+    )
+    book_part_add(book=book, audio=audio, title="Segunda parte")
+    Audiobook.objects.filter(pk=book.pk).update(title="Libro Nuevo")
+    after = show_row(owner_client.get("/studio/").content.decode(), "Libro Nuevo")
+
+    assert before.startswith("Libro de Prueba Audiobook Owner 1 — 0")
+    assert after.startswith("Libro Nuevo Audiobook Owner 2 — 0")

@@ -27,10 +27,11 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -40,8 +41,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
-from ondas.catalog.models import Audiobook, Episode, Show
-from ondas.catalog.selectors import show_content_stamp
+from ondas.catalog.book_models import AudiobookPart
+from ondas.catalog.models import Episode, Show
+from ondas.catalog.selectors import ShowVersion, show_content_stamp
 from ondas.ingest.models import FeedSource
 from ondas.studio.episode_selectors import (
     STATE_LABELS,
@@ -139,61 +141,63 @@ def _dashboard_lines(rows: list[DashboardRow]) -> list[_DashboardLine]:
     return lines
 
 
+def _dashboard_key(*, user: User, now: datetime) -> str:
+    """What the dashboard's table shows, as a key: one narrow query.
+
+    It holds everything the table shows that a show's content stamp does not
+    cover: the memberships and their roles, the books (their rows are not
+    versioned: title, address, parts) and which shows follow their feed
+    (stopping to follow bumps nothing).
+    """
+    follows = FeedSource.objects.filter(
+        show_id=OuterRef("show_id"), detached_at__isnull=True
+    )
+    parts = (
+        AudiobookPart.objects.filter(audiobook_id=OuterRef("audiobook_id"))
+        .order_by()
+        .values("audiobook_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Membership.objects.filter(user=user)
+        .order_by("pk")
+        .annotate(follows=Exists(follows), parts=Subquery(parts))
+        .values_list(
+            "pk",
+            "role",
+            "show_id",
+            "show__created_at",
+            "show__content_version",
+            "show__content_changed_at",
+            "show__next_publication_at",
+            "audiobook_id",
+            "audiobook__title",
+            "audiobook__slug",
+            "follows",
+            "parts",
+        )
+    )
+    key: list[object] = [get_language()]
+    found: list[tuple[Any, ...]] = list(rows)
+    for pk, role, show_id, created, version, changed, upcoming, *book in found:
+        if show_id is None:
+            key.append((pk, role, *book))
+            continue
+        show = ShowVersion(show_id, created, version, changed, upcoming)
+        key.append((pk, role, show_content_stamp(show=show, now=now).key, book[-2]))
+    return f"ondas:studio:dashboard:{user.pk}:{_digest(key)}"
+
+
 def dashboard_table(*, user: User, now: datetime) -> SafeString:
     """The dashboard's table of this person's shows and books (or the line
-    saying there are none), as HTML; three queries when it is kept, one more
-    when the person has books.
-
-    The key holds everything the table shows that a show's content stamp
-    does not cover: the memberships and their roles, the books (their rows
-    are not versioned) and which shows follow their feed (stopping to follow
-    bumps nothing).
-    """
-    memberships = list(
-        Membership.objects.filter(user=user)
-        .select_related("show", "audiobook")
-        .order_by("pk")
-    )
-    shows = [m.show for m in memberships if m.show is not None]
-    books: list[Audiobook] = [m.audiobook for m in memberships if m.audiobook]
-    parts: dict[int, int] = {}
-    if books:
-        parts = dict(
-            Audiobook.objects.filter(pk__in=[b.pk for b in books])
-            .annotate(items=Count("parts"))
-            .values_list("pk", "items")
-        )
-    followed = sorted(
-        FeedSource.objects.filter(
-            show_id__in=[s.pk for s in shows], detached_at__isnull=True
-        ).values_list("show_id", flat=True)
-    )
-    parts_key: list[object] = [get_language(), followed]
-    for m in memberships:
-        if m.show is not None:
-            parts_key.append(
-                ("s", m.pk, m.role, show_content_stamp(show=m.show, now=now).key)
-            )
-        elif m.audiobook is not None:
-            book = m.audiobook
-            parts_key.append(
-                (
-                    "b",
-                    m.pk,
-                    m.role,
-                    book.pk,
-                    book.title,
-                    book.slug,
-                    parts.get(book.pk, 0),
-                )
-            )
-    key = f"ondas:studio:dashboard:{user.pk}:{_digest(parts_key)}"
+    saying there are none), as HTML; one query when it is kept
+    (``_dashboard_key``), the dashboard's own on a miss."""
+    key = _dashboard_key(user=user, now=now)
     kept = cache.get(key)
     if isinstance(kept, str):
         return mark_safe(kept)  # noqa: S308 - rendered by our template below
-    rows = studio_dashboard(
-        user=user, now=now, memberships=memberships, followed=set(followed)
-    )
+    rows = studio_dashboard(user=user, now=now)
     html = render_to_string(
         "studio/_dashboard_table.html", {"lines": _dashboard_lines(rows)}
     )
