@@ -23,10 +23,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ondas.catalog.book_selectors import audiobook_get as audiobook_get
+from ondas.catalog.book_selectors import audiobook_get_by_id as audiobook_get_by_id
+from ondas.catalog.book_selectors import audiobook_list as audiobook_list
 from ondas.catalog.errors import EpisodeNotFound, ShowNotFound
 from ondas.catalog.models import (
-    Audiobook,
-    AudiobookChapter,
     AudiobookPart,
     AudioFile,
     Category,
@@ -379,55 +380,7 @@ def audio_file_get_for_show(
     return AudioFile.objects.filter(pk=audio_id, pk__in=used.values("audio_id")).first()
 
 
-# Audiobooks -------------------------------------------------------------------
-
-
-def audiobook_list() -> QuerySet[Audiobook]:
-    """Every audiobook with its categories, by title."""
-    return Audiobook.objects.prefetch_related(
-        Prefetch("categories", queryset=Category.objects.select_related("parent"))
-    ).order_by("title", "pk")
-
-
-def audiobook_get(*, slug: str) -> Audiobook:
-    """Return the book at ``slug`` with its parts, chapters and categories.
-
-    Raise NotFoundError when there is none.
-    """
-    try:
-        return (
-            Audiobook.objects.select_related("sample_audio")
-            .prefetch_related(
-                Prefetch(
-                    "categories", queryset=Category.objects.select_related("parent")
-                ),
-                Prefetch(
-                    "parts",
-                    queryset=AudiobookPart.objects.select_related("audio").order_by(
-                        "position"
-                    ),
-                ),
-                Prefetch(
-                    "chapters",
-                    queryset=AudiobookChapter.objects.order_by("start_seconds"),
-                ),
-            )
-            .get(slug=slug)
-        )
-    except Audiobook.DoesNotExist:
-        raise NotFoundError(
-            _("There is no audiobook at this address."), slug=slug
-        ) from None
-
-
-def audiobook_get_by_id(*, audiobook_id: int) -> Audiobook:
-    """Return the book with this id; raise NotFoundError."""
-    book = Audiobook.objects.filter(pk=audiobook_id).first()
-    if book is None:
-        raise NotFoundError(
-            _("This audiobook does not exist."), audiobook_id=audiobook_id
-        )
-    return book
+# Audiobooks live in catalog.book_selectors (re-exported here).
 
 
 def episode_get_by_id(*, episode_id: int, listed_at: datetime | None = None) -> Episode:

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
 from ondas.catalog.book_models import AudiobookPart
-from ondas.catalog.models import Episode, Show
+from ondas.catalog.models import Audiobook, Episode, Show
 from ondas.catalog.selectors import ShowVersion, show_content_stamp
 from ondas.ingest.models import FeedSource
 from ondas.studio.episode_selectors import (
@@ -95,6 +95,7 @@ class _DashboardLine:
     drafts: int
     scheduled: int
     follows_feed: bool
+    draft: bool  # a book listeners do not see yet
     edit_url: str  # "" for analysts
     episodes_url: str  # shows only, "" for analysts
     numbers_url: str  # shows only
@@ -127,6 +128,7 @@ def _dashboard_lines(rows: list[DashboardRow]) -> list[_DashboardLine]:
                 drafts=row.drafts,
                 scheduled=row.scheduled,
                 follows_feed=row.follows_feed,
+                draft=isinstance(target, Audiobook) and target.is_draft,
                 edit_url=(show_edit if is_show else book_edit)(target.pk)
                 if edits
                 else "",
@@ -174,6 +176,7 @@ def _dashboard_key(*, user: User, now: datetime) -> str:
             "audiobook_id",
             "audiobook__title",
             "audiobook__slug",
+            "audiobook__status",
             "follows",
             "parts",
         )
