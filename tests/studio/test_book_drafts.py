@@ -144,3 +144,23 @@ def test_draft_checkbox_in_the_studio_form_keeps_the_book_hidden(
     assert response.status_code == 302
     assert kept.status == Audiobook.Status.DRAFT
     assert published.status == Audiobook.Status.PUBLISHED
+
+
+def test_draft_books_parts_are_nobodys_to_hear(
+    client: Client,
+    cast: Cast,
+    draft_book: Audiobook,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    part = draft_book.parts.get()
+    client.force_login(cast.listener)
+
+    hidden = client.get(f"/audio/{part.audio_id}.mp3", HTTP_RANGE="bytes=0-9")
+    with django_capture_on_commit_callbacks(execute=True):
+        studio_book_update(book=draft_book, data=book_input(draft=False))
+    published = client.get(f"/audio/{part.audio_id}.mp3", HTTP_RANGE="bytes=0-9")
+
+    assert hidden.status_code == 404
+    # Published, the part is a book's: heard with an allowance, refused (403,
+    # the offer) without one; a draft's is no file at all.
+    assert published.status_code == 403

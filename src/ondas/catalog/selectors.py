@@ -28,6 +28,7 @@ from ondas.catalog.book_selectors import audiobook_get_by_id as audiobook_get_by
 from ondas.catalog.book_selectors import audiobook_list as audiobook_list
 from ondas.catalog.errors import EpisodeNotFound, ShowNotFound
 from ondas.catalog.models import (
+    Audiobook,
     AudiobookPart,
     AudioFile,
     Category,
@@ -315,8 +316,17 @@ def _audio_access_sql() -> str:
     access = quote(Episode._meta.get_field("access").column)
     status = quote(Episode._meta.get_field("status").column)
     published = quote(Episode._meta.get_field("published_at").column)
+    books = quote(Audiobook._meta.db_table)
+    part_book = quote(AudiobookPart._meta.get_field("audiobook").column)
+    sample = quote(Audiobook._meta.get_field("sample_audio").column)
+    book_status = quote(Audiobook._meta.get_field("status").column)
     # catalog.visibility's rule, in SQL: only listed episodes lend their access.
     listed = f"e.{status} = %s AND e.{published} <= %s"
+    # A part, and whether its book is published (%s: Audiobook.Status.PUBLISHED).
+    book_part = (
+        f"SELECT 1 FROM {parts} p JOIN {books} b ON b.id = p.{part_book}"  # noqa: S608 - names only
+        f" WHERE p.{part_audio} = a.id AND b.{book_status}"
+    )
     return (
         f"SELECT a.*, "  # noqa: S608 - names from model metadata; values are parameters
         f"EXISTS (SELECT 1 FROM {episodes} e WHERE e.{episode_audio} = a.id"
@@ -325,8 +335,9 @@ def _audio_access_sql() -> str:
         f" AND e.{access} <> %s AND {listed}) AS used_by_free, "
         f"EXISTS (SELECT 1 FROM {episodes} e WHERE e.{episode_audio} = a.id)"
         f" AS used_by_episode, "
-        f"EXISTS (SELECT 1 FROM {parts} p WHERE p.{part_audio} = a.id)"
-        f" AS used_by_book_part "
+        f"EXISTS ({book_part} = %s) AS used_by_book_part, "
+        f"(EXISTS ({book_part} <> %s) OR EXISTS (SELECT 1 FROM {books} b"
+        f" WHERE b.{sample} = a.id AND b.{book_status} <> %s)) AS used_by_draft_book "
         f"FROM {audio} a WHERE a.id = %s"
     )
 
@@ -340,7 +351,8 @@ def audio_file_get_with_access(
     listed exclusive episodes use it and no listed free one does: bytes a free
     episode already serves are public. A book's part (not its sample) is
     ``AUDIOBOOK_PART_ACCESS``. Audio that only drafts, scheduled, unpublished
-    or deleted episodes use is None: nobody may hear it yet, or any more.
+    or deleted episodes use is None: nobody may hear it yet, or any more; so
+    is audio that only draft books use (as a part or their sample).
     Audio nothing uses yet stays free, as before (a book's sample). One query,
     so the audio view stays cheap on every range request.
     """
@@ -350,7 +362,11 @@ def audio_file_get_with_access(
     moment = now or clock.now()
     rows = AudioFile.objects.raw(
         _audio_access_sql(),
-        [exclusive, PUBLISHED, moment, exclusive, PUBLISHED, moment, audio_id],
+        [
+            *(exclusive, PUBLISHED, moment, exclusive, PUBLISHED, moment),
+            *[Audiobook.Status.PUBLISHED] * 3,
+            audio_id,
+        ],
     )
     row = next(iter(rows), None)
     if row is None:
@@ -359,9 +375,10 @@ def audio_file_get_with_access(
     if getattr(row, "used_by_book_part", False) and not used_by_free:
         return row, AUDIOBOOK_PART_ACCESS
     used_by_exclusive = bool(getattr(row, "used_by_exclusive", False))
-    if getattr(row, "used_by_episode", False) and not (
-        used_by_free or used_by_exclusive
-    ):
+    unlisted = getattr(row, "used_by_episode", False) or getattr(
+        row, "used_by_draft_book", False
+    )
+    if unlisted and not (used_by_free or used_by_exclusive):
         return None
     only_exclusive = used_by_exclusive and not used_by_free
     return row, Episode.Access.EXCLUSIVE if only_exclusive else Episode.Access.FREE
