@@ -14,7 +14,15 @@ from ondas.core.models import TimestampedModel
 
 
 class Audiobook(TimestampedModel):
-    """A book in several audio parts, heard as one continuous timeline."""
+    """A book in several audio parts, heard as one continuous timeline.
+
+    A draft (``status``) is the studio's until its makers publish it: the
+    catalog's selectors, the API and the search index leave it out.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     title = models.CharField(_("title"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
@@ -30,6 +38,14 @@ class Audiobook(TimestampedModel):
     )
     cover = models.ImageField(_("cover"), upload_to="artwork/", blank=True)
     published_at = models.DateTimeField(_("published"))
+    # Books made before drafts existed, and imports, are published.
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.PUBLISHED,
+        db_default=Status.PUBLISHED,
+    )
     # Sum of the parts' durations, kept with them by the services.
     duration_seconds = models.FloatField(_("duration in seconds"), default=0)
     sample_seconds = models.PositiveIntegerField(
@@ -54,6 +70,10 @@ class Audiobook(TimestampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
 
 class AudiobookPart(models.Model):

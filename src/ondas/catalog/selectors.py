@@ -23,10 +23,12 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ondas.catalog.book_selectors import audiobook_get as audiobook_get
+from ondas.catalog.book_selectors import audiobook_get_by_id as audiobook_get_by_id
+from ondas.catalog.book_selectors import audiobook_list as audiobook_list
 from ondas.catalog.errors import EpisodeNotFound, ShowNotFound
 from ondas.catalog.models import (
     Audiobook,
-    AudiobookChapter,
     AudiobookPart,
     AudioFile,
     Category,
@@ -314,8 +316,17 @@ def _audio_access_sql() -> str:
     access = quote(Episode._meta.get_field("access").column)
     status = quote(Episode._meta.get_field("status").column)
     published = quote(Episode._meta.get_field("published_at").column)
+    books = quote(Audiobook._meta.db_table)
+    part_book = quote(AudiobookPart._meta.get_field("audiobook").column)
+    sample = quote(Audiobook._meta.get_field("sample_audio").column)
+    book_status = quote(Audiobook._meta.get_field("status").column)
     # catalog.visibility's rule, in SQL: only listed episodes lend their access.
     listed = f"e.{status} = %s AND e.{published} <= %s"
+    # A part, and whether its book is published (%s: Audiobook.Status.PUBLISHED).
+    book_part = (
+        f"SELECT 1 FROM {parts} p JOIN {books} b ON b.id = p.{part_book}"  # noqa: S608 - names only
+        f" WHERE p.{part_audio} = a.id AND b.{book_status}"
+    )
     return (
         f"SELECT a.*, "  # noqa: S608 - names from model metadata; values are parameters
         f"EXISTS (SELECT 1 FROM {episodes} e WHERE e.{episode_audio} = a.id"
@@ -324,8 +335,9 @@ def _audio_access_sql() -> str:
         f" AND e.{access} <> %s AND {listed}) AS used_by_free, "
         f"EXISTS (SELECT 1 FROM {episodes} e WHERE e.{episode_audio} = a.id)"
         f" AS used_by_episode, "
-        f"EXISTS (SELECT 1 FROM {parts} p WHERE p.{part_audio} = a.id)"
-        f" AS used_by_book_part "
+        f"EXISTS ({book_part} = %s) AS used_by_book_part, "
+        f"(EXISTS ({book_part} <> %s) OR EXISTS (SELECT 1 FROM {books} b"
+        f" WHERE b.{sample} = a.id AND b.{book_status} <> %s)) AS used_by_draft_book "
         f"FROM {audio} a WHERE a.id = %s"
     )
 
@@ -339,7 +351,8 @@ def audio_file_get_with_access(
     listed exclusive episodes use it and no listed free one does: bytes a free
     episode already serves are public. A book's part (not its sample) is
     ``AUDIOBOOK_PART_ACCESS``. Audio that only drafts, scheduled, unpublished
-    or deleted episodes use is None: nobody may hear it yet, or any more.
+    or deleted episodes use is None: nobody may hear it yet, or any more; so
+    is audio that only draft books use (as a part or their sample).
     Audio nothing uses yet stays free, as before (a book's sample). One query,
     so the audio view stays cheap on every range request.
     """
@@ -349,7 +362,11 @@ def audio_file_get_with_access(
     moment = now or clock.now()
     rows = AudioFile.objects.raw(
         _audio_access_sql(),
-        [exclusive, PUBLISHED, moment, exclusive, PUBLISHED, moment, audio_id],
+        [
+            *(exclusive, PUBLISHED, moment, exclusive, PUBLISHED, moment),
+            *[Audiobook.Status.PUBLISHED] * 3,
+            audio_id,
+        ],
     )
     row = next(iter(rows), None)
     if row is None:
@@ -358,9 +375,10 @@ def audio_file_get_with_access(
     if getattr(row, "used_by_book_part", False) and not used_by_free:
         return row, AUDIOBOOK_PART_ACCESS
     used_by_exclusive = bool(getattr(row, "used_by_exclusive", False))
-    if getattr(row, "used_by_episode", False) and not (
-        used_by_free or used_by_exclusive
-    ):
+    unlisted = getattr(row, "used_by_episode", False) or getattr(
+        row, "used_by_draft_book", False
+    )
+    if unlisted and not (used_by_free or used_by_exclusive):
         return None
     only_exclusive = used_by_exclusive and not used_by_free
     return row, Episode.Access.EXCLUSIVE if only_exclusive else Episode.Access.FREE
@@ -379,55 +397,7 @@ def audio_file_get_for_show(
     return AudioFile.objects.filter(pk=audio_id, pk__in=used.values("audio_id")).first()
 
 
-# Audiobooks -------------------------------------------------------------------
-
-
-def audiobook_list() -> QuerySet[Audiobook]:
-    """Every audiobook with its categories, by title."""
-    return Audiobook.objects.prefetch_related(
-        Prefetch("categories", queryset=Category.objects.select_related("parent"))
-    ).order_by("title", "pk")
-
-
-def audiobook_get(*, slug: str) -> Audiobook:
-    """Return the book at ``slug`` with its parts, chapters and categories.
-
-    Raise NotFoundError when there is none.
-    """
-    try:
-        return (
-            Audiobook.objects.select_related("sample_audio")
-            .prefetch_related(
-                Prefetch(
-                    "categories", queryset=Category.objects.select_related("parent")
-                ),
-                Prefetch(
-                    "parts",
-                    queryset=AudiobookPart.objects.select_related("audio").order_by(
-                        "position"
-                    ),
-                ),
-                Prefetch(
-                    "chapters",
-                    queryset=AudiobookChapter.objects.order_by("start_seconds"),
-                ),
-            )
-            .get(slug=slug)
-        )
-    except Audiobook.DoesNotExist:
-        raise NotFoundError(
-            _("There is no audiobook at this address."), slug=slug
-        ) from None
-
-
-def audiobook_get_by_id(*, audiobook_id: int) -> Audiobook:
-    """Return the book with this id; raise NotFoundError."""
-    book = Audiobook.objects.filter(pk=audiobook_id).first()
-    if book is None:
-        raise NotFoundError(
-            _("This audiobook does not exist."), audiobook_id=audiobook_id
-        )
-    return book
+# Audiobooks live in catalog.book_selectors (re-exported here).
 
 
 def episode_get_by_id(*, episode_id: int, listed_at: datetime | None = None) -> Episode:

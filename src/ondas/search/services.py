@@ -259,10 +259,11 @@ def search_index_episodes(
 
 @transaction.atomic
 def search_index_book(*, book_id: int) -> int:
-    """Rebuild the documents of one audiobook; return how many it has now."""
+    """Rebuild the documents of one audiobook; return how many it has now (none
+    for a draft: listeners do not find it until it is published)."""
     SearchDocument.objects.filter(audiobook_id=book_id).delete()
     book = Audiobook.objects.filter(pk=book_id).first()
-    if book is None:
+    if book is None or book.is_draft:
         return 0
     config = config_for_language(book.language)
     fresh = [

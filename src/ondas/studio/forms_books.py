@@ -67,6 +67,15 @@ class BookForm(forms.Form):
         ),
     )
 
+    draft = forms.BooleanField(
+        label=_("Keep it as a draft"),
+        required=False,
+        help_text=_(
+            "Listeners do not see a draft: not in the catalog, the search or "
+            "the app. Untick it to publish the book."
+        ),
+    )
+
     def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.creating = creating
@@ -134,6 +143,7 @@ class BookForm(forms.Form):
             "language": book.language,
             "description": book.description,
             "sample": format_clock(book.sample_seconds),
+            "draft": book.is_draft,
         }
 
     def book_input(self) -> BookInput:
@@ -146,6 +156,7 @@ class BookForm(forms.Form):
             description=data.get("description") or "",
             sample_seconds=data["sample"],
             cover=data.get("cover"),
+            draft=bool(data.get("draft")),
         )
 
 

@@ -21,6 +21,7 @@ from ondas.studio.book_selectors import show_trailer_options
 from ondas.studio.errors import StudioForbidden
 from ondas.studio.forms import ClaimFindForm, InvitationForm, RoleForm, ShowForm
 from ondas.studio.models import Membership, Role
+from ondas.studio.pages import dashboard_create_section, dashboard_table
 from ondas.studio.selectors import (
     category_list,
     invitation_get,
@@ -33,7 +34,6 @@ from ondas.studio.selectors import (
     show_follows_feed,
     show_primary_category,
     studio_create_allowed,
-    studio_dashboard,
 )
 from ondas.studio.services.claims import show_claim_request
 from ondas.studio.services.members import (
@@ -61,9 +61,10 @@ def _show_membership(request: AuthedHttpRequest, show_id: int, role: str) -> Mem
 @require_http_methods(["GET", "HEAD"])
 def dashboard_view(request: AuthedHttpRequest) -> HttpResponse:
     context = {
-        "rows": studio_dashboard(user=request.user, now=clock.now()),
-        "can_create": studio_create_allowed(user=request.user),
-        "claim_form": ClaimFindForm(),
+        "table": dashboard_table(user=request.user, now=clock.now()),
+        "create_section": dashboard_create_section(
+            can_create=studio_create_allowed(user=request.user)
+        ),
     }
     return render(request, "studio/dashboard.html", context)
 
@@ -273,7 +274,7 @@ def show_claim_find_view(request: AuthedHttpRequest) -> HttpResponse:
     if form.is_valid():
         return redirect("studio:show-claim", show_slug=form.cleaned_data["show"])
     context = {
-        "rows": studio_dashboard(user=request.user, now=clock.now()),
+        "table": dashboard_table(user=request.user, now=clock.now()),
         "can_create": studio_create_allowed(user=request.user),
         "claim_form": form,
     }

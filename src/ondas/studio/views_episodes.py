@@ -6,18 +6,12 @@ through the show, so another show's episode id is a 404 too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -36,6 +30,7 @@ from ondas.catalog.services.lifecycle import (
 from ondas.catalog.services.transcripts import episode_transcript_upload
 from ondas.core import clock
 from ondas.core.errors import OndasError
+from ondas.playback.audio import audio_deliver
 from ondas.studio.episode_forms import (
     EpisodeForm,
     TranscriptForm,
@@ -44,15 +39,14 @@ from ondas.studio.episode_forms import (
 )
 from ondas.studio.episode_selectors import (
     STATE_LABELS,
-    STATES,
-    episode_counts,
     episode_get_for_studio,
-    episode_list_for_studio,
     episode_state,
     episode_transcript_get,
     episode_transcripts,
 )
+from ondas.studio.errors import StudioNotFound
 from ondas.studio.models import Membership, Role
+from ondas.studio.pages import episode_list_table
 from ondas.studio.selectors import membership_get_for_user
 from ondas.studio.services.episodes import (
     chapter_rows_initial,
@@ -64,7 +58,9 @@ from ondas.studio.services.transcription import (
     transcription_offered,
 )
 
-PAGE_SIZE = 25
+# The preview is one member's: no cache keeps it, so a role taken away ends
+# it (never_cache adds the rest).
+PREVIEW_CACHE_CONTROL = "private, no-store"
 
 
 def _show(request: AuthedHttpRequest, show_id: int) -> tuple[Membership, Show]:
@@ -95,80 +91,14 @@ def _to_edit(episode: Episode, anchor: str = "") -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def episode_list_view(request: AuthedHttpRequest, show_id: int) -> HttpResponse:
     membership, show = _show(request, show_id)
-    now = clock.now()
-    state = request.GET.get("state", "")
-    state = state if state in STATES else ""
-    counts = episode_counts(show=show, now=now)
-    by_state = {
-        "draft": counts.draft,
-        "scheduled": counts.scheduled,
-        "published": counts.published,
-        "unpublished": counts.unpublished,
-    }
-    episodes = episode_list_for_studio(show=show, now=now, state=state)
-    paginator = Paginator(episodes, PAGE_SIZE)
-    # The counts just read say how many there are: no second COUNT query.
-    paginator.count = by_state[state] if state else counts.total
-    page = paginator.get_page(request.GET.get("page"))
-    context = {
-        "show": show,
-        "membership": membership,
-        "page": page,
-        "rows": _list_rows(show, page.object_list, now=now),
-        "counts": counts,
-        "state": state,
-        "states": [(s, STATE_LABELS[s], by_state[s]) for s in STATES],
-    }
+    table = episode_list_table(
+        show=show,
+        state=request.GET.get("state", ""),
+        page_number=request.GET.get("page"),
+        now=clock.now(),
+    )
+    context = {"show": show, "membership": membership, "table": table}
     return render(request, "studio/episodes/list.html", context)
-
-
-@dataclass(frozen=True)
-class _ListRow:
-    """One line of the episode list, worked out here rather than by template
-    tags per row (the list is the studio's busiest page)."""
-
-    pk: int
-    title: str
-    kind: str  # the kind's label, "" for a full episode
-    state: str
-    state_label: str
-    when: str
-    access: str
-    edit_url: str
-
-
-def _list_rows(
-    show: Show, episodes: Iterable[Episode], *, now: datetime
-) -> list[_ListRow]:
-    # One reverse for the page; each row's address is the list's plus its id
-    # (the URL patterns nest them; tests/studio follow the links).
-    base = reverse("studio:episode-list", args=[show.pk])
-    comes_out = _("Comes out %(time)s")
-    rows = []
-    for episode in episodes:
-        state = episode_state(episode=episode, now=now)
-        stamp = date_filter(episode.published_at, "Y-m-d H:i")
-        if state == "scheduled":
-            when = comes_out % {"time": stamp}
-        elif state in ("published", "unpublished"):
-            when = stamp
-        else:
-            when = "—"
-        rows.append(
-            _ListRow(
-                pk=episode.pk,
-                title=episode.title,
-                kind=""
-                if episode.kind == Episode.Kind.FULL
-                else episode.get_kind_display(),
-                state=state,
-                state_label=str(STATE_LABELS.get(state, "")),
-                when=when,
-                access=episode.get_access_display(),
-                edit_url=f"{base}{episode.pk}/",
-            )
-        )
-    return rows
 
 
 def _form_page(
@@ -430,12 +360,12 @@ def episode_audio_view(
     request: AuthedHttpRequest, show_id: int, episode_id: int
 ) -> HttpResponseBase:
     """The episode's audio for the editor's player, whatever its state (the
-    public audio address serves only episodes listeners may see)."""
+    public audio address serves only episodes listeners may see): with Range,
+    HEAD and validators like the public one, and kept out of the delivery log
+    (a creator checking their audio is not a download)."""
     episode = _episode(request, show_id, episode_id)
     if episode.audio is None:
-        return HttpResponse(status=404)
-    response = FileResponse(
-        episode.audio.file.open("rb"), content_type=episode.audio.mime_type
+        raise StudioNotFound()
+    return audio_deliver(
+        request, audio=episode.audio, cache_control=PREVIEW_CACHE_CONTROL, logged=False
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -317,8 +317,12 @@ def audiobook_create(
     sample_seconds: int = 300,
     sample_audio: AudioFile | None = None,
     cover: File[bytes] | None = None,
+    draft: bool = False,
 ) -> Audiobook:
-    """Create a book from its parts, in order; chapters sit on the whole timeline."""
+    """Create a book from its parts, in order; chapters sit on the whole timeline.
+
+    ``draft``: listeners do not see it until it is published.
+    """
     if not parts:
         raise InvalidChapter(
             start_seconds=0, reason=_("A book needs at least one part.")
@@ -335,6 +339,7 @@ def audiobook_create(
         sample_seconds=sample_seconds,
         sample_audio=sample_audio,
         duration_seconds=sum(p.audio.duration_seconds for p in parts),
+        status=Audiobook.Status.DRAFT if draft else Audiobook.Status.PUBLISHED,
     )
     book.full_clean(exclude=["cover"])
     book.save()

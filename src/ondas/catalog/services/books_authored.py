@@ -44,6 +44,8 @@ class BookInput:
     sample_seconds: int = 300
     # Already checked (square RGB JPEG/PNG, 1400-3000 px).
     cover: File[bytes] | None = None
+    # Kept from listeners (catalog, API, search) until its makers publish it.
+    draft: bool = False
 
 
 def book_slug_free(title: str) -> str:
@@ -91,8 +93,8 @@ def _cover_replace(book: Audiobook, cover: File[bytes]) -> None:
 def studio_book_create(
     *, data: BookInput, first_part: AudioFile, first_part_title: str = ""
 ) -> Audiobook:
-    """Create a book from its first part; it is published at once (a book has
-    no draft state)."""
+    """Create a book from its first part: published at once, or a draft that
+    only the studio shows (``data.draft``)."""
     book = audiobook_create(
         title=data.title.strip(),
         authors=data.authors.strip(),
@@ -103,6 +105,7 @@ def studio_book_create(
         published_at=clock.now(),
         sample_seconds=data.sample_seconds,
         parts=[AudiobookPartInput(audio=first_part, title=first_part_title.strip())],
+        draft=data.draft,
     )
     if data.cover is not None:
         # Last, so that nothing after the file is written can fail and leave it.
@@ -121,7 +124,11 @@ def studio_book_update(*, book: Audiobook, data: BookInput) -> Audiobook:
         "language": data.language,
         "description": sanitize_html(data.description),
         "sample_seconds": data.sample_seconds,
+        "status": Audiobook.Status.DRAFT if data.draft else Audiobook.Status.PUBLISHED,
     }
+    if row.is_draft and not data.draft:
+        # Published now: the book is new to listeners from this moment.
+        values["published_at"] = clock.now()
     changed = [name for name, value in values.items() if getattr(row, name) != value]
     if changed:
         for name in changed:
