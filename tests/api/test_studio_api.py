@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
@@ -18,9 +21,10 @@ from ondas.catalog.services.authored import studio_episode_create
 from ondas.core import clock
 from ondas.studio.models import Role
 from ondas.studio.services.members import membership_grant
+from ondas.studio.services.shows import show_create_in_studio
 from ondas.web.numbers import show_numbers
 from tests.api.conftest import bearer, token_for
-from tests.studio.conftest import audiobook_make
+from tests.studio.conftest import audiobook_make, show_input
 from tests.web.numbers_data import NumbersCast, numbers_cast_make
 
 pytestmark = pytest.mark.django_db
@@ -355,3 +359,29 @@ def test_studio_ids_past_the_integer_range_are_not_found(
         response = api.get(path, **auth(studio, "owner"))
         assert response.status_code == 404, path
         assert response.json()["error"]["code"] == "studio_not_found"
+
+
+def test_studio_lists_cost_the_same_queries_for_more_shows(
+    api: Client, studio: StudioCast
+) -> None:
+    owner = auth(studio, "owner")
+    api.get("/api/v1/studio/shows", **owner)  # the token's first use is noted
+
+    def queries(path: str) -> int:
+        cache.clear()  # the episode counts are read, not kept
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(path, **owner).status_code == 200
+        return len(captured)
+
+    shows = queries("/api/v1/studio/shows")
+    episodes = queries(paths(studio)["episodes"])
+    for n in range(3):
+        show = show_create_in_studio(
+            data=show_input(f"Más {n}"), acting_user=studio.numbers.owner
+        )
+        studio_episode_create(show=show, title="Otro borrador")
+        studio_episode_create(show=studio.numbers.show, title=f"Borrador {n}")
+
+    assert queries("/api/v1/studio/shows") == shows
+    assert queries(paths(studio)["episodes"]) == episodes
+    assert len(api.get("/api/v1/studio/shows", **owner).json()["items"]) == 4
