@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Episode, Show, Transcript
+from ondas.catalog.services import episode_create
+from ondas.core import clock
 from tests.api.conftest import bearer
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +197,34 @@ def test_openapi_and_docs_are_served(api: Client, db: None, user: User) -> None:
     assert "/api/v1/me/follows" in schema["paths"]
     assert docs.status_code == 200
     assert b"/static/ninja/swagger-ui" in docs.content  # no CDN
+
+
+def test_the_kept_episode_list_follows_a_new_episode_and_the_rights(
+    api: Client, exclusive_episode: Episode, read_token: str
+) -> None:
+    """The list is kept under its tag: a write or other rights never get a
+    kept copy made before or for someone else."""
+    show = exclusive_episode.show
+    url = f"/api/v1/shows/{show.slug}/episodes?limit=100"
+    first = api.get(url)
+    assert api.get(url).content == first.content  # the kept copy, byte for byte
+    visitor = {e["id"]: e["locked"] for e in first.json()["items"]}
+    subscriber = {
+        e["id"]: e["locked"] for e in api.get(url, **bearer(read_token)).json()["items"]
+    }
+    assert visitor[exclusive_episode.pk] is True
+    assert subscriber[exclusive_episode.pk] is False
+    assert {e["id"]: e["locked"] for e in api.get(url).json()["items"]} == visitor
+
+    added = episode_create(
+        show=show,
+        guid="kept-list-new",
+        title="Recién salido",
+        published_at=clock.now() - timedelta(minutes=1),
+        duration_seconds=60,
+    )
+
+    again = api.get(url)
+    assert again["ETag"] != first["ETag"]
+    assert again.json()["items"][0]["id"] == added.pk
+    assert len(again.json()["items"]) == len(first.json()["items"]) + 1

@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
-from ondas.api import catalog, listener, listening, search
+from ondas.api import catalog, listener, listening, search, studio
 from ondas.api.errors import error_handlers_install
 from ondas.api.throttle import WindowThrottle
 from ondas.core.jsonbody import json_object
@@ -28,7 +28,8 @@ api = NinjaAPI(
     version="1",
     description=(
         "Shows, episodes and audiobooks; search; a listener's follows, places, "
-        "bookmarks, listening reports, subscription and private feeds. Errors "
+        "bookmarks, listening reports, subscription and private feeds; a "
+        "creator's studio (shows, episodes, numbers, books). Errors "
         "always have the "
         'shape {"error": {"code", "message", "field"}}.'
     ),
@@ -41,3 +42,4 @@ api.add_router("/", catalog.router)
 api.add_router("/", search.router)
 api.add_router("/me", listener.router)
 api.add_router("/me", listening.router)
+api.add_router("/studio", studio.router)

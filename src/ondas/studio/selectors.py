@@ -8,7 +8,16 @@ from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from ondas.accounts.models import User
@@ -28,6 +37,7 @@ FEED_OWNED_FIELDS = ("title", "author", "description", "language", "explicit")
 # How long a show's episode counts stay in the cache (under its content
 # version, so a write makes them unreachable at once): memory, not freshness.
 COUNTS_SECONDS = 3600
+MAX_ID = 2**63  # past the database's largest integer
 
 
 def target_filter(target: Target) -> Q:
@@ -54,6 +64,10 @@ def membership_get_for_user(
         raise StudioNotFound()
     if (show_id is None) == (audiobook_id is None):
         raise ValueError("Pass exactly one of show_id and audiobook_id.")
+    if not 0 < (show_id or audiobook_id or 0) < MAX_ID:
+        # No row has it, and a lookup past the integer range would fail
+        # (a foreign key's lookup is not bounded as an IntegerField's is).
+        raise StudioNotFound()
     rows = Membership.objects.select_related("show", "audiobook").filter(user=user)
     if show_id is not None:
         rows = rows.filter(show_id=show_id)
@@ -125,41 +139,55 @@ def _episode_counts(*, shows: list[Show], now: datetime) -> dict[int, dict[str, 
     return counts | fresh
 
 
-def studio_dashboard(
-    *,
-    user: User,
-    now: datetime,
-    memberships: list[Membership] | None = None,
-    followed: set[int] | None = None,
+def studio_dashboard(*, user: User, now: datetime) -> list[DashboardRow]:
+    """The shows and books this person has a role on, with counts, shows
+    first, by title; three queries, four when a show's counts are not in the
+    cache."""
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("show", "audiobook")
+        .order_by("pk")
+    )
+    rows = dashboard_rows(memberships=memberships, now=now)
+    rows.sort(key=lambda row: (row.kind != "show", row.target.title.lower()))
+    return rows
+
+
+def membership_list_for_user(*, user: User, kind: str) -> QuerySet[Membership]:
+    """This person's memberships of shows (``kind`` "show") or of books
+    ("book"), each with its object and its object's ``title``; unordered."""
+    if kind not in ("show", "book"):
+        raise ValueError(f"unknown kind: {kind!r}")
+    target = "show" if kind == "show" else "audiobook"
+    return (
+        Membership.objects.filter(user=user, **{f"{target}__isnull": False})
+        .select_related(target)
+        .annotate(title=F(f"{target}__title"))
+    )
+
+
+def dashboard_rows(
+    *, memberships: list[Membership], now: datetime
 ) -> list[DashboardRow]:
-    """The shows and books this person has a role on, with counts; three
-    queries, four when a show's counts are not in the cache (fewer when the
-    caller read ``memberships``, with their objects, and ``followed``, the
-    ids of the shows that follow their feed, already).
+    """A dashboard row for each of ``memberships`` (with their objects), in
+    their order; two queries, three when a show's counts are not in the cache.
 
     The episode counts come from one grouped read of the episodes table (the
     ``catalog_ep_show_state`` index covers it), not from joins on every show:
     with a few shows of a thousand episodes each, the joined annotation cost
     more than the rest of the page.
     """
-    if memberships is None:
-        memberships = list(
-            Membership.objects.filter(user=user)
-            .select_related("show", "audiobook")
-            .order_by("pk")
-        )
     show_ids = [m.show_id for m in memberships if m.show_id is not None]
     book_ids = [m.audiobook_id for m in memberships if m.audiobook_id is not None]
     counts = _episode_counts(
         shows=[m.show for m in memberships if m.show is not None], now=now
     )
-    if followed is None:
-        # A show whose owner stopped following its feed does not follow it.
-        followed = set(
-            FeedSource.objects.filter(
-                show_id__in=show_ids, detached_at__isnull=True
-            ).values_list("show_id", flat=True)
-        )
+    # A show whose owner stopped following its feed does not follow it.
+    followed = set(
+        FeedSource.objects.filter(
+            show_id__in=show_ids, detached_at__isnull=True
+        ).values_list("show_id", flat=True)
+    )
     shows = {m.show_id: m.show for m in memberships if m.show is not None}
     books = {
         b.pk: b
@@ -187,7 +215,6 @@ def studio_dashboard(
             book = books[membership.audiobook_id]
             items = book.items
             rows.append(DashboardRow(membership, book, "book", items, 0, False))
-    rows.sort(key=lambda row: (row.kind != "show", row.target.title.lower()))
     return rows
 
 
