@@ -27,12 +27,14 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Access
 from ondas.catalog.visibility import episode_listed_q
 from ondas.search import semantic
 from ondas.search.blend import blended_ranking
+from ondas.search.cache import results_cached
 from ondas.search.engines import ids_matching_sql, ids_ranked
 from ondas.search.models import SearchDocument
 from ondas.search.text import QueryWord, highlight, marked_prefixes, query_words
@@ -312,6 +314,14 @@ def _page_number(value: str | int) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
+def _key(*parts: object) -> tuple[object, ...]:
+    """What a result depends on besides the index and the clock
+    (``search.cache``): ``parts``, the page's length and count's cap, the
+    snippet length, whether meaning is blended in and the page's language."""
+    shape = (PER_PAGE, COUNT_CAP, snippet_chars(), semantic.enabled())
+    return (*parts, *shape, get_language())
+
+
 def search_results(
     *,
     query: str,
@@ -322,14 +332,26 @@ def search_results(
     """One page of hits for ``query``, ranked, ready to show: the page's
     hits and one more (is there a next page?), and a count that stops past
     ``COUNT_CAP``. A page past the last shows the last; pages stop at
-    ``MAX_PAGE``."""
+    ``MAX_PAGE``. Kept under the index's version (``search.cache``)."""
     query = query.strip()[:200]
     words = query_words(query)
     if not words:
         return SearchResults(query=query, page=None, hits=[])
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
-    documents = _documents(may_hear_exclusive=may_hear, now=now)
     number = _page_number(page_number)
+    return results_cached(
+        _key("page", query, number, may_hear),
+        now=now,
+        compute=lambda: _results(
+            query, words, may_hear=may_hear, number=number, now=now
+        ),
+    )
+
+
+def _results(
+    query: str, words: list[QueryWord], *, may_hear: bool, number: int, now: datetime
+) -> SearchResults:
+    documents = _documents(may_hear_exclusive=may_hear, now=now)
     wanted = number * PER_PAGE + 1
     ranked = _search_by_meaning(documents, query, words, wanted=wanted)
     if ranked is None:
@@ -371,6 +393,16 @@ def search_hits_top(
     if not words:
         return []
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
+    return results_cached(
+        _key("top", tuple(words), limit, may_hear),
+        now=now,
+        compute=lambda: _hits_top(words, may_hear=may_hear, limit=limit, now=now),
+    )
+
+
+def _hits_top(
+    words: list[QueryWord], *, may_hear: bool, limit: int, now: datetime
+) -> list[SearchHit]:
     documents = _documents(may_hear_exclusive=may_hear, now=now)
     ranked = _search(documents, words, wanted=limit, titles=True)
     prefixes = marked_prefixes(words)
