@@ -126,3 +126,16 @@ def test_search_page_kept_per_language(catalog: Catalog, client: Client) -> None
     assert "1 result" in client.get("/search/?q=planificador").content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     assert "1 resultado" in client.get("/search/?q=planificador").content.decode()
+
+
+def test_search_page_rendering_kept_changes_with_the_results(
+    catalog: Catalog, committed: Commits, client: Client
+) -> None:
+    first = client.get("/search/?q=fallos").content.decode()
+    assert "<mark>Fallos</mark> de página</a>" in first
+    assert client.get("/search/?q=fallos").content.decode().count("tornado") == 0
+    with committed():
+        catalog.faults.title = "Fallos de página en un tornado"
+        catalog.faults.save()
+    page = client.get("/search/?q=fallos").content.decode()
+    assert "<mark>Fallos</mark> de página en un tornado</a>" in page

@@ -75,6 +75,19 @@ def _publications_around(now: datetime) -> tuple[datetime | None, datetime | Non
     return found["since"], found["until"]
 
 
+def _publications_kept(version: str, now: datetime) -> tuple[datetime | None, ...]:
+    # Publication times change only with writes to episodes, which give the
+    # index a new version: asked once per version while the clock stays
+    # between them (the question reads every published episode).
+    key = _PREFIX + "publications:" + version
+    kept = cache.get(key)
+    if isinstance(kept, _Kept) and kept.good_at(now):
+        return kept.since, kept.until
+    since, until = _publications_around(now)
+    cache.set(key, _Kept(since=since, until=until, value=None), KEEP_SECONDS)
+    return since, until
+
+
 def _key(parts: tuple[object, ...], version: str) -> str:
     digest = hashlib.sha256(repr((version, *parts)).encode()).hexdigest()
     return _PREFIX + digest
@@ -89,11 +102,12 @@ def results_cached(
     """The result kept for ``parts`` under the index's version, good at
     ``now``; else ``compute()``'s, kept for the next asker. ``parts`` must
     name everything the result depends on but the index and the clock."""
-    key = _key(parts, index_version())
+    version = index_version()
+    key = _key(parts, version)
     kept = cache.get(key)
     if isinstance(kept, _Kept) and kept.good_at(now):
         return cast(T, kept.value)  # stored below by this function, for this key
-    since, until = _publications_around(now)
+    since, until = _publications_kept(version, now)
     fresh = compute()
     cache.set(key, _Kept(since=since, until=until, value=fresh), KEEP_SECONDS)
     return fresh

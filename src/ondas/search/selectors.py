@@ -18,6 +18,7 @@ searches titles of shows, episodes and audiobooks only, eight at most.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -304,6 +305,9 @@ class SearchResults:
     query: str
     page: SearchPage | None
     hits: list[SearchHit]
+    # New with each computation (a kept result keeps it): what a rendering
+    # of these hits may be kept under.
+    made: str = ""
 
 
 def _page_number(value: str | int) -> int:
@@ -374,7 +378,7 @@ def _results(
     )
     prefixes = marked_prefixes(words)
     hits = [_hit(doc, prefixes, may_hear=may_hear) for doc in _load(shown)]
-    return SearchResults(query=query, page=page, hits=hits)
+    return SearchResults(query=query, page=page, hits=hits, made=uuid.uuid4().hex)
 
 
 def search_hits_top(
