@@ -10,6 +10,7 @@ from shutil import which
 from typing import BinaryIO
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 from playwright.sync_api import Browser, sync_playwright
 from pytest_django.fixtures import Settings
@@ -107,6 +108,15 @@ def no_kept_rights() -> Iterator[None]:
     rights_cache.clear()
     yield
     rights_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def no_kept_results() -> Iterator[None]:
+    """Kept search results are found by the index's version, which a rolled
+    back test returns to where it was: every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

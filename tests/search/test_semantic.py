@@ -250,11 +250,17 @@ def test_semantic_search_page_links_the_chapter_at_its_second(
 ) -> None:
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "es"
     semantic.similarities("warm")  # the matrix loaded: what every later search finds
-    # The index state, the any-word ranking, visibility of the candidates,
+    # The documents' version and the publications around now (search.cache),
+    # the index state, the any-word ranking, visibility of the candidates,
     # the 20 hits with their episodes (anonymous: no rights to read).
-    with django_assert_num_queries(4):
-        response = client.get("/search/", {"q": "where does he explain copy-on-write"})
+    question = {"q": "where does he explain copy-on-write"}
+    with django_assert_num_queries(6):
+        response = client.get("/search/", question)
+    # Asked again: the kept result, under the same version.
+    with django_assert_num_queries(1):
+        again = client.get("/search/", question)
     page = response.content.decode()
+    assert f'href="{FAULTS}?t=2070"' in again.content.decode()
     assert response.status_code == 200
     assert f'href="{FAULTS}?t=2070"' in page
     assert "34:30" in page

@@ -49,7 +49,9 @@ def test_search_without_the_extra_is_full_text(
             chapters=[ChapterInput(start_seconds=2070, title="CoW page fault")],
         )
     assert SearchVector.objects.count() == 0
-    assert not SearchIndexState.objects.exists()
+    # No vectors were written: their tokens were never set (the documents'
+    # own token, search.cache, changes with every write).
+    assert not SearchIndexState.objects.exclude(version="", generation="").exists()
 
     page = _page(client, "copy-on-write", "en")
     assert 'href="/shows/kernel-notes/page-faults/?t=2070"' in page

@@ -78,10 +78,13 @@ class SearchVector(models.Model):
 class SearchIndexState(models.Model):
     """One row (id 1): tokens that change when vectors are written (``version``)
     and when the whole index is rebuilt (``generation``), so that each
-    process knows when its matrix of vectors is stale (``search.semantic``)."""
+    process knows when its matrix of vectors is stale (``search.semantic``);
+    and one that changes on every write to the documents (``documents``), under
+    which results are kept (``search.cache``)."""
 
     generation = models.CharField(max_length=32, blank=True)
     version = models.CharField(max_length=32, blank=True)
+    documents = models.CharField(max_length=32, blank=True, db_default="")
 
     def __str__(self) -> str:
         return f"index {self.generation}/{self.version}"

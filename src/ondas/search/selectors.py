@@ -18,22 +18,24 @@ searches titles of shows, episodes and audiobooks only, eight at most.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from ondas.billing.selectors import listening_rights
 from ondas.catalog.models import Access
 from ondas.catalog.visibility import episode_listed_q
 from ondas.search import semantic
 from ondas.search.blend import blended_ranking
-from ondas.search.engines import ids_matching_sql, ids_ranked
+from ondas.search.cache import results_cached
+from ondas.search.engines import ids_ranked
 from ondas.search.models import SearchDocument
 from ondas.search.text import QueryWord, highlight, marked_prefixes, query_words
 
@@ -144,8 +146,9 @@ _HIT_FIELDS = (
     "audiobook__slug",
     "audiobook__title",
 )
-# Matches counted, at most: past it the page says "100+ results" (counting
-# is a join per match; past a hundred nobody reads the number).
+# Matches counted, at most: past it the page says "100+ results" (past a
+# hundred nobody reads the number). A page of full text asks for this many
+# visible hits and one more, and counts those.
 COUNT_CAP = 100
 # Pages offered, at most (the thousandth hit); each knows whether a next
 # page exists by asking for one hit more, not by the count.
@@ -257,20 +260,6 @@ def _load(ids: list[int]) -> list[SearchDocument]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def _count(
-    documents: QuerySet[SearchDocument], words: list[QueryWord], *, near: bool
-) -> int:
-    """Visible matches, counted to ``COUNT_CAP + 1`` at most."""
-    matching = ids_matching_sql(words, near=near)
-    if matching is None:
-        return 0
-    sql, params = matching
-    # The engine's own SELECT, words as parameters.
-    matching_ids = RawSQL(sql, params)  # noqa: S611
-    capped = documents.filter(pk__in=matching_ids).values("pk")
-    return capped[: COUNT_CAP + 1].count()
-
-
 @dataclass(frozen=True)
 class SearchPage:
     """One page of results; the count stops at ``COUNT_CAP``."""
@@ -302,6 +291,9 @@ class SearchResults:
     query: str
     page: SearchPage | None
     hits: list[SearchHit]
+    # New with each computation (a kept result keeps it): what a rendering
+    # of these hits may be kept under.
+    made: str = ""
 
 
 def _page_number(value: str | int) -> int:
@@ -310,6 +302,14 @@ def _page_number(value: str | int) -> int:
     except (TypeError, ValueError):
         return 1
     return min(max(number, 1), MAX_PAGE)
+
+
+def _key(*parts: object) -> tuple[object, ...]:
+    """What a result depends on besides the index and the clock
+    (``search.cache``): ``parts``, the page's length and count's cap, the
+    snippet length, whether meaning is blended in and the page's language."""
+    shape = (PER_PAGE, COUNT_CAP, snippet_chars(), semantic.enabled())
+    return (*parts, *shape, get_language())
 
 
 def search_results(
@@ -322,26 +322,41 @@ def search_results(
     """One page of hits for ``query``, ranked, ready to show: the page's
     hits and one more (is there a next page?), and a count that stops past
     ``COUNT_CAP``. A page past the last shows the last; pages stop at
-    ``MAX_PAGE``."""
+    ``MAX_PAGE``. Kept under the index's version (``search.cache``)."""
     query = query.strip()[:200]
     words = query_words(query)
     if not words:
         return SearchResults(query=query, page=None, hits=[])
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
-    documents = _documents(may_hear_exclusive=may_hear, now=now)
     number = _page_number(page_number)
+    return results_cached(
+        _key("page", query, number, may_hear),
+        now=now,
+        compute=lambda: _results(
+            query, words, may_hear=may_hear, number=number, now=now
+        ),
+    )
+
+
+def _results(
+    query: str, words: list[QueryWord], *, may_hear: bool, number: int, now: datetime
+) -> SearchResults:
+    documents = _documents(may_hear_exclusive=may_hear, now=now)
     wanted = number * PER_PAGE + 1
     ranked = _search_by_meaning(documents, query, words, wanted=wanted)
     if ranked is None:
-        ranked = _search(documents, words, wanted=wanted)
+        # Enough visible hits to know the count up to its cap: one ranking
+        # and one visibility query of a window, no count joined over every
+        # match (on PostgreSQL that join cost more than the rest of a page).
+        ranked = _search(documents, words, wanted=max(wanted, COUNT_CAP + 1))
     if ranked.complete:
         count = len(ranked.ids)
         last = max(1, -(-count // PER_PAGE))
         number = min(number, last)
-    elif ranked.meaning:
-        count = max(len(ranked.ids), COUNT_CAP + 1)
     else:
-        count = _count(documents, words, near=ranked.near)
+        # Not complete: at least ``wanted`` visible hits were found, which is
+        # past the cap (or, blended with meaning, more matched than ranked).
+        count = max(len(ranked.ids), COUNT_CAP + 1)
     start = (number - 1) * PER_PAGE
     shown = ranked.ids[start : start + PER_PAGE]
     page = SearchPage(
@@ -352,7 +367,7 @@ def search_results(
     )
     prefixes = marked_prefixes(words)
     hits = [_hit(doc, prefixes, may_hear=may_hear) for doc in _load(shown)]
-    return SearchResults(query=query, page=page, hits=hits)
+    return SearchResults(query=query, page=page, hits=hits, made=uuid.uuid4().hex)
 
 
 def search_hits_top(
@@ -371,6 +386,16 @@ def search_hits_top(
     if not words:
         return []
     may_hear = listening_rights(user=user, now=now).exclusive  # type: ignore[arg-type]
+    return results_cached(
+        _key("top", tuple(words), limit, may_hear),
+        now=now,
+        compute=lambda: _hits_top(words, may_hear=may_hear, limit=limit, now=now),
+    )
+
+
+def _hits_top(
+    words: list[QueryWord], *, may_hear: bool, limit: int, now: datetime
+) -> list[SearchHit]:
     documents = _documents(may_hear_exclusive=may_hear, now=now)
     ranked = _search(documents, words, wanted=limit, titles=True)
     prefixes = marked_prefixes(words)

@@ -11,8 +11,10 @@ address, and stored files that are neither WebVTT nor SRT, are not indexed.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection, Iterable
+from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +29,7 @@ from ondas.catalog.models import (
     Transcript,
 )
 from ondas.catalog.transcript_files import transcript_file_read
+from ondas.search.cache import index_version_bump
 from ondas.search.expansions import chapter_expansions
 from ondas.search.models import SearchDocument
 from ondas.search.semantic import vectors_new_generation, vectors_write
@@ -44,6 +47,23 @@ def _document(**fields: object) -> SearchDocument:
     document.title = document.title[:255]
     document.folded = fold(f"{document.title} {document.body}")
     return document
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _bumps(service: Callable[P, R]) -> Callable[P, R]:
+    """Give the index a new version once ``service`` has written (inside its
+    transaction when it has one): results kept before are not used again."""
+
+    @functools.wraps(service)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        result = service(*args, **kwargs)
+        index_version_bump()
+        return result
+
+    return wrapped
 
 
 def _source(transcript: Transcript) -> str:
@@ -161,6 +181,7 @@ def _show_documents(show: Show, config: str) -> list[SearchDocument]:
 
 
 @transaction.atomic
+@_bumps
 def search_index_show_head(*, show_id: int) -> bool:
     """Rebuild a show's own documents (the show and its people); return
     whether its episodes' documents may stay as they are.
@@ -184,6 +205,7 @@ def search_index_show_head(*, show_id: int) -> bool:
     return seen
 
 
+@_bumps
 def search_index_show(*, show_id: int) -> int:
     """Rebuild the documents of one show; return how many it has now.
 
@@ -222,6 +244,7 @@ def search_index_show(*, show_id: int) -> int:
     return documents.count()
 
 
+@_bumps
 def search_index_episodes(
     *, episode_ids: Iterable[int], except_shows: Collection[int] = ()
 ) -> int:
@@ -258,6 +281,7 @@ def search_index_episodes(
 
 
 @transaction.atomic
+@_bumps
 def search_index_book(*, book_id: int) -> int:
     """Rebuild the documents of one audiobook; return how many it has now (none
     for a draft: listeners do not find it until it is published)."""
@@ -294,6 +318,7 @@ def search_index_book(*, book_id: int) -> int:
     return len(fresh)
 
 
+@_bumps
 def search_reindex(*, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the whole index from the catalog; return how many documents."""
     SearchDocument.objects.all().delete()

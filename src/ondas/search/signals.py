@@ -26,6 +26,7 @@ from django.db.models.signals import post_delete, post_save
 
 from ondas.catalog.models import Audiobook, AudiobookChapter, Show
 from ondas.catalog.signals import show_content_changed
+from ondas.search.cache import index_version_bump
 from ondas.search.services import (
     search_index_book,
     search_index_episodes,
@@ -55,6 +56,7 @@ def _pending(using: str) -> _Pending:
 
 def _flush(using: str) -> None:
     pending = _pending(using)
+    touched = bool(pending)
     while pending:
         shows, heads = set(pending.shows), pending.heads - pending.shows
         episodes, books = set(pending.episodes), set(pending.books)
@@ -79,6 +81,10 @@ def _flush(using: str) -> None:
         search_index_episodes(episode_ids=episodes, except_shows=shows)
         for book_id in sorted(books):
             search_index_book(book_id=book_id)
+    if touched:
+        # Also when nothing was rebuilt (a show a feed import writes again is
+        # hidden by the query alone): results kept before must go.
+        index_version_bump()
 
 
 def _queue(using: str) -> _Pending:
