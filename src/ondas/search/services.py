@@ -245,15 +245,15 @@ def search_index_episodes(
     for start in range(0, len(ids), EPISODES_PER_TRANSACTION):
         chunk = ids[start : start + EPISODES_PER_TRANSACTION]
         with transaction.atomic():
-            rows = list(Episode.objects.filter(pk__in=chunk).select_related("show"))
+            # Episodes of a show a feed import is still writing are not
+            # loaded at all: each of its batches' commits lands here.
+            rows = list(
+                Episode.objects.filter(pk__in=chunk, show__importing=False)
+                .exclude(status=Episode.Status.DELETED)
+                .select_related("show")
+            )
             skipped = {e.pk for e in rows if e.show_id in except_shows}
-            live = {
-                e.pk: e
-                for e in rows
-                if e.pk not in skipped
-                and e.status != Episode.Status.DELETED
-                and not e.show.importing
-            }
+            live = {e.pk: e for e in rows if e.pk not in skipped}
             SearchDocument.objects.filter(episode_id__in=chunk).exclude(
                 episode_id__in=skipped | set(live)
             ).delete()
