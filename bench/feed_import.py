@@ -110,16 +110,18 @@ class Server:
         self.httpd.server_close()
 
 
-def timed(label: str, baseline: float | None, fn: Callable[[], T]) -> tuple[float, T]:
+def timed(
+    label: str, baseline: float | None, fn: Callable[[], T]
+) -> tuple[float, float, T]:
     """Run ``fn``; print its wall and CPU seconds (this process's) and its
-    wall time as a ratio of ``baseline``; return the CPU seconds."""
+    wall time as a ratio of ``baseline``; return wall, CPU and the result."""
     began, cpu_began = time.perf_counter(), time.process_time()
     result = fn()
     seconds = time.perf_counter() - began
     cpu = time.process_time() - cpu_began
     ratio = f"  ×{seconds / baseline:6.1f} of fetch+parse" if baseline else ""
     print(f"  {label:<34} {seconds:8.3f} s wall {cpu:8.3f} s CPU{ratio}")
-    return cpu, result
+    return seconds, cpu, result
 
 
 def main() -> int:
@@ -159,12 +161,12 @@ def main() -> int:
             server.body = make_feed(size)
             url = server.url(f"/bench-{size}.xml")
             print(f"{size} episodes, feed of {len(server.body) / 1e6:.1f} MB")
-            baseline, _ = timed(
+            baseline, _cpu, _ = timed(
                 "fetch + parse (baseline)",
                 None,
                 lambda url=url: feed_parse(fetch_url(url).body, url=url),
             )
-            import_cpu, source = timed(
+            _, import_cpu, source = timed(
                 "import", baseline, lambda url=url: feed_source_import(url=url)
             )
             if size >= TARGET_SIZE:
@@ -173,21 +175,21 @@ def main() -> int:
                     f"  {verdict}: import of {size:,} took {import_cpu:.1f} s of CPU"
                     f" (target < {TARGET_SECONDS:.0f} s at {TARGET_SIZE:,})"
                 )
-            _, row = timed(
+            _, _, row = timed(
                 "refresh, nothing changed",
                 baseline,
                 lambda s=source: feed_source_refresh(source=s),
             )
             assert row.outcome == "unchanged", row.outcome
             server.body = make_feed(size, changed=size // 100)
-            _, row = timed(
+            _, _, row = timed(
                 "refresh, 1 % of items changed",
                 baseline,
                 lambda s=source: feed_source_refresh(source=s),
             )
             assert row.updated == size // 100, row.updated
             feed_path = f"/shows/{source.show.slug}/feed.xml"
-            _, response = timed(
+            _, _, response = timed(
                 "public feed, cold", baseline, lambda p=feed_path: client.get(p)
             )
             timed("public feed, cached", baseline, lambda p=feed_path: client.get(p))
