@@ -58,8 +58,9 @@ class Prepared:
     phrases: tuple[tuple[_Token, ...], ...]
 
 
-# Words recur from one description to the next: each is folded once.
-@functools.lru_cache(maxsize=65_536)
+# Words recur from one description to the next: each is folded once (a
+# bounded cache: a few MiB at most, in a web worker too).
+@functools.lru_cache(maxsize=8192)
 def _token(text: str) -> _Token:
     parts = [fold(p) for p in re.split(r"[-'’]", text)]
     plain = _POSSESSIVE.sub("", text)
