@@ -15,7 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.timezone import now as timezone_now
 
@@ -445,3 +447,34 @@ def test_refresh_of_a_big_show_marks_what_it_saw_in_batches(
             "last_seen_at", flat=True
         )
     ) == {later}
+
+
+def _with_chapters(items: list[FakeItem]) -> list[FakeItem]:
+    psc = (("00:00:00", "Intro"), ("00:05:00", "News"), ("00:20:00", "Questions"))
+    return [replace(item, psc=psc) for item in items]
+
+
+def test_import_queries_grow_with_batches_not_rows(feed_server: FeedServer) -> None:
+    """Episodes, chapters and remote episodes are written a statement per
+    table and batch, and the content version is bumped per batch: each more
+    batch costs the same few queries, however many rows it holds. (The index
+    follows commits, which this test's transaction never makes.)"""
+    counts = {}
+    bumps = {}
+    for size in (20, 40):
+        items = _with_chapters(fake_items(size, prefix=f"q{size}"))
+        url = feed_server.serve(f"/feed-{size}.xml", Reply(rss(items)))
+        with CaptureQueriesContext(connection) as captured:
+            feed_source_import(url=url)
+        counts[size] = len(captured.captured_queries)
+        bumps[size] = sum(
+            'UPDATE "catalog_show"' in q["sql"] and "content_version" in q["sql"]
+            for q in captured.captured_queries
+        )
+    assert Chapter.objects.count() == 3 * 60
+    per_batch = (counts[40] - counts[20]) / 2  # two more batches of 10
+    # 10 episodes, 30 chapters and 10 remote episodes a batch (measured: 11.5).
+    assert 0 < per_batch <= 15, counts
+    # The version moves once per table a batch writes (measured: 3), never
+    # once per row (40 a batch).
+    assert 0 < bumps[40] - bumps[20] <= 2 * 3, bumps

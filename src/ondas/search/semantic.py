@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connection
 
+from ondas.search.bulk import vectors_insert
 from ondas.search.models import SearchDocument, SearchIndexState, SearchVector
 
 # One thread per matrix product: a request is one thread of a worker, and
@@ -129,12 +130,16 @@ def vectors_write(documents: Iterable[SearchDocument]) -> int:
     wanted = [d for d in documents if d.kind in KINDS and _text(d)]
     if not wanted:
         return 0
-    vectors = embed([_text(d) for d in wanted])
+    # Each distinct text once: chapters called "Intro" in every episode, and
+    # their empty expansions, are embedded a single time.
+    texts = [_text(d) for d in wanted]
+    distinct = list(dict.fromkeys(texts))
+    vectors = dict(zip(distinct, embed(distinct), strict=True))
     rows = []
-    for document, vector in zip(wanted, vectors, strict=True):
-        assert document.pk is not None, "bulk_create set no primary key"
-        rows.append(SearchVector(document_id=document.pk, data=vector.tobytes()))
-    SearchVector.objects.bulk_create(rows, batch_size=500)
+    for document, text in zip(wanted, texts, strict=True):
+        assert document.pk is not None, "the insert set no primary key"
+        rows.append((document.pk, vectors[text].tobytes()))
+    vectors_insert(rows)
     _bump()
     return len(rows)
 

@@ -29,8 +29,9 @@ from ondas.catalog.models import (
     Transcript,
 )
 from ondas.catalog.transcript_files import transcript_file_read
+from ondas.search.bulk import documents_insert
 from ondas.search.cache import index_version_bump
-from ondas.search.expansions import chapter_expansions
+from ondas.search.expansions import chapter_expansions, prepare
 from ondas.search.models import SearchDocument
 from ondas.search.semantic import vectors_new_generation, vectors_write
 from ondas.search.text import config_for_language, fold, plain
@@ -121,30 +122,37 @@ def _episode_documents(episodes: dict[int, Episode]) -> list[SearchDocument]:
     configs = {
         e.show_id: config_for_language(e.show.language) for e in episodes.values()
     }
+    # Each description made plain once, and split and folded once for all
+    # the chapters of its episode.
+    descriptions = {pk: plain(e.description) for pk, e in episodes.items()}
+    prepared = {pk: prepare(text) for pk, text in descriptions.items()}
     fresh = [
         _document(
             kind=Kind.EPISODE,
             show_id=e.show_id,
-            episode=e,
+            episode_id=pk,
             title=e.title,
-            body=plain(e.description),
+            body=descriptions[pk],
             config=configs[e.show_id],
         )
-        for e in episodes.values()
+        for pk, e in episodes.items()
     ]
-    descriptions = {pk: plain(e.description) for pk, e in episodes.items()}
     fresh += [
         _document(
             kind=Kind.CHAPTER,
-            show_id=episodes[c.episode_id].show_id,
-            episode=episodes[c.episode_id],
-            title=c.title,
+            show_id=episodes[episode_id].show_id,
+            episode_id=episode_id,
+            title=title,
             # What the title abbreviates, spelled out by the description.
-            body=chapter_expansions(c.title, descriptions[c.episode_id]),
-            config=configs[episodes[c.episode_id].show_id],
-            start_seconds=c.start_seconds,
+            body=chapter_expansions(title, prepared[episode_id]),
+            config=configs[episodes[episode_id].show_id],
+            start_seconds=start_seconds,
         )
-        for c in Chapter.objects.filter(episode_id__in=list(episodes))
+        for episode_id, title, start_seconds in Chapter.objects.filter(
+            episode_id__in=list(episodes)
+        )
+        .order_by("pk")
+        .values_list("episode_id", "title", "start_seconds")
     ]
     transcripts = {
         _source(t): t
@@ -239,7 +247,7 @@ def search_index_show(*, show_id: int) -> int:
             for episode in episodes.values():
                 episode.show = show
             fresh = _episode_documents(episodes)
-            SearchDocument.objects.bulk_create(fresh, batch_size=500)
+            documents_insert(fresh)
             vectors_write(fresh)
     return documents.count()
 
@@ -260,21 +268,21 @@ def search_index_episodes(
     for start in range(0, len(ids), EPISODES_PER_TRANSACTION):
         chunk = ids[start : start + EPISODES_PER_TRANSACTION]
         with transaction.atomic():
-            rows = list(Episode.objects.filter(pk__in=chunk).select_related("show"))
+            # Episodes of a show a feed import is still writing are not
+            # loaded at all: each of its batches' commits lands here.
+            rows = list(
+                Episode.objects.filter(pk__in=chunk, show__importing=False)
+                .exclude(status=Episode.Status.DELETED)
+                .select_related("show")
+            )
             skipped = {e.pk for e in rows if e.show_id in except_shows}
-            live = {
-                e.pk: e
-                for e in rows
-                if e.pk not in skipped
-                and e.status != Episode.Status.DELETED
-                and not e.show.importing
-            }
+            live = {e.pk: e for e in rows if e.pk not in skipped}
             SearchDocument.objects.filter(episode_id__in=chunk).exclude(
                 episode_id__in=skipped | set(live)
             ).delete()
             # Rows gone from the catalog took their documents (a cascade).
             fresh = _episode_documents(live)
-            SearchDocument.objects.bulk_create(fresh, batch_size=500)
+            documents_insert(fresh)
             vectors_write(fresh)
             written += len(fresh)
     return written
@@ -301,7 +309,7 @@ def search_index_book(*, book_id: int) -> int:
     ]
     names = [*book.authors.split(","), *book.narrators.split(",")]
     fresh += _people(names, audiobook=book, config=config)
-    description = plain(book.description)
+    description = prepare(plain(book.description))
     fresh += [
         _document(
             kind=Kind.BOOK_CHAPTER,
@@ -313,7 +321,7 @@ def search_index_book(*, book_id: int) -> int:
         )
         for c in book.chapters.all()
     ]
-    SearchDocument.objects.bulk_create(fresh, batch_size=500)
+    documents_insert(fresh)
     vectors_write(fresh)
     return len(fresh)
 

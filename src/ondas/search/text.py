@@ -41,6 +41,9 @@ MAX_WORDS = 8
 
 def fold(text: str) -> str:
     """Lower case without accents: "Análisis" → "analisis"."""
+    if text.isascii():
+        # Nothing to decompose, and ASCII casefolds to lower case.
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
