@@ -38,13 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from audio_ranges import (  # noqa: E402 - the harness this builds on
     ONDAS,
-    WRK,
     _free_port,
-    _parse_wrk,
     _running,
 )
-from big_show import _get, _ms  # noqa: E402
-from page_runs import page_env, setup_run  # noqa: E402
+from big_show import _get  # noqa: E402
+from page_runs import measure, page_env, setup_run  # noqa: E402
 
 TARGET_RATIO = 1.5
 PER_PAGE = 20  # settings.ONDAS_EPISODES_PER_PAGE's default
@@ -92,24 +90,6 @@ Episode.objects.bulk_create(
 )
 print("SLUG=" + show.slug)
 """
-
-
-def _measure(
-    url: str, seconds: int, connections: int
-) -> tuple[float, float, float, int]:
-    """Requests/s, p50 and p99 in ms, and answers that were not 2xx/3xx."""
-    argv = [WRK, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s"]
-    argv += ["--latency", "--timeout", "10s", url]
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=seconds + 60, check=True
-    )
-    result = _parse_wrk(done.stdout)
-    return (
-        result.requests_per_second,
-        _ms(result.latency_p50),
-        _ms(result.latency_p99),
-        result.non_2xx,
-    )
 
 
 def _same_list(port: int, page: str, api: str) -> str | None:
@@ -161,7 +141,7 @@ def main() -> int:
         s, c = args.seconds, args.connections
         results = {}
         for name, path in (("/healthz", "/healthz"), ("HTML page", page), ("API", api)):
-            rate, p50, p99, bad = _measure(base + path, s, c)
+            rate, p50, p99, bad = measure(base + path, s, c)
             results[name] = rate
             print(
                 f"  {name:10} {rate:7.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"

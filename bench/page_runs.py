@@ -45,15 +45,17 @@ def setup_run(code: str, env: dict[str, str], *, timeout: int) -> dict[str, str]
     return dict(line.split("=", 1) for line in made.stdout.split() if "=" in line)
 
 
-def measure_signed_in(
-    url: str, seconds: int, connections: int, cookie: str
+def measure(
+    url: str, seconds: int, connections: int, *headers: str
 ) -> tuple[float, float, float, int]:
     """Requests/s, p50 and p99 in ms, and answers that were not 2xx/3xx, of
-    wrk sending ``cookie``."""
+    wrk sending ``headers`` ("Name: value") with every request."""
     argv = [WRK, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s"]
-    argv += ["--latency", "--timeout", "10s", "-H", f"Cookie: {cookie}", url]
+    argv += ["--latency", "--timeout", "10s"]
+    for header in headers:
+        argv += ["-H", header]
     done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=seconds + 60, check=True
+        [*argv, url], capture_output=True, text=True, timeout=seconds + 60, check=True
     )
     result = _parse_wrk(done.stdout)
     return (
@@ -62,3 +64,10 @@ def measure_signed_in(
         _ms(result.latency_p99),
         result.non_2xx,
     )
+
+
+def measure_signed_in(
+    url: str, seconds: int, connections: int, cookie: str
+) -> tuple[float, float, float, int]:
+    """``measure`` for someone signed in: wrk sends ``cookie``."""
+    return measure(url, seconds, connections, f"Cookie: {cookie}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import ssl
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from tests.support.servers import (
     ONDAS,
     Nginx,
     Site,
+    nginx_ask,
     nginx_running,
     ondas_serve,
     temporary_site,
@@ -113,18 +113,8 @@ def served() -> Iterator[Redirecting]:
 def _ask(
     nginx: Nginx, method: str, path: str, headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    """One request to nginx over TLS; redirects are not followed."""
-    context = ssl.create_default_context(cafile=str(nginx.cert))
-    conn = http.client.HTTPSConnection(
-        "127.0.0.1", nginx.port, context=context, timeout=20
-    )
-    try:
-        conn.request(method, path, headers={"Host": "localhost"} | (headers or {}))
-        response = conn.getresponse()
-        body = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-    finally:
-        conn.close()
+    """One request to nginx for the site's host; redirects are not followed."""
+    return nginx_ask(nginx, method, path, {"Host": "localhost"} | (headers or {}))
 
 
 def _follow(

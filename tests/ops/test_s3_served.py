@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import ssl
 import tempfile
 import time
 from collections.abc import Iterator
@@ -18,9 +17,9 @@ from tests.support.s3 import BUCKET, S3Server, moto_s3_server
 from tests.support.servers import (
     ACCEL_PREFIX,
     ONDAS,
-    Nginx,
     Site,
     get,
+    nginx_ask,
     nginx_running,
     ondas_serve,
     temporary_site,
@@ -72,22 +71,6 @@ def locked(site: Site) -> int:
     return int(done.stdout.split("LOCKED=")[1].split()[0])
 
 
-def _https(
-    nginx: Nginx, method: str, path: str, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    context = ssl.create_default_context(cafile=str(nginx.cert))
-    conn = http.client.HTTPSConnection(
-        "127.0.0.1", nginx.port, context=context, timeout=20
-    )
-    try:
-        conn.request(method, path, headers=headers or {})
-        response = conn.getresponse()
-        body = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-    finally:
-        conn.close()
-
-
 def test_s3_audio_through_nginx_range_head_if_range_and_the_delivery_log(
     s3: S3Server, site: Site, locked: int
 ) -> None:
@@ -97,19 +80,23 @@ def test_s3_audio_through_nginx_range_head_if_range_and_the_delivery_log(
         with nginx_running(site, upstream=app.port) as nginx:
             path = site.audio_path
             mib = 1024 * 1024
-            part = _https(nginx, "GET", path, {"Range": f"bytes={mib}-{2 * mib - 1}"})
-            head = _https(nginx, "HEAD", path)
-            whole = _https(nginx, "GET", path)
+            part = nginx_ask(
+                nginx, "GET", path, {"Range": f"bytes={mib}-{2 * mib - 1}"}
+            )
+            head = nginx_ask(nginx, "HEAD", path)
+            whole = nginx_ask(nginx, "GET", path)
             etag = whole[1]["etag"]
-            same = _https(nginx, "GET", path, {"Range": "bytes=0-9", "If-Range": etag})
-            other = _https(
+            same = nginx_ask(
+                nginx, "GET", path, {"Range": "bytes=0-9", "If-Range": etag}
+            )
+            other = nginx_ask(
                 nginx, "GET", path, {"Range": "bytes=0-9", "If-Range": '"x"'}
             )
-            cached = _https(nginx, "GET", path, {"If-None-Match": etag})
-            refused = _https(
+            cached = nginx_ask(nginx, "GET", path, {"If-None-Match": etag})
+            refused = nginx_ask(
                 nginx, "GET", f"/audio/{locked}.mp3", {"Range": "bytes=0-99"}
             )
-            internal = _https(
+            internal = nginx_ask(
                 nginx, "GET", f"/_s3_media/{site.audio_id}/l/-/{BUCKET}/x"
             )
             error_log = nginx.error_log()

@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -394,6 +395,24 @@ def get(
         conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         return response, response.read()
+    finally:
+        conn.close()
+
+
+def nginx_ask(
+    nginx: Nginx, method: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One request to nginx over TLS (its own certificate trusted), redirects
+    not followed: the status, the headers by lower-case name, the body."""
+    context = ssl.create_default_context(cafile=str(nginx.cert))
+    conn = http.client.HTTPSConnection(
+        "127.0.0.1", nginx.port, context=context, timeout=20
+    )
+    try:
+        conn.request(method, path, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
     finally:
         conn.close()
 
