@@ -10,6 +10,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from ondas.accounts.models import User
 from ondas.catalog.models import Episode, Show
@@ -184,3 +185,20 @@ def test_simple_api_refuses_a_bad_device_and_other_methods(
         .status_code
         == 405
     )
+
+
+@pytest.mark.parametrize("fmt", ["json", "txt", "opml"])
+def test_simple_api_upload_over_the_limit_is_413(
+    demo_subscriber: User,
+    demo_catalog: Show,
+    creds: dict[str, str],
+    settings: Settings,
+    fmt: str,
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    follow_show(user=demo_subscriber, show=demo_catalog)
+    body = "\n".join(f"https://a.example/{n}/feed.xml" for n in range(20))
+    answer = Client().put(f"{DEVICE}.{fmt}", body, content_type="text/plain", **creds)
+    assert answer.status_code == 413
+    assert answer.json()["error"]["message"]
+    assert followed(demo_subscriber) == {demo_catalog.pk}

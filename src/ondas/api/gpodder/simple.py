@@ -10,6 +10,7 @@ library that list: what it lacks is unfollowed, what is new is followed.
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from ondas.api.gpodder.http import gpodder_endpoint, json_answer
 from ondas.api.gpodder.render import Urls
 from ondas.core import clock
 from ondas.core.errors import InvalidRequest
-from ondas.core.jsonbody import json_any
+from ondas.core.jsonbody import body_too_large, json_any
 from ondas.library.opml import OPML_CONTENT_TYPE, OPMLFeed, opml_parse, opml_render
 from ondas.library.sync import device_id_clean, subscriptions_replace
 from ondas.library.sync_match import feed_urls_match
@@ -35,10 +36,14 @@ def _uploaded_urls(request: HttpRequest, fmt: str) -> list[str]:
                 reason=_("The request body must be a JSON list of feed addresses.")
             )
         return data
-    if fmt == "opml":
-        return [feed.xml_url for feed in opml_parse(request.body)]
     try:
-        text = request.body.decode("utf-8")
+        raw = request.body
+    except RequestDataTooBig:
+        raise body_too_large() from None
+    if fmt == "opml":
+        return [feed.xml_url for feed in opml_parse(raw)]
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequest(reason=_("The list is not UTF-8 text.")) from None
     return [line.strip() for line in text.splitlines() if line.strip()]
