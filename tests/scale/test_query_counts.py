@@ -36,11 +36,11 @@ QUERIES = {
     # dashboard's own reads on the miss.
     "studio dashboard": 6,
     "studio episode list": 5,
-    # Cold: the index version and the publication window that a kept result
-    # is checked against (search.cache), then the search itself.
-    "search results": 5,
-    "search results signed in": 8,
-    "search suggest": 5,
+    # Cold: the index version and the publications either side of now that a
+    # kept result is checked against (search.cache), then the search itself.
+    "search results": 6,
+    "search results signed in": 9,
+    "search suggest": 6,
 }
 POSTGRESQL_QUERIES: dict[str, int] = {}
 

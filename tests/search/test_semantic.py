@@ -250,11 +250,12 @@ def test_semantic_search_page_links_the_chapter_at_its_second(
 ) -> None:
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "es"
     semantic.similarities("warm")  # the matrix loaded: what every later search finds
-    # The documents' version and the publications around now (search.cache),
-    # the index state, the any-word ranking, visibility of the candidates,
-    # the 20 hits with their episodes (anonymous: no rights to read).
+    # The documents' version and the publications either side of now (two
+    # reads, search.cache), the index state, the any-word ranking, visibility
+    # of the candidates, the 20 hits with their episodes (anonymous: no
+    # rights to read).
     question = {"q": "where does he explain copy-on-write"}
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get("/search/", question)
     # Asked again: the kept result, under the same version.
     with django_assert_num_queries(1):

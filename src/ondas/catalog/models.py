@@ -292,6 +292,11 @@ class Episode(FeedContent, TimestampedModel):
             models.Index(
                 fields=["show", "status", "published_at"], name="catalog_ep_show_state"
             ),
+            # Search's kept results ask for the publications on either side of
+            # now, across every show (``search.cache``).
+            models.Index(
+                fields=["status", "published_at"], name="catalog_ep_status_pub"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,6 @@ from typing import TypeVar, cast
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max, Min, Q
 
 from ondas.catalog.models import Episode
 from ondas.search.models import SearchIndexState
@@ -74,18 +73,19 @@ class _Kept:
 
 
 def _publications_around(now: datetime) -> tuple[datetime | None, datetime | None]:
+    # Two reads of one end of the ``catalog_ep_status_pub`` index each, not
+    # an aggregate over every published episode.
     published = Episode.objects.filter(status=Episode.Status.PUBLISHED)
-    found = published.aggregate(
-        since=Max("published_at", filter=Q(published_at__lte=now)),
-        until=Min("published_at", filter=Q(published_at__gt=now)),
-    )
-    return found["since"], found["until"]
+    times = published.values_list("published_at", flat=True)
+    since = times.filter(published_at__lte=now).order_by("-published_at").first()
+    until = times.filter(published_at__gt=now).order_by("published_at").first()
+    return since, until
 
 
 def _publications_kept(version: str, now: datetime) -> tuple[datetime | None, ...]:
     # Publication times change only with writes to episodes, which give the
     # index a new version: asked once per version while the clock stays
-    # between them (the question reads every published episode).
+    # between them.
     key = _PREFIX + "publications:" + version
     kept = cache.get(key)
     if isinstance(kept, _Kept) and kept.good_at(now):

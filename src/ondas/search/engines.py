@@ -141,6 +141,18 @@ def ids_ranked(
         return [row[0] for row in cursor.fetchall()]
 
 
+def ids_matching_sql(
+    words: list[QueryWord], *, near: bool, titles: bool = False
+) -> tuple[str, Params] | None:
+    """The SELECT of the ids of every document that matches, unranked (what
+    a count is taken over), or None as in ``ids_ranked``."""
+    match = _match_sql(words, near=near, titles=titles)
+    if match is None:
+        return None
+    select, params, _, _ = match
+    return select, params
+
+
 def ids_scored_any(words: list[QueryWord], *, limit: int) -> list[tuple[int, float]]:
     """At most ``limit`` documents that match any of ``words`` (an OR, as
     the semantic blend wants: meaning decides what fits), best first, each

@@ -25,6 +25,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -35,7 +36,7 @@ from ondas.catalog.visibility import episode_listed_q
 from ondas.search import semantic
 from ondas.search.blend import blended_ranking
 from ondas.search.cache import results_cached
-from ondas.search.engines import ids_ranked
+from ondas.search.engines import ids_matching_sql, ids_ranked
 from ondas.search.models import SearchDocument
 from ondas.search.text import QueryWord, highlight, marked_prefixes, query_words
 
@@ -146,9 +147,8 @@ _HIT_FIELDS = (
     "audiobook__slug",
     "audiobook__title",
 )
-# Matches counted, at most: past it the page says "100+ results" (past a
-# hundred nobody reads the number). A page of full text asks for this many
-# visible hits and one more, and counts those.
+# Matches counted, at most: past it the page says "100+ results" (counting
+# is a join per match; past a hundred nobody reads the number).
 COUNT_CAP = 100
 # Pages offered, at most (the thousandth hit); each knows whether a next
 # page exists by asking for one hit more, not by the count.
@@ -260,6 +260,20 @@ def _load(ids: list[int]) -> list[SearchDocument]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def _count(
+    documents: QuerySet[SearchDocument], words: list[QueryWord], *, near: bool
+) -> int:
+    """Visible matches, counted to ``COUNT_CAP + 1`` at most."""
+    matching = ids_matching_sql(words, near=near)
+    if matching is None:
+        return 0
+    sql, params = matching
+    # The engine's own SELECT, words as parameters.
+    matching_ids = RawSQL(sql, params)  # noqa: S611
+    capped = documents.filter(pk__in=matching_ids).values("pk")
+    return capped[: COUNT_CAP + 1].count()
+
+
 @dataclass(frozen=True)
 class SearchPage:
     """One page of results; the count stops at ``COUNT_CAP``."""
@@ -345,18 +359,16 @@ def _results(
     wanted = number * PER_PAGE + 1
     ranked = _search_by_meaning(documents, query, words, wanted=wanted)
     if ranked is None:
-        # Enough visible hits to know the count up to its cap: one ranking
-        # and one visibility query of a window, no count joined over every
-        # match (on PostgreSQL that join cost more than the rest of a page).
-        ranked = _search(documents, words, wanted=max(wanted, COUNT_CAP + 1))
+        ranked = _search(documents, words, wanted=wanted)
     if ranked.complete:
         count = len(ranked.ids)
         last = max(1, -(-count // PER_PAGE))
         number = min(number, last)
-    else:
-        # Not complete: at least ``wanted`` visible hits were found, which is
-        # past the cap (or, blended with meaning, more matched than ranked).
+    elif ranked.meaning:
         count = max(len(ranked.ids), COUNT_CAP + 1)
+    else:
+        # Counted only when a page is computed: the result is kept (search.cache).
+        count = _count(documents, words, near=ranked.near)
     start = (number - 1) * PER_PAGE
     shown = ranked.ids[start : start + PER_PAGE]
     page = SearchPage(
