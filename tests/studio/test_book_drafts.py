@@ -88,6 +88,9 @@ def test_draft_book_is_in_its_owners_studio(
     edit = client.get(f"/studio/books/{draft_book.pk}/")
 
     assert 'Cumbres Nevadas</a> <span class="badge">Audiobook</span>' in dashboard
+    # The title leads to the book's studio page, not to its public 404.
+    assert f'<a href="/studio/books/{draft_book.pk}/">Cumbres Nevadas</a>' in dashboard
+    assert f'href="/books/{draft_book.slug}/"' not in dashboard
     assert '<span class="badge">Draft</span>' in dashboard
     assert edit.status_code == 200
     assert 'aria-describedby="id_draft_helptext" id="id_draft" checked' in (
