@@ -24,6 +24,16 @@ def _english_and_fresh_limits() -> Iterator[None]:
 
 
 @pytest.fixture
+def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The rate limit's clock held at one moment (the middle of a window), so
+    a test's requests cannot straddle two fixed windows and each get a fresh
+    count (a request with a password takes a while)."""
+    moment = 1_800_000_030.0
+    monkeypatch.setattr("ondas.api.throttle.time.time", lambda: moment)
+    return moment
+
+
+@pytest.fixture
 def catalog(demo_catalog: Show) -> Show:
     return demo_catalog
 

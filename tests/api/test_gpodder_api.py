@@ -203,7 +203,10 @@ def test_gpodder_exclusive_play_without_rights_is_kept_not_applied(
 
 
 def test_gpodder_is_rate_limited(
-    demo_subscriber: User, creds: dict[str, str], settings: Settings
+    demo_subscriber: User,
+    creds: dict[str, str],
+    settings: Settings,
+    throttle_clock: float,
 ) -> None:
     settings.ONDAS_API_RATE_LIMIT = 2
     app = Client()
